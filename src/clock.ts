@@ -1,0 +1,20 @@
+/** The time source and the one timer the scheduler uses; inject a fake one to drive time in tests. */
+export interface Clock {
+  /** Monotonic ms. */
+  now(): number;
+  /** Wall-clock epoch ms (for task ages and `Retry-After` dates). */
+  epochNow(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Node caps timers at 2^31-1 ms and fires over-long ones at once; longer waits re-arm. */
+export const MAX_TIMER_MS = 2 ** 31 - 2;
+
+/** Looks globals up at call time, so `@sinonjs/fake-timers` installed after construction still applies. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  epochNow: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, Math.min(MAX_TIMER_MS, Math.max(0, ms))),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import type { SimulatedTaskSpec, SimulatorFaults } from './types.js';
+
+// Strict objects: a misspelt fault name over HTTP should fail loudly, not silently inject nothing.
+const probability = z.number().min(0).max(1);
+
+export const faultsSchema = z.strictObject({
+  http5xx: probability.optional(),
+  body500: probability.optional(),
+  body455: probability.optional(),
+  body429: probability.optional(),
+  body408: probability.optional(),
+  http429: probability.optional(),
+  malformedJson: probability.optional(),
+  reset: probability.optional(),
+  slow: probability.optional(),
+  slowMs: z.number().min(0).max(600_000).optional(),
+});
+
+export const taskSpecSchema = z.strictObject({
+  taskId: z.string().min(1).max(200).optional(),
+  durationMs: z.number().min(0),
+  outcome: z.enum(['SUCCESS', 'GENERATE_FAILED', 'CREATE_TASK_FAILED', 'MODERATED', 'NEVER']),
+  invisibleForMs: z.number().min(0).optional(),
+  progressSteps: z.number().int().min(0).max(1000).optional(),
+  resultUrls: z.array(z.string()).optional(),
+  successWithoutUrls: z.boolean().optional(),
+  errorCode: z.number().int().optional(),
+  errorMessage: z.string().optional(),
+  variant: z.enum(['openapi', 'quickstart']).optional(),
+});
+
+export const addTasksBodySchema = z.strictObject({ tasks: z.array(taskSpecSchema) });
+
+/** zod yields `key?: T | undefined`; exactOptionalPropertyTypes wants absent keys instead. */
+function compact<T extends object>(value: object): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== undefined) out[k] = v;
+  }
+  return out as T;
+}
+
+export function parseFaults(input: unknown): SimulatorFaults {
+  return compact<SimulatorFaults>(faultsSchema.parse(input));
+}
+
+export function parseAddTasksBody(input: unknown): SimulatedTaskSpec[] {
+  return addTasksBodySchema.parse(input).tasks.map((t) => compact<SimulatedTaskSpec>(t));
+}

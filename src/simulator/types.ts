@@ -1,0 +1,97 @@
+export type SimulatedOutcome = 'SUCCESS' | 'GENERATE_FAILED' | 'CREATE_TASK_FAILED' | 'MODERATED' | 'NEVER';
+
+export interface SimulatedTaskSpec {
+  /** Default: 'sim-' + 24 hex chars, derived from the simulator seed. */
+  readonly taskId?: string;
+  /** Time from creation to the final state (for NEVER: to the point where progress stalls). */
+  readonly durationMs: number;
+  /**
+   * MODERATED: successFlag 3, status GENERATE_FAILED, errorMessage 'Internal Error', errorCode 400.
+   * NEVER: stays GENERATING forever (progress stalls).
+   */
+  readonly outcome: SimulatedOutcome;
+  /** For this long after creation the record does not exist yet (body code 422 'record is null'). Default 0. */
+  readonly invisibleForMs?: number;
+  /** Number of coarse progress steps before the end. Default 4. */
+  readonly progressSteps?: number;
+  /** Default: one URL https://example.invalid/<taskId>/0.png */
+  readonly resultUrls?: readonly string[];
+  /** SUCCESS but the result URL list is empty (a provider quirk). */
+  readonly successWithoutUrls?: boolean;
+  readonly errorCode?: number;
+  readonly errorMessage?: string;
+  /** 'openapi' (default): int64 ms times, response.resultUrls. 'quickstart': 'YYYY-MM-DD HH:mm:ss' (UTC) strings, response.result_urls. */
+  readonly variant?: 'openapi' | 'quickstart';
+}
+
+/** Each a probability 0..1 applied per record-info request (seeded PRNG). Default all 0. */
+export interface SimulatorFaults {
+  /** Plain HTTP 502/503/504 with an HTML body. */
+  readonly http5xx?: number;
+  /** HTTP 200 with that body code and data null. */
+  readonly body500?: number;
+  readonly body455?: number;
+  readonly body429?: number;
+  readonly body408?: number;
+  /** Plain HTTP 429, sometimes with `Retry-After: 1`. */
+  readonly http429?: number;
+  /** HTTP 200 with a truncated JSON body. */
+  readonly malformedJson?: number;
+  /** Socket destroyed after the headers and part of the body. */
+  readonly reset?: number;
+  /** Delay the answer by slowMs (default 2000). */
+  readonly slow?: number;
+  readonly slowMs?: number;
+}
+
+export interface SimulatorLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+}
+
+/** Shapes the tasks created through `POST /api/v1/gpt4o-image/generate`. */
+export interface SimulatorGenerateOptions {
+  /** Default 5000. */
+  readonly minDurationMs?: number;
+  /** Default 30000. */
+  readonly maxDurationMs?: number;
+  /** Share of created tasks that end in a failure outcome. Default 0.1. */
+  readonly failureRate?: number;
+  /** Default 0. */
+  readonly invisibleForMs?: number;
+}
+
+export interface KieSimulatorOptions {
+  /** Default 'sim-key'. */
+  readonly apiKey?: string;
+  /** Default 3 requests ... */
+  readonly perTaskLimit?: number;
+  /** ... per sliding 1000 ms window per taskId. */
+  readonly perTaskWindowMs?: number;
+  readonly faults?: SimulatorFaults;
+  /** PRNG seed, default 1. */
+  readonly seed?: number;
+  /** Injectable clock in ms, default Date.now. */
+  readonly now?: () => number;
+  readonly logger?: SimulatorLogger;
+  /** Extension: how `POST /api/v1/gpt4o-image/generate` shapes the tasks it creates. */
+  readonly generate?: SimulatorGenerateOptions;
+}
+
+export interface SimulatorTaskStats {
+  readonly taskId: string;
+  readonly requests: number;
+  readonly violations: number;
+  readonly finalAt: number | null;
+  readonly outcome: SimulatedOutcome;
+}
+
+export interface SimulatorStats {
+  readonly requests: number;
+  readonly violations: number;
+  readonly faultsInjected: number;
+  readonly unauthorized: number;
+  readonly unknownTask: number;
+  readonly tasks: number;
+  readonly maxRequestsInWindow: number;
+}

@@ -1,0 +1,103 @@
+import { gcraAllowedAt, gcraTake, type GcraParams } from './gcra.js';
+
+/**
+ * Per-task rate state. In memory today; an implementation backed by a store shared between processes
+ * (same key, several workers) plugs in here.
+ */
+export interface TaskRateLimiter {
+  /** Takes one request slot for `taskId` at `now` (ms), or says when one will be free. */
+  take(taskId: string, now: number): { readonly allowed: true } | { readonly allowed: false; readonly retryAt: number };
+  /** The earliest time a request for `taskId` could be allowed. */
+  allowedAt(taskId: string, now: number): number;
+  /**
+   * The task is no longer watched. Its state must outlive its last request's window: a task watched again
+   * at once must still wait its turn.
+   */
+  forget(taskId: string, now: number): void;
+}
+
+/** A plain Map of TAT numbers: ~100 B per task, no object or timer per task. */
+export class MemoryTaskRateLimiter implements TaskRateLimiter {
+  readonly #tat = new Map<string, number>();
+  readonly #params: GcraParams;
+  /** Forgotten keys whose TAT is still in the future, oldest first; swept as time passes. */
+  readonly #forgotten: { taskId: string; tat: number }[] = [];
+  #forgottenHead = 0;
+
+  constructor(params: GcraParams) {
+    this.#params = params;
+  }
+
+  take(taskId: string, now: number): { readonly allowed: true } | { readonly allowed: false; readonly retryAt: number } {
+    this.#sweep(now);
+    const d = gcraTake(this.#tat.get(taskId), now, this.#params);
+    if (!d.allowed) return d;
+    this.#tat.set(taskId, d.tat);
+    return { allowed: true };
+  }
+
+  allowedAt(taskId: string, now: number): number {
+    return gcraAllowedAt(this.#tat.get(taskId), now, this.#params);
+  }
+
+  forget(taskId: string, now: number): void {
+    this.#sweep(now);
+    const tat = this.#tat.get(taskId);
+    if (tat === undefined) return;
+    // With burst 1 a TAT in the past equals no state at all, so only a future one needs keeping.
+    if (tat <= now) this.#tat.delete(taskId);
+    else this.#forgotten.push({ taskId, tat });
+  }
+
+  #sweep(now: number): void {
+    const q = this.#forgotten;
+    while (this.#forgottenHead < q.length) {
+      const head = q[this.#forgottenHead] as { taskId: string; tat: number };
+      if (head.tat > now) break;
+      // Only delete if the key was not taken again since it was forgotten.
+      if (this.#tat.get(head.taskId) === head.tat) this.#tat.delete(head.taskId);
+      this.#forgottenHead += 1;
+    }
+    if (this.#forgottenHead > 1024 && this.#forgottenHead * 2 > q.length) {
+      q.splice(0, this.#forgottenHead);
+      this.#forgottenHead = 0;
+    }
+  }
+
+  get size(): number {
+    return this.#tat.size;
+  }
+}
+
+/** What a pending-task store remembers of a watched task, enough to resume watching after a restart. */
+export interface PendingTaskInfo {
+  readonly taskId: string;
+  /** Epoch ms when watching started. */
+  readonly watchedAt: number;
+}
+
+/**
+ * The pending set, as seen from outside the process. The watcher adds a task when it starts watching it and
+ * deletes it once it settles, so a store that survives a restart can be handed to `watcher.resume()`.
+ */
+export interface PendingTaskStore {
+  add(info: PendingTaskInfo): void;
+  delete(taskId: string): void;
+  list(): Iterable<PendingTaskInfo>;
+}
+
+export class MemoryPendingTaskStore implements PendingTaskStore {
+  readonly #tasks = new Map<string, PendingTaskInfo>();
+
+  add(info: PendingTaskInfo): void {
+    if (!this.#tasks.has(info.taskId)) this.#tasks.set(info.taskId, info);
+  }
+
+  delete(taskId: string): void {
+    this.#tasks.delete(taskId);
+  }
+
+  list(): Iterable<PendingTaskInfo> {
+    return [...this.#tasks.values()];
+  }
+}
