@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { pino, type Logger } from 'pino';
 import { AccountBudget } from './account-budget.js';
 import { classifyResponse, isAccountFatal, type PollOutcome } from './classify.js';
@@ -118,6 +118,8 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     this.#random = options.random ?? Math.random;
     this.#log = options.logger ?? pino({ level: 'silent' });
     this.#policy = resolvePolicy(this.#opts.policy);
+    // Every request in flight listens on this one signal; the in-flight cap bounds them, not a leak.
+    setMaxListeners(this.#opts.maxInFlight + 8, this.#abort.signal);
     const rate = paramsForWindow(this.#opts.maxRequestsPerSecondPerTask, 1000, this.#opts.rateJitterMarginMs);
     this.#minIntervalMs = rate.intervalMs;
     this.#limiter = options.rateLimiter ?? new MemoryTaskRateLimiter(rate);
