@@ -20,7 +20,7 @@ export interface ProgressEvent {
   readonly taskId: string;
   /** 0..1, never lower than a value already reported for this task. */
   readonly progress: number;
-  /** The provider's status string (`GENERATING`, or an undocumented one). */
+  /** The provider's status string: `GENERATING` or an undocumented one while running; the final status (`SUCCESS` with progress 1, or a failure) in the last event, just before `completed`/`failed`. */
   readonly status: string;
   readonly record: TaskRecord;
 }

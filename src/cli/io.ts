@@ -1,0 +1,31 @@
+export interface CliOutput extends NodeJS.WritableStream {
+  isTTY?: boolean;
+  columns?: number;
+  rows?: number;
+}
+
+export interface CliIo {
+  readonly stdout: CliOutput;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: Record<string, string | undefined>;
+  /** Aborted on SIGINT/SIGTERM by main.ts; the reason ('SIGINT' | 'SIGTERM') picks the exit code. */
+  readonly signal?: AbortSignal;
+}
+
+/** What the reporters write to: plain text, already redacted. */
+export interface Sink {
+  write(text: string): void;
+}
+
+/**
+ * The key is never put into output on purpose; this is the net under that rule, for text we do not control
+ * (a provider message that echoes a header, a future log field).
+ */
+export function redactor(secret: string | undefined): (text: string) => string {
+  if (secret === undefined || secret.length < 4) return (text) => text;
+  return (text) => (text.includes(secret) ? text.split(secret).join('[redacted]') : text);
+}
+
+export function sink(stream: NodeJS.WritableStream, redact: (text: string) => string): Sink {
+  return { write: (text) => void stream.write(redact(text)) };
+}

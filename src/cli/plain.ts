@@ -1,0 +1,60 @@
+import { TaskFailedError, type KieWatcherError, type RateLimitedEvent, type RetryEvent, type WatchResult, type WatchTimeoutError } from '../index.js';
+import type { Sink } from './io.js';
+import { formatDuration, summaryText, type Reporter, type Summary } from './report.js';
+
+/** For pipes and log files: one line per state change, nothing redrawn, so the output reads well in `less`. */
+export class PlainReporter implements Reporter {
+  readonly #out: Sink;
+  readonly #err: Sink;
+  readonly #now: () => number;
+  #t0 = 0;
+
+  constructor(out: Sink, err: Sink, now: () => number = Date.now) {
+    this.#out = out;
+    this.#err = err;
+    this.#now = now;
+  }
+
+  #line(taskId: string, text: string, elapsedMs = this.#now() - this.#t0): void {
+    this.#out.write(`${formatDuration(elapsedMs).padStart(7)}  ${taskId}  ${text}\n`);
+  }
+
+  start(taskIds: readonly string[]): void {
+    this.#t0 = this.#now();
+    this.#out.write(`watching ${taskIds.length} task${taskIds.length === 1 ? '' : 's'}\n`);
+  }
+
+  progress(taskId: string, progress: number, status: string): void {
+    this.#line(taskId, `${status} ${Math.round(progress * 100)}%`);
+  }
+
+  completed(taskId: string, result: WatchResult, elapsedMs: number): void {
+    const urls = result.resultUrls;
+    this.#line(taskId, `SUCCESS ${urls.length} result${urls.length === 1 ? '' : 's'}${urls[0] === undefined ? '' : `: ${urls[0]}`}`, elapsedMs);
+  }
+
+  failed(taskId: string, error: KieWatcherError, elapsedMs: number): void {
+    const label = error instanceof TaskFailedError ? error.status : error.code;
+    this.#line(taskId, `FAILED ${label}: ${error.message}`, elapsedMs);
+  }
+
+  timeout(taskId: string, error: WatchTimeoutError, elapsedMs: number): void {
+    this.#line(taskId, `TIMEOUT ${error.message}`, elapsedMs);
+  }
+
+  retry(event: RetryEvent): void {
+    this.#line(event.taskId, `retry #${event.attempt} in ${Math.round(event.delayMs)} ms: ${event.reason}`);
+  }
+
+  rateLimited(event: RateLimitedEvent): void {
+    this.#line(event.taskId, `rate limited (${event.scope}, ${event.source}); waiting ${Math.round(event.delayMs)} ms`);
+  }
+
+  message(text: string): void {
+    this.#err.write(`${text}\n`);
+  }
+
+  finish(summary: Summary): void {
+    this.#out.write(`\n${summaryText(summary)}`);
+  }
+}

@@ -1,0 +1,63 @@
+import type { KieWatcherError, RateLimitedEvent, RetryEvent, WatchResult, WatchTimeoutError } from '../index.js';
+
+export interface Summary {
+  readonly tasks: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  /** Tasks still open when SIGINT/SIGTERM arrived. */
+  readonly interrupted: number;
+  readonly requests: number;
+  readonly retries: number;
+  readonly rateLimited: number;
+  /** Counted by the simulator in `demo`; unknown (absent) when watching the real API. */
+  readonly violations?: number;
+  readonly wallMs: number;
+  readonly exitCode: number;
+}
+
+/** One place the session reports to; JSON lines, the live TTY view and plain lines implement it. */
+export interface Reporter {
+  start(taskIds: readonly string[]): void;
+  progress(taskId: string, progress: number, status: string): void;
+  completed(taskId: string, result: WatchResult, elapsedMs: number): void;
+  failed(taskId: string, error: KieWatcherError, elapsedMs: number): void;
+  timeout(taskId: string, error: WatchTimeoutError, elapsedMs: number): void;
+  retry(event: RetryEvent): void;
+  rateLimited(event: RateLimitedEvent): void;
+  /** A human message: kept off stdout when stdout carries JSON, held back while the live view owns the screen. */
+  message(text: string): void;
+  /** Stops any timer and hands the terminal back; prints the summary. Called once. */
+  finish(summary: Summary): void;
+}
+
+/** Fields never copied into output: the record is bulky and may carry the prompt, the rest is internal. */
+const SKIP = new Set(['stack', 'cause', 'record', 'taskId', 'name', 'code', 'message']);
+
+/** `{name, code, message, ...own fields}`, JSON-safe, without stack or cause (they may hold request details). */
+export function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { name: 'Error', code: 'UNKNOWN', message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  const out: Record<string, unknown> = { name: error.name, code: typeof code === 'string' ? code : 'UNKNOWN', message: error.message };
+  for (const [key, value] of Object.entries(error)) {
+    if (SKIP.has(key) || value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.floor(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+export function summaryText(s: Summary): string {
+  const lines = [
+    `${s.succeeded} succeeded, ${s.failed} failed, ${s.timedOut} timed out${s.interrupted > 0 ? `, ${s.interrupted} interrupted` : ''} (of ${s.tasks} task${s.tasks === 1 ? '' : 's'})`,
+    `${s.requests} requests sent, ${s.retries} retries, ${s.rateLimited} rate-limited answers` +
+      (s.violations === undefined ? '' : `, ${s.violations} rate-limit violations counted by the simulator`),
+    `wall time ${formatDuration(s.wallMs)}, exit code ${s.exitCode}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

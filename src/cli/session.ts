@@ -1,0 +1,130 @@
+import {
+  KieApiError,
+  KieWatcherError,
+  WatchTimeoutError,
+  WatcherClosedError,
+  type ProgressEvent,
+  type RateLimitedEvent,
+  type RetryEvent,
+  type TaskWatcher,
+} from '../index.js';
+import type { Reporter } from './report.js';
+
+const FINAL_STATUSES = new Set(['SUCCESS', 'CREATE_TASK_FAILED', 'GENERATE_FAILED']);
+
+export interface SessionResult {
+  readonly tasks: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly interrupted: number;
+  /** The key or the account was refused (401/402/403): nothing else can succeed with it. */
+  readonly fatal: KieApiError | undefined;
+  readonly requests: number;
+  readonly retries: number;
+  readonly rateLimited: number;
+  readonly wallMs: number;
+  /** Which signal ended the session early, if one did. */
+  readonly stoppedBy: string | undefined;
+}
+
+export function isFatalApiError(error: unknown): error is KieApiError {
+  return error instanceof KieApiError && (error.providerCode === 401 || error.providerCode === 402 || error.httpStatus === 401 || error.httpStatus === 403);
+}
+
+/**
+ * Waits for every task through `waitForCompletion`, so each one ends in exactly one terminal report even when
+ * the watcher halts on a bad key; progress, retry and rate-limit reports come from the watcher's events.
+ */
+export async function watchAll(
+  watcher: TaskWatcher,
+  taskIds: readonly string[],
+  reporter: Reporter,
+  options: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined; now?: () => number },
+): Promise<SessionResult> {
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  let succeeded = 0;
+  let failed = 0;
+  let timedOut = 0;
+  let interrupted = 0;
+  let fatal: KieApiError | undefined;
+  let stoppedBy: string | undefined;
+  const mine = new Set(taskIds);
+
+  const onProgress = (e: ProgressEvent): void => {
+    // The watcher also emits the final record as progress; the terminal report says it better, once.
+    if (mine.has(e.taskId) && !FINAL_STATUSES.has(e.status)) reporter.progress(e.taskId, e.progress, e.status);
+  };
+  const onRetry = (e: RetryEvent): void => {
+    if (mine.has(e.taskId)) reporter.retry(e);
+  };
+  const onRateLimited = (e: RateLimitedEvent): void => {
+    if (mine.has(e.taskId)) reporter.rateLimited(e);
+  };
+  watcher.on('progress', onProgress);
+  watcher.on('retry', onRetry);
+  watcher.on('rateLimited', onRateLimited);
+
+  const signal = options.signal;
+  const onAbort = (): void => {
+    stoppedBy = typeof signal?.reason === 'string' ? signal.reason : 'SIGINT';
+    void watcher.close();
+  };
+  reporter.start(taskIds);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+
+  const wait = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+  try {
+    await Promise.all(
+      taskIds.map(async (taskId) => {
+        try {
+          const result = await watcher.waitForCompletion(taskId, wait);
+          succeeded += 1;
+          reporter.completed(taskId, result, now() - startedAt);
+        } catch (error) {
+          if (error instanceof WatcherClosedError || (stoppedBy !== undefined && !(error instanceof KieWatcherError))) {
+            interrupted += 1;
+          } else if (error instanceof WatchTimeoutError) {
+            timedOut += 1;
+            reporter.timeout(taskId, error, now() - startedAt);
+          } else if (error instanceof KieWatcherError) {
+            failed += 1;
+            if (isFatalApiError(error)) fatal ??= error;
+            reporter.failed(taskId, error, now() - startedAt);
+          } else {
+            // Not the library's: a bug. Still one report per task, and never silently a success.
+            failed += 1;
+            reporter.message(`internal error while watching ${taskId}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+      }),
+    );
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    watcher.off('progress', onProgress);
+    watcher.off('retry', onRetry);
+    watcher.off('rateLimited', onRateLimited);
+  }
+  const stats = watcher.stats();
+  return {
+    tasks: taskIds.length,
+    succeeded,
+    failed,
+    timedOut,
+    interrupted,
+    fatal,
+    requests: stats.requests,
+    retries: stats.retries,
+    rateLimited: stats.rateLimited,
+    wallMs: now() - startedAt,
+    stoppedBy,
+  };
+}
+
+export function exitCodeOf(result: SessionResult): number {
+  if (result.stoppedBy !== undefined) return result.stoppedBy === 'SIGTERM' ? 143 : 130;
+  if (result.fatal) return 2;
+  return result.failed > 0 || result.timedOut > 0 ? 1 : 0;
+}

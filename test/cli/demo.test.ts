@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { demoTasks } from '../../src/cli/demo.js';
+import { jsonLines, runCli } from './helpers.js';
+
+describe('kie-watch demo --json', () => {
+  it('prints one terminal event per scripted task, a summary last with 0 violations, and exits 1 when a scripted task fails', async () => {
+    const scripted = demoTasks(6, 3, 10);
+    const expectedFailures = scripted.filter((t) => t.outcome !== 'SUCCESS').length;
+    // The seed is picked so the run covers both outcomes; if the workload generator changes, pick another.
+    expect(expectedFailures).toBeGreaterThan(0);
+    expect(expectedFailures).toBeLessThan(6);
+
+    const result = await runCli(['demo', '--tasks', '6', '--json', '--seed', '3', '--speed', '10']);
+    const events = jsonLines(result.stdout);
+
+    const terminal = events.filter((e) => e.type === 'completed' || e.type === 'failed' || e.type === 'timeout');
+    expect(terminal).toHaveLength(6);
+    expect(new Set(terminal.map((e) => e.taskId)).size).toBe(6);
+    expect(terminal.filter((e) => e.type === 'failed')).toHaveLength(expectedFailures);
+    for (const e of events.filter((x) => x.type === 'failed')) {
+      expect(e.error).toMatchObject({ name: 'TaskFailedError', code: 'KIE_TASK_FAILED' });
+      expect(JSON.stringify(e)).not.toContain('stack');
+    }
+
+    const summary = events.at(-1);
+    expect(summary).toMatchObject({ type: 'summary', tasks: 6, succeeded: 6 - expectedFailures, failed: expectedFailures, timedOut: 0, violations: 0, exitCode: 1 });
+    expect(events.filter((e) => e.type === 'summary')).toHaveLength(1);
+    expect(result.code).toBe(1);
+    // Human text stays off stdout under --json.
+    expect(result.stderr).toContain('simulator at http://127.0.0.1:');
+  });
+
+  it('exits 0 when every scripted task succeeds', async () => {
+    const seed = [...Array(50).keys()].find((s) => demoTasks(3, s, 10).every((t) => t.outcome === 'SUCCESS'));
+    expect(seed).toBeDefined();
+    const result = await runCli(['demo', '--tasks', '3', '--json', '--seed', String(seed), '--speed', '10', '--policy', 'fastest']);
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout).at(-1)).toMatchObject({ type: 'summary', succeeded: 3, failed: 0, violations: 0, exitCode: 0 });
+  });
+
+  it('prints one plain line per state change and a readable summary when stdout is not a TTY', async () => {
+    const result = await runCli(['demo', '--tasks', '2', '--seed', '3', '--speed', '10', '--policy', 'fastest']);
+    expect(result.stdout).not.toContain('\x1b[');
+    expect(result.stdout).toMatch(/^watching 2 tasks$/m);
+    expect(result.stdout).toMatch(/succeeded, \d+ failed, 0 timed out \(of 2 tasks\)/);
+    expect(result.stdout).toContain('0 rate-limit violations counted by the simulator');
+  });
+});

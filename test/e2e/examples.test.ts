@@ -1,0 +1,29 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const exec = promisify(execFile);
+
+// The docs point at these files; running them keeps the docs' examples honest.
+describe('examples from the docs run as written (against the built package)', () => {
+  it.each([
+    ['wait.mjs', /done: \[ 'https:\/\/example\.invalid\//],
+    ['events.mjs', /completed: \d+,\s+failed: \d+/],
+    ['policy.mjs', /^SUCCESS after \d+ requests$/m],
+  ])('%s', async (file, expected) => {
+    expect(existsSync(resolve(root, 'dist/index.js')), 'run `npm run build` first (npm test does)').toBe(true);
+    const { stdout } = await exec('node', [resolve(root, 'examples', file)], { cwd: root, timeout: 60_000 });
+    expect(stdout).toMatch(expected);
+  });
+
+  it('errors.mjs tells all four outcomes apart', async () => {
+    const { stdout } = await exec('node', [resolve(root, 'examples/errors.mjs')], { cwd: root, timeout: 60_000 });
+    expect(stdout).toMatch(/SUCCESS/);
+    expect(stdout).toMatch(/failed: GENERATE_FAILED 400 content policy/);
+    expect(stdout).toMatch(/still running after 2000 ms/);
+    expect(stdout).toMatch(/aborted by the caller/);
+  });
+});

@@ -1,0 +1,75 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+let dir = '';
+
+function run(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+}
+
+// What a user does: npm pack, install the tarball in an empty project, then import / require it.
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist/index.js'))) run('npx', ['tsup'], root);
+  dir = mkdtempSync(join(tmpdir(), 'kie-watcher-pack-'));
+  run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], root);
+  const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+  if (!tgz) throw new Error('npm pack produced no tarball');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tgz)], dir);
+}, 180_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const script = (code: string, ext: string): string => {
+  const file = join(dir, `check.${ext}`);
+  writeFileSync(file, code);
+  return run('node', [file], dir).trim();
+};
+
+describe('the packed tarball', () => {
+  it('works from import, watching a task on the packaged simulator', () => {
+    const out = script(
+      `import { TaskWatcher, TaskFailedError, VERSION } from 'kie-watcher';
+       import { startSimulator } from 'kie-watcher/simulator';
+       const sim = await startSimulator({ apiKey: 'k' });
+       const [id] = sim.addTasks([{ durationMs: 200, outcome: 'SUCCESS' }]);
+       const w = new TaskWatcher({ apiKey: 'k', baseUrl: sim.url, policy: 'fastest' });
+       const r = await w.waitForCompletion(id);
+       await w.close(); await sim.close();
+       console.log(JSON.stringify({ status: r.status, urls: r.resultUrls.length, failed: typeof TaskFailedError, VERSION }));`,
+      'mjs',
+    );
+    expect(JSON.parse(out)).toMatchObject({ status: 'SUCCESS', urls: 1, failed: 'function' });
+  });
+
+  it('works from require, with the same classes', () => {
+    const out = script(
+      `const { TaskWatcher, KieWatcherError, WatchTimeoutError } = require('kie-watcher');
+       const { startSimulator } = require('kie-watcher/simulator');
+       (async () => {
+         const sim = await startSimulator({ apiKey: 'k' });
+         const [id] = sim.addTasks([{ durationMs: 60_000, outcome: 'SUCCESS' }]);
+         const w = new TaskWatcher({ apiKey: 'k', baseUrl: sim.url });
+         const e = await w.waitForCompletion(id, { timeoutMs: 300 }).catch((x) => x);
+         await w.close(); await sim.close();
+         console.log(JSON.stringify({ timeout: e instanceof WatchTimeoutError, base: e instanceof KieWatcherError, code: e.code }));
+       })();`,
+      'cjs',
+    );
+    expect(JSON.parse(out)).toEqual({ timeout: true, base: true, code: 'KIE_WATCH_TIMEOUT' });
+  });
+
+  it('ships type declarations for both module systems and the kie-watch bin', () => {
+    const pkg = join(dir, 'node_modules/kie-watcher');
+    for (const f of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/simulator/index.d.ts', 'dist/simulator/index.d.cts', 'dist/cli/main.js']) {
+      expect(existsSync(join(pkg, f)), f).toBe(true);
+    }
+    expect(run('npx', ['--no-install', 'kie-watch', '--version'], dir).trim()).toMatch(/\d+\.\d+\.\d+/);
+  });
+});
