@@ -33,7 +33,9 @@ export async function runDemo(cmd: DemoCommand, io: CliIo): Promise<number> {
     ...(cmd.verbose ? { logger: logger.child({ component: 'simulator' }) } : {}),
   });
   try {
-    const taskIds = simulator.addTasks(demoTasks(cmd.tasks, cmd.seed, cmd.speed));
+    const specs = demoTasks(cmd.tasks, cmd.seed, cmd.speed);
+    const scriptedFailures = specs.filter((s) => s.outcome !== 'SUCCESS').length;
+    const taskIds = simulator.addTasks(specs);
     const watcher = new TaskWatcher({ apiKey, baseUrl: simulator.url, policy: cmd.policy, logger, timeoutMs: cmd.timeoutMs });
     const reporter = makeReporter({ json: cmd.json, verbose: cmd.verbose, io, out, err, requests: () => watcher.stats().requests });
     reporter.message(`kie-watch demo: simulator at ${simulator.url}, ${taskIds.length} scripted tasks (seed ${cmd.seed}, speed ${cmd.speed})`);
@@ -45,6 +47,11 @@ export async function runDemo(cmd: DemoCommand, io: CliIo): Promise<number> {
     }
     const violations = simulator.stats().violations;
     let exitCode = exitCodeOf(result);
+    // The demo checks the watcher, not the tasks: its failures are scripted. It passes when every task ended
+    // the way it was scripted to, and fails when one did not (or timed out).
+    const asScripted = result.failed === scriptedFailures && result.succeeded === specs.length - scriptedFailures && result.timedOut === 0;
+    if (exitCode === 1 && asScripted) exitCode = 0;
+    if (exitCode === 0 && !asScripted) exitCode = 1;
     if (violations > 0) {
       // The whole point of the watcher is to stay inside the limit: a violation is a bug, never a pass.
       reporter.message(`kie-watch demo: the simulator counted ${violations} rate-limit violations; this is a bug in kie-watcher`);
