@@ -141,12 +141,25 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     return this.#minIntervalMs;
   }
 
-  /** Starts watching without awaiting. Idempotent: a task already watched keeps its deadline. */
+  /**
+   * Starts watching without awaiting; the outcome arrives as a `completed`, `failed` or `timeout` event.
+   * Idempotent: a task already watched keeps its deadline. A task settled within `resultCacheTtlMs` (or a
+   * watcher halted by 401/402) emits its outcome again, asynchronously, without a request.
+   */
   watch(taskId: string, options: WatchOptions = {}): void {
     checkTaskId(taskId);
     const timeoutMs = this.#timeoutOf(options.timeoutMs);
     this.#assertOpen();
-    if (this.#halted || this.#cached(taskId)) return;
+    const known = this.#halted ? ({ ok: false, error: this.#halted } as const) : this.#cached(taskId);
+    if (known) {
+      // Someone who watches through events must still hear the outcome; tell them after this call returns.
+      queueMicrotask(() => {
+        if (this.#closed) return;
+        if (known.ok) this.emit('completed', { taskId, result: known.result });
+        else this.emit('failed', { taskId, error: known.error });
+      });
+      return;
+    }
     const task = this.#task(taskId);
     if (task.watchInterest) return;
     task.watchInterest = this.#addInterest(task, 'watch', timeoutMs, undefined, () => undefined);

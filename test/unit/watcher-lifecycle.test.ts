@@ -134,6 +134,20 @@ describe('sharing and caching', () => {
     expect(w.stats().cached).toBe(2);
   });
 
+  it('watch() of a task settled moments ago emits its outcome again without a request', async () => {
+    const { w, clock, api } = setup((id) => success(id));
+    const p = w.waitForCompletion('t1');
+    await clock.advance(100);
+    await p;
+    const done: string[] = [];
+    w.on('completed', (e) => done.push(e.taskId));
+    w.watch('t1');
+    expect(done).toEqual([]);
+    await clock.settle();
+    expect(done).toEqual(['t1']);
+    expect(api.requests).toHaveLength(1);
+  });
+
   it('watch() is idempotent and emits completed without any waiter', async () => {
     const { w, clock, api } = setup((id) => success(id));
     const done: string[] = [];
