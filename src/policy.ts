@@ -13,7 +13,10 @@ export interface PollState {
   readonly status: string | null;
   /** ms since the progress last rose, or `null` if it never did. */
   readonly msSinceProgressChange: number | null;
-  /** Estimated ms until the task ends, from the progress rate so far, or `null` when unknown. */
+  /**
+   * Estimated ms from now until the task ends, from the progress rate so far; negative once that estimate
+   * has passed without the task ending ("overdue"); `null` while progress gives no estimate.
+   */
   readonly etaMs: number | null;
   /** The shortest delay the per-task rate limit allows. */
   readonly minIntervalMs: number;
@@ -47,7 +50,11 @@ export function adaptivePolicy(state: PollState): number {
   const age = state.taskAgeMs ?? state.watchedForMs;
   const base = age < ADAPTIVE.earlyUntilMs ? ADAPTIVE.earlyMs : age < ADAPTIVE.middleUntilMs ? ADAPTIVE.middleMs : ADAPTIVE.lateMs;
   if (state.etaMs === null) return base;
-  return Math.min(base, Math.max(state.minIntervalMs, state.etaMs * ADAPTIVE.etaFraction));
+  // Before the estimated end: poll after half the time left (so polls close in on it geometrically), even
+  // if that is longer than the age-based delay: progress is better information than age.
+  if (state.etaMs > 0) return Math.min(ADAPTIVE.lateMs, Math.max(state.minIntervalMs, state.etaMs * ADAPTIVE.etaFraction));
+  // After it: the estimate was short; back off again the same way, up to the age-based delay.
+  return Math.min(base, Math.max(state.minIntervalMs, -state.etaMs * ADAPTIVE.etaFraction));
 }
 
 export function resolvePolicy(policy: PollingPolicy): PollingPolicyFunction {
@@ -59,12 +66,13 @@ export function resolvePolicy(policy: PollingPolicy): PollingPolicyFunction {
 }
 
 /**
- * Linear extrapolation of progress: the rate from the first progress seen to the latest. `null` until
- * progress has risen at least once, because one sample says nothing about speed.
+ * Linear extrapolation of progress from an origin point to the last rise: returns the estimated end minus
+ * `now` (negative when overdue), or `null` when progress has not risen since the origin.
  */
-export function estimateEta(firstAt: number, firstProgress: number, lastAt: number, lastProgress: number): number | null {
-  const dp = lastProgress - firstProgress;
-  const dt = lastAt - firstAt;
+export function estimateEta(originAt: number, originProgress: number, riseAt: number, progress: number, now: number): number | null {
+  const dp = progress - originProgress;
+  const dt = riseAt - originAt;
   if (dp <= 0 || dt <= 0) return null;
-  return ((1 - lastProgress) * dt) / dp;
+  const endAt = riseAt + ((1 - progress) * dt) / dp;
+  return endAt - now;
 }

@@ -37,6 +37,9 @@ export interface WatchOptions {
   readonly timeoutMs?: number;
 }
 
+/** A createTime further back than this is taken as clock skew or a resumed old task, not a progress origin. */
+const PLAUSIBLE_AGE_MS = 24 * 3_600_000;
+
 type Settlement = { readonly ok: true; readonly result: WatchResult } | { readonly ok: false; readonly error: KieWatcherError };
 
 /** One reason to keep polling a task: a waiter, an `updates()` stream, or a `watch()` call. Its deadline sits in the deadline heap. */
@@ -64,7 +67,10 @@ interface TaskEntry extends HeapItem {
   progress: number | null;
   firstProgressAt: number;
   firstProgress: number;
+  /** When progress last rose: the midpoint between the answer that showed it and the one before. */
   lastProgressAt: number;
+  /** When the previous record answer arrived (-1: none yet). */
+  lastAnswerAt: number;
   createTime: number | null;
   unknownStatusLogged: boolean;
   log: Logger | undefined;
@@ -319,6 +325,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       firstProgressAt: 0,
       firstProgress: 0,
       lastProgressAt: 0,
+      lastAnswerAt: -1,
       createTime: null,
       unknownStatusLogged: false,
       log: undefined,
@@ -664,6 +671,18 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     const epoch = this.#clock.epochNow();
     const taskAgeMs = task.createTime !== null && task.createTime <= epoch ? epoch - task.createTime : null;
     const progressed = task.progress !== null && task.lastProgressAt > task.firstProgressAt;
+    // Progress is measured from creation when the provider's createTime is plausible (0 progress then), which
+    // gives an estimate from the first non-zero sample; otherwise from the first sample this watcher saw.
+    const createdAt = taskAgeMs !== null && taskAgeMs < PLAUSIBLE_AGE_MS ? now - taskAgeMs : null;
+    let etaMs: number | null = null;
+    if (task.progress !== null && task.progress > 0) {
+      etaMs =
+        createdAt !== null && createdAt < task.lastProgressAt
+          ? estimateEta(createdAt, 0, task.lastProgressAt, task.progress, now)
+          : progressed
+            ? estimateEta(task.firstProgressAt, task.firstProgress, task.lastProgressAt, task.progress, now)
+            : null;
+    }
     let delay: number;
     try {
       delay = this.#policy({
@@ -674,7 +693,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
         progress: task.progress,
         status: task.status,
         msSinceProgressChange: progressed ? now - task.lastProgressAt : null,
-        etaMs: progressed ? estimateEta(task.firstProgressAt, task.firstProgress, task.lastProgressAt, task.progress ?? 0) : null,
+        etaMs,
         minIntervalMs: this.#minIntervalMs,
       });
     } catch (err) {
@@ -698,9 +717,12 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
         task.firstProgressAt = now;
       }
       task.progress = p;
-      task.lastProgressAt = now;
+      // The rise happened somewhere since the previous answer; the midpoint halves the lag that sparse
+      // polling would otherwise add to the rate estimate.
+      task.lastProgressAt = task.lastAnswerAt < 0 ? now : (task.lastAnswerAt + now) / 2;
       rose = true;
     }
+    task.lastAnswerAt = now;
     const status = record.status ?? task.status ?? 'GENERATING';
     const statusChanged = status !== task.status;
     task.status = status;

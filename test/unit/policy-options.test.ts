@@ -30,11 +30,22 @@ describe('adaptive policy', () => {
     expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: 4_000 }))).toBe(2_000);
     expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: 100 }))).toBe(374);
     expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: 600_000 }))).toBe(15_000);
+    // Far from the predicted end, a young task polls less often than the age-based 2 s.
+    expect(adaptivePolicy(state({ watchedForMs: 5_000, etaMs: 60_000 }))).toBe(15_000);
+    expect(adaptivePolicy(state({ watchedForMs: 5_000, etaMs: 8_000 }))).toBe(4_000);
   });
 
-  it('estimates the time left from the progress rate', () => {
-    expect(estimateEta(0, 0.2, 10_000, 0.6)).toBe(10_000);
-    expect(estimateEta(0, 0.2, 10_000, 0.2)).toBeNull();
+  it('backs off again once the estimated end has passed, up to the base delay', () => {
+    expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: -200 }))).toBe(374);
+    expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: -4_000 }))).toBe(2_000);
+    expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: -600_000 }))).toBe(15_000);
+  });
+
+  it('estimates the time left from the progress rate, counting down as time passes', () => {
+    expect(estimateEta(0, 0.2, 10_000, 0.6, 10_000)).toBe(10_000);
+    expect(estimateEta(0, 0.2, 10_000, 0.6, 14_000)).toBe(6_000);
+    expect(estimateEta(0, 0.2, 10_000, 0.6, 25_000)).toBe(-5_000);
+    expect(estimateEta(0, 0.2, 10_000, 0.2, 10_000)).toBeNull();
   });
 });
 
