@@ -240,6 +240,18 @@ describe('scheduling', () => {
     expect(api.requests.map((r) => r.taskId)).toEqual(ids);
   });
 
+  it('starves no task when 10,000 are pending and only a few requests may be in flight', async () => {
+    const { w, clock, api } = setup(never, { maxInFlight: 4, policy: { intervalMs: 1_000 } });
+    for (let i = 0; i < 10_000; i++) w.watch(`t${i}`);
+    await clock.advance(5_000, 100);
+    const byTask = groupBy(api.requests, (r) => r.taskId);
+    expect(byTask.size).toBe(10_000);
+    // The slots are the bottleneck; oldest-due-first spreads them evenly: every task is polled, and none
+    // gets more than one poll above the fair share.
+    const counts = [...byTask.values()].map((r) => r.length);
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+  });
+
   it('respects an account-wide requests-per-second budget', async () => {
     const { w, clock, api } = setup(never, { accountRequestsPerSecond: 5, policy: 'fastest' });
     for (let i = 0; i < 20; i++) w.watch(`t${i}`);
