@@ -69,7 +69,9 @@ export class RecordInfoClient {
       bodyTimeout: this.#opts.requestTimeoutMs,
       signal,
     });
-    const body = await readCapped(res.body, res.headers['content-length'], this.#opts.maxResponseBytes);
+    let body = await readCapped(res.body, res.headers['content-length'], this.#opts.maxResponseBytes);
+    // Some APIs echo the credential back in error messages; nothing downstream (events, errors, logs) may see it.
+    if (body.includes(this.#opts.apiKey)) body = body.replaceAll(this.#opts.apiKey, '[redacted]');
     const retryAfter = res.headers['retry-after'];
     return { statusCode: res.statusCode, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, body };
   }

@@ -17,7 +17,7 @@ import type { ProgressEvent, TaskUpdate, TaskWatcherEvents, WatchResult, Watcher
 import { paramsForWindow } from './gcra.js';
 import { IndexedMinHeap, type HeapItem } from './heap.js';
 import { RecordInfoClient, ResponseTooLargeError, USER_AGENT } from './http.js';
-import { checkNumber, checkTaskId, MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
+import { checkNumber, checkTaskId, describe, MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
 import { estimateEta, resolvePolicy, type PollingPolicyFunction } from './policy.js';
 import { parseParams, type TaskRecord } from './record.js';
 import { MemoryTaskRateLimiter, type PendingTaskStore, type TaskRateLimiter } from './stores.js';
@@ -154,6 +154,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
    */
   watch(taskId: string, options: WatchOptions = {}): void {
     checkTaskId(taskId);
+    checkObject('options', options);
     const timeoutMs = this.#timeoutOf(options.timeoutMs);
     this.#assertOpen();
     const known = this.#halted ? ({ ok: false, error: this.#halted } as const) : this.#cached(taskId);
@@ -178,8 +179,11 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
   waitForCompletion(taskId: string, options: WaitOptions = {}): Promise<WatchResult> {
     try {
       checkTaskId(taskId);
+      checkObject('options', options);
       const timeoutMs = this.#timeoutOf(options.timeoutMs);
-      if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new TypeError('kie-watcher: option `onProgress` must be a function');
+      if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+        throw new TypeError(`kie-watcher: option \`onProgress\` must be a function, got ${describe(options.onProgress)}`);
+      }
       checkSignal(options.signal);
       this.#assertOpen();
       if (this.#halted) return Promise.reject(this.#halted);
@@ -202,6 +206,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
    */
   updates(taskId: string, options: Omit<WaitOptions, 'onProgress'> = {}): AsyncIterableIterator<TaskUpdate> {
     checkTaskId(taskId);
+    checkObject('options', options);
     const timeoutMs = this.#timeoutOf(options.timeoutMs);
     checkSignal(options.signal);
     this.#assertOpen();
@@ -759,7 +764,11 @@ function toResult(record: TaskRecord): WatchResult {
 }
 
 function checkSignal(signal: unknown): void {
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('kie-watcher: option `signal` must be an AbortSignal');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`kie-watcher: option \`signal\` must be an AbortSignal, got ${describe(signal)}`);
+}
+
+function checkObject(name: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`kie-watcher: \`${name}\` must be an object, got ${describe(value)}`);
 }
 
 /** A user callback that throws must not break the scheduler for every other task. */
