@@ -216,13 +216,13 @@ describe('embedding', () => {
 describe('scheduling', () => {
   it('closes in on the end that progress predicts: fewer polls than every 2 s, and the end caught within a second', async () => {
     const D = 100_000;
-    let clockRef: TestClock | undefined;
+    const ref: { clock?: TestClock } = {};
     const { w, clock, api } = setup((id) => {
-      const t = clockRef?.now() ?? 0;
+      const t = ref.clock?.now() ?? 0;
       // Coarse steps every 10 s, like the provider's: progress lags the truth by up to a step.
       return t >= D ? success(id) : generating(id, (Math.floor(t / 10_000) / 10).toFixed(2));
     });
-    clockRef = clock;
+    ref.clock = clock;
     let doneAt = -1;
     const p = w.waitForCompletion('t1').then(() => (doneAt = clock.now()));
     await clock.advance(D + 20_000, 50);
