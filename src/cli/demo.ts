@@ -4,7 +4,7 @@ import { scriptedTasks, startSimulator, type SimulatedTaskSpec } from '../simula
 import type { DemoCommand } from './args.js';
 import { makeLogger, makeReporter } from './context.js';
 import { redactor, sink, type CliIo } from './io.js';
-import { exitCodeOf, watchAll } from './session.js';
+import { exitCodeOf, summaryOf, watchAll } from './session.js';
 
 export const DEMO_WORKLOAD = { failureRate: 0.15, minDurationMs: 3_000, maxDurationMs: 20_000 } as const;
 
@@ -57,19 +57,7 @@ export async function runDemo(cmd: DemoCommand, io: CliIo): Promise<number> {
       reporter.message(`kie-watch demo: the simulator counted ${violations} rate-limit violations; this is a bug in kie-watcher`);
       if (exitCode === 0) exitCode = 1;
     }
-    reporter.finish({
-      tasks: result.tasks,
-      succeeded: result.succeeded,
-      failed: result.failed,
-      timedOut: result.timedOut,
-      interrupted: result.interrupted,
-      requests: result.requests,
-      retries: result.retries,
-      rateLimited: result.rateLimited,
-      violations,
-      wallMs: result.wallMs,
-      exitCode,
-    });
+    reporter.finish(summaryOf(result, exitCode, violations));
     return exitCode;
   } finally {
     await simulator.close();

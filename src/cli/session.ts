@@ -8,7 +8,7 @@ import {
   type RetryEvent,
   type TaskWatcher,
 } from '../index.js';
-import type { Reporter } from './report.js';
+import type { Reporter, Summary } from './report.js';
 
 const FINAL_STATUSES = new Set(['SUCCESS', 'CREATE_TASK_FAILED', 'GENERATE_FAILED']);
 
@@ -127,4 +127,11 @@ export function exitCodeOf(result: SessionResult): number {
   if (result.stoppedBy !== undefined) return result.stoppedBy === 'SIGTERM' ? 143 : 130;
   if (result.fatal) return 2;
   return result.failed > 0 || result.timedOut > 0 ? 1 : 0;
+}
+
+/** The summary line both commands end with; `violations` only when a simulator counted them. */
+export function summaryOf(result: SessionResult, exitCode: number, violations?: number): Summary {
+  const { tasks, succeeded, failed, timedOut, interrupted, requests, retries, rateLimited, wallMs } = result;
+  const base = { tasks, succeeded, failed, timedOut, interrupted, requests, retries, rateLimited, wallMs, exitCode };
+  return violations === undefined ? base : { ...base, violations };
 }

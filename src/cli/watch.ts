@@ -3,7 +3,7 @@ import { TaskWatcher } from '../index.js';
 import { UsageError, type WatchCommand } from './args.js';
 import { makeLogger, makeReporter } from './context.js';
 import { redactor, sink, type CliIo, type Sink } from './io.js';
-import { exitCodeOf, watchAll } from './session.js';
+import { exitCodeOf, summaryOf, watchAll } from './session.js';
 
 /** Reads the key without ever echoing it: every message names the source, never the content. */
 export async function readApiKey(cmd: Pick<WatchCommand, 'apiKeyFile'>, io: CliIo, warn: Sink): Promise<string> {
@@ -62,17 +62,6 @@ export async function runWatch(cmd: WatchCommand, io: CliIo): Promise<number> {
     reporter.message(`kie-watch: ${what} (${result.fatal.providerCode}: ${result.fatal.providerMessage}); every task stopped`);
   }
   const exitCode = exitCodeOf(result);
-  reporter.finish({
-    tasks: result.tasks,
-    succeeded: result.succeeded,
-    failed: result.failed,
-    timedOut: result.timedOut,
-    interrupted: result.interrupted,
-    requests: result.requests,
-    retries: result.retries,
-    rateLimited: result.rateLimited,
-    wallMs: result.wallMs,
-    exitCode,
-  });
+  reporter.finish(summaryOf(result, exitCode));
   return exitCode;
 }

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../src/simulator/prng.js';
 /**
  * The fault classes whose real durations matter (a 20 s maintenance window, a task that appears 10 s
  * late, the 30 s unknown-task grace, minutes of refused connections), at their real sizes and with the
@@ -22,22 +23,11 @@ afterEach(async () => {
   expect(spies.seen).toEqual([]);
 });
 
-/** A small seeded PRNG so that jitter is realistic (not constant) and the run is repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function setup(answer: (taskId: string, n: number, now: number) => Reply, extra: Partial<TaskWatcherOptions> = {}): { w: TaskWatcher; clock: TestClock; api: MockApi } {
   const clock = testClock();
   const api = mockApi((id, n) => answer(id, n, clock.now()), clock.now);
-  const w = new TaskWatcher({ apiKey: 'clock-key', baseUrl: BASE, dispatcher: api.agent, clock, random: seeded(5), ...extra });
+  const w = new TaskWatcher({ apiKey: 'clock-key', baseUrl: BASE, dispatcher: api.agent, clock, random: mulberry32(5), ...extra });
   cleanup.push(async () => {
     await w.close();
     await api.close();

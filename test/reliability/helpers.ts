@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { KieWatcherError, TaskFailedError, type TaskWatcher, type WatchResult } from '../../src/index.js';
 import { EPOCH } from '../helpers/fake-clock.js';
+import { record } from '../helpers/mock-api.js';
 import { groupBy, maxInWindow } from '../helpers/windows.js';
 
 export const RECORD_INFO = '/api/v1/gpt4o-image/record-info';
@@ -164,21 +165,11 @@ export function sendJson(res: ServerResponse, body: unknown, status = 200, heade
   res.end(text);
 }
 
+/** A GENERATING record at 10 % unless `fields` say otherwise. */
 export function recordData(taskId: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    taskId,
-    paramJson: '{"prompt":"a cat","size":"1:1"}',
-    createTime: EPOCH,
-    completeTime: null,
-    response: null,
-    successFlag: 0,
-    status: 'GENERATING',
-    errorCode: null,
-    errorMessage: '',
-    progress: '0.10',
-    ...fields,
-  };
+  return record(taskId, { progress: '0.10', ...fields });
 }
+
 
 export const envelope = (data: unknown, code = 200, msg = 'success'): { code: number; msg: string; data: unknown } => ({ code, msg, data });
 export const generatingBody = (taskId: string, progress = '0.10'): unknown => envelope(recordData(taskId, { progress }));
