@@ -7,21 +7,14 @@
  * answers only ever settles with a KieWatcherError or a real success.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { classifyResponse, parseRetryAfter, type PollOutcome } from '../../src/classify.js';
 import { KieWatcherError, TaskWatcher } from '../../src/index.js';
 import { testClock } from '../helpers/fake-clock.js';
 import { BASE, mockApi, type Reply } from '../helpers/mock-api.js';
-import { processSpies } from './helpers.js';
+import { failOnProcessErrors } from './helpers.js';
 
-let spies: ReturnType<typeof processSpies>;
-beforeAll(() => {
-  spies = processSpies();
-});
-afterAll(() => {
-  spies.dispose();
-  expect(spies.seen).toEqual([]);
-});
+failOnProcessErrors();
 
 const TASK = 'fuzz-task';
 const NOW = Date.UTC(2026, 0, 1);

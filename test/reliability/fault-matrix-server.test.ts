@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { InvalidResponseError, KieApiError, TaskWatcher, TransportError, type RateLimitedEvent, type TaskWatcherOptions } from '../../src/index.js';
 import {
   Bag,
@@ -15,7 +15,7 @@ import {
   failedBody,
   generatingBody,
   outcomeOf,
-  processSpies,
+  failOnProcessErrors,
   recordData,
   recordEvents,
   sendJson,
@@ -29,15 +29,7 @@ import {
 } from './helpers.js';
 
 const KEY = 'reliability-own-server-key-0c4f';
-let spies: ReturnType<typeof processSpies>;
-beforeAll(() => {
-  spies = processSpies();
-});
-afterAll(async () => {
-  await sleep(20);
-  spies.dispose();
-  expect(spies.seen).toEqual([]);
-});
+failOnProcessErrors();
 
 class ServerBag extends Bag {
   async server(script: (ctx: ScriptContext) => void): Promise<TestServer> {

@@ -4,22 +4,13 @@
  * that the simulator counted 0 rate violations, that retries stay bounded, and that nothing escaped as
  * an unhandled rejection or an uncaught exception.
  */
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { KieApiError, TaskWatcher, type RetryEvent, type TaskWatcherOptions } from '../../src/index.js';
 import { startSimulator, type KieSimulator, type SimulatedTaskSpec, type SimulatorFaults } from '../../src/simulator/index.js';
-import { Bag, outcomeOf, processSpies, recordEvents, sleep } from './helpers.js';
+import { Bag, outcomeOf, failOnProcessErrors, recordEvents, sleep } from './helpers.js';
 
 const KEY = 'reliability-sim-key-5d1e';
-// Tests run concurrently (each owns its simulator and watcher), so the spies cover the whole file.
-let spies: ReturnType<typeof processSpies>;
-beforeAll(() => {
-  spies = processSpies();
-});
-afterAll(async () => {
-  await sleep(20);
-  spies.dispose();
-  expect(spies.seen).toEqual([]);
-});
+failOnProcessErrors();
 
 class SimBag extends Bag {
   async sim(options: Parameters<typeof startSimulator>[0] = {}): Promise<KieSimulator> {

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
@@ -62,6 +63,22 @@ export function processSpies(): { readonly seen: unknown[]; dispose(): void } {
       process.off('uncaughtException', onException);
     },
   };
+}
+
+/**
+ * Fails the file if anything in it caused an unhandled rejection or an uncaught exception. Tests in a file
+ * may run concurrently, so the spies cover the whole file; the short wait lets late rejections surface.
+ */
+export function failOnProcessErrors(): void {
+  let spies: ReturnType<typeof processSpies> | undefined;
+  beforeAll(() => {
+    spies = processSpies();
+  });
+  afterAll(async () => {
+    await sleep(20);
+    spies?.dispose();
+    expect(spies?.seen).toEqual([]);
+  });
 }
 
 // --- active handles ---------------------------------------------------------------------------------

@@ -5,12 +5,12 @@
  * Redirects are never followed, so the Authorization header never reaches another origin.
  */
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { InvalidResponseError, TaskWatcher, type TaskWatcherOptions } from '../../src/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import {
   Bag,
-  processSpies,
+  failOnProcessErrors,
   captureLogger,
   causeChain,
   envelope,
@@ -27,14 +27,7 @@ import {
   type TestServer,
 } from './helpers.js';
 
-let spies: ReturnType<typeof processSpies>;
-beforeAll(() => {
-  spies = processSpies();
-});
-afterAll(() => {
-  spies.dispose();
-  expect(spies.seen).toEqual([]);
-});
+failOnProcessErrors();
 
 const CANARY = 'sk-canary-7Hq2Zp9Lm4Xv8Rb1Yt6W';
 
