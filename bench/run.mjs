@@ -6,6 +6,7 @@
 //   npm run bench -- --quick    smoke run (about a minute): bench/results.quick.json, docs untouched
 //   npm run bench -- --soak     the 1,000,000-poll soak only: merged into results.json + docs
 //   --proposal                  also measure the candidate policy in bench/lib/proposal.mjs
+//   --frontier-only             only fixed 2 s, the default and the candidate on the frontier workload; prints, publishes nothing
 //
 // The machine is shared and noisy, so absolute figures drift between runs; the targets are judged on
 // ratios to a baseline measured in the same run (bare HTTP loop, fixed 2 s policy, peer pollers).
@@ -145,6 +146,16 @@ const started = Date.now();
 const meta = { date: new Date().toISOString(), mode, machine: machineInfo() };
 const resultsFile = `${ROOT}bench/${mode === 'quick' ? 'results.quick.json' : 'results.json'}`;
 let results;
+if (args.has('--frontier-only')) {
+  // Policy experiments: the frontier scenario alone, printed, nothing published.
+  const w = CONFIG.full.workload;
+  const tasks = { count: w.frontierTasks, seed: 42, maxDurationMs: w.maxDurationMs, spreadMs: w.spreadMs };
+  for (const p of ['fixed2s', 'adaptive', 'proposal']) {
+    const r = await workloadRun('frontier', p, tasks, w);
+    log(`${p.padEnd(10)} requests/task ${r.requestsPerTask.toFixed(1)}  p50 ${(r.delayMs.p50 / 1000).toFixed(2)} s  p95 ${(r.delayMs.p95 / 1000).toFixed(2)} s  p99 ${(r.delayMs.p99 / 1000).toFixed(2)} s`);
+  }
+  process.exit(0);
+}
 if (mode === 'soak') {
   results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : { meta };
   results.soak = { meta, config: CONFIG.soak, ...(await soak(CONFIG.soak)) };

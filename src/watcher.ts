@@ -286,7 +286,9 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     }
     this.#cache.clear();
     this.#flushIdle();
-    this.#closed = Promise.allSettled([...this.#inFlightRequests]).then(() => this.#client.release(true));
+    // Destroying the pool aborts its requests in flight; then wait for their handlers to finish.
+    const released = this.#client.release(true);
+    this.#closed = Promise.allSettled([released, ...this.#inFlightRequests]).then(() => undefined);
     return this.#closed;
   }
 

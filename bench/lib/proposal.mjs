@@ -1,8 +1,9 @@
 // A candidate replacement for the default policy, measured next to it with `npm run bench -- --proposal`
-// (it is not the library's policy; see docs/performance.md, "Proposal").
+// or `-- --frontier-only` (it is not the library's policy; see docs/performance.md, "Proposal").
 export function proposalPolicy(s) {
   const age = s.taskAgeMs ?? s.watchedForMs;
-  if (age > 300_000) return 20_000;
-  if (s.etaMs !== null && s.etaMs > 6_000) return Math.min(s.etaMs * 0.35, 6_000);
-  return 1_600;
+  const base = age < 30_000 ? 3_500 : age < 300_000 ? 5_000 : 10_000;
+  // Progress predicts the end before the next regular poll: poll once at that moment instead.
+  if (s.etaMs !== null && s.etaMs > 0 && s.etaMs < base) return Math.max(s.minIntervalMs, s.etaMs);
+  return base;
 }

@@ -19,26 +19,22 @@ const state = (s: Partial<PollState>): PollState => ({
 });
 
 describe('adaptive policy', () => {
-  it('backs off with age as the provider advises: 2 s, then 5 s, then 15 s', () => {
-    expect(adaptivePolicy(state({ watchedForMs: 10_000 }))).toBe(2_000);
+  it('polls by the task age: 3.5 s for the first 30 s, 5 s until 5 minutes, 10 s after', () => {
+    expect(adaptivePolicy(state({ watchedForMs: 10_000 }))).toBe(3_500);
     expect(adaptivePolicy(state({ watchedForMs: 60_000 }))).toBe(5_000);
-    expect(adaptivePolicy(state({ watchedForMs: 300_000 }))).toBe(15_000);
-    expect(adaptivePolicy(state({ watchedForMs: 1_000, taskAgeMs: 300_000 }))).toBe(15_000);
+    expect(adaptivePolicy(state({ watchedForMs: 400_000 }))).toBe(10_000);
+    // The provider's createTime, when known, is the task's age, not the time since watching began.
+    expect(adaptivePolicy(state({ watchedForMs: 1_000, taskAgeMs: 400_000 }))).toBe(10_000);
   });
 
-  it('closes in on the estimated end, never below the rate limit', () => {
-    expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: 4_000 }))).toBe(2_000);
-    expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: 100 }))).toBe(374);
-    expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: 600_000 }))).toBe(15_000);
-    // Far from the predicted end, a young task polls less often than the age-based 2 s.
-    expect(adaptivePolicy(state({ watchedForMs: 5_000, etaMs: 60_000 }))).toBe(15_000);
-    expect(adaptivePolicy(state({ watchedForMs: 5_000, etaMs: 8_000 }))).toBe(4_000);
+  it('adds one poll at the end progress predicts, when that comes before the next regular poll', () => {
+    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: 1_200 }))).toBe(1_200);
+    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: 100 }))).toBe(374);
   });
 
-  it('backs off again once the estimated end has passed, up to the base delay', () => {
-    expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: -200 }))).toBe(374);
-    expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: -4_000 }))).toBe(2_000);
-    expect(adaptivePolicy(state({ watchedForMs: 300_000, etaMs: -600_000 }))).toBe(15_000);
+  it('never stretches an interval on a far or passed prediction', () => {
+    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: 120_000 }))).toBe(5_000);
+    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: -3_000 }))).toBe(5_000);
   });
 
   it('estimates the time left from the progress rate, counting down as time passes', () => {
