@@ -1,8 +1,9 @@
 // Scenario 5, soak: about 1,000,000 polls across 50,000 tasks that come and go. Short tasks (8 s,
 // about 20 polls each at the 'fastest' policy) are created continuously so that a few thousand are
 // pending at any time; heap after a forced GC is sampled at 10%, 50%, 90% and 100% of the polls and once
-// everything has settled. A leak shows as heap growing with polls; the bounded result cache
-// (resultCacheSize, default 10,000) fills during the first part of the run and then stays full.
+// everything has settled. A leak shows as heap growing with polls. The result cache is bounded
+// (resultCacheSize); it is set to 2,000 here so that it is already full at the 10% mark, where the
+// issue's baseline is taken: otherwise its filling up (a bounded, intended cost) reads as growth.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskWatcher } from '../../dist/index.js';
@@ -14,7 +15,7 @@ const { url, totalTasks, targetPolls, pendingTarget, durationMs } = cfg;
 const gc = globalThis.gc;
 if (typeof gc !== 'function') throw new Error('run with --expose-gc');
 
-const watcher = new TaskWatcher({ apiKey: 'sim-key', baseUrl: url, policy: 'fastest' });
+const watcher = new TaskWatcher({ apiKey: 'sim-key', baseUrl: url, policy: 'fastest', resultCacheSize: 2_000 });
 const checkpoints = [];
 const marks = [0.1, 0.5, 0.9, 1.0];
 function checkpoint(label) {
