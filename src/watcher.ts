@@ -404,12 +404,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
   }
 
   #settle(task: TaskEntry, settlement: Settlement, cache: boolean): void {
-    if (cache && this.#opts.resultCacheSize > 0 && this.#opts.resultCacheTtlMs > 0) {
-      // Map iteration order is insertion order, so the first key is the oldest: a cheap LRU-by-age bound.
-      this.#cache.delete(task.taskId);
-      this.#cache.set(task.taskId, { settlement, expiresAt: this.#clock.now() + this.#opts.resultCacheTtlMs });
-      if (this.#cache.size > this.#opts.resultCacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
-    }
+    if (cache) this.#remember(task.taskId, settlement);
     const interests = [...task.interests];
     task.interests.clear();
     task.watchInterest = null;
@@ -531,7 +526,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     try {
       if (task.dropped) {
         // Nobody waits any more, but a final answer is still worth keeping for a late waiter.
-        if (outcome.kind === 'success') this.#cacheOnly(task.taskId, { ok: true, result: toResult(outcome.record) });
+        if (outcome.kind === 'success') this.#remember(task.taskId, { ok: true, result: toResult(outcome.record) });
       } else {
         this.#handle(task, outcome);
       }
@@ -542,8 +537,11 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     this.#pump();
   }
 
-  #cacheOnly(taskId: string, settlement: Settlement): void {
+  /** Keeps a final outcome for late waiters, within the cache's size and age bounds. */
+  #remember(taskId: string, settlement: Settlement): void {
     if (this.#opts.resultCacheSize === 0 || this.#opts.resultCacheTtlMs === 0) return;
+    // Map iteration order is insertion order, so the first key is the oldest: a cheap bound by age.
+    this.#cache.delete(taskId);
     this.#cache.set(taskId, { settlement, expiresAt: this.#clock.now() + this.#opts.resultCacheTtlMs });
     if (this.#cache.size > this.#opts.resultCacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
   }

@@ -7,17 +7,7 @@
 //   stretch to the end; 5% report no progress at all (always "0.00");
 // - arrivals spread uniformly over `spreadMs`, as tasks are created continuously in production.
 // Deterministic for a seed, so every policy and every peer sees exactly the same tasks.
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../dist/simulator/index.js';
 
 export const WORKLOAD = {
   medianMs: 45_000,

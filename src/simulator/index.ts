@@ -1,5 +1,7 @@
 export { KieSimulator, startSimulator } from './server.js';
 export { scriptedTasks } from './workload.js';
+/** The simulator's seeded PRNG (mulberry32), for building deterministic workloads of your own. */
+export { mulberry32 } from './prng.js';
 export type { ScriptedTasksOptions } from './workload.js';
 export type {
   KieSimulatorOptions,
