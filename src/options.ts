@@ -128,6 +128,18 @@ export function checkNumber(name: string, value: unknown, min: number, max: numb
   return value;
 }
 
+export function checkObject(name: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, 'an object', value);
+}
+
+export function checkFunction(name: string, value: unknown): void {
+  if (typeof value !== 'function') fail(name, 'a function', value);
+}
+
+export function checkSignal(value: unknown): void {
+  if (value !== undefined && !(value instanceof AbortSignal)) fail('signal', 'an AbortSignal', value);
+}
+
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 function isLoopback(hostname: string): boolean {
@@ -162,7 +174,7 @@ function checkPolicy(value: unknown): PollingPolicy {
 
 /** Validates once, in the constructor; everything downstream trusts the result. */
 export function resolveOptions(options: unknown): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+  checkObject('options', options);
   const o = options as Partial<Record<keyof TaskWatcherOptions, unknown>>;
   if (typeof o.apiKey !== 'string' || o.apiKey.trim() === '' || /[\r\n]/.test(o.apiKey)) {
     // Describe the type only: the value may be a key.
@@ -187,7 +199,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     const v = o[fn];
     if (v !== undefined && (typeof v !== 'object' || v === null)) fail(fn, 'an object', v);
   }
-  if (o.random !== undefined && typeof o.random !== 'function') fail('random', 'a function', o.random);
+  if (o.random !== undefined) checkFunction('random', o.random);
   return {
     apiKey: o.apiKey,
     baseUrl: checkBaseUrl(o.baseUrl ?? DEFAULTS.baseUrl, allowInsecureHttp),

@@ -17,7 +17,7 @@ import type { ProgressEvent, TaskUpdate, TaskWatcherEvents, WatchResult, Watcher
 import { paramsForWindow } from './gcra.js';
 import { IndexedMinHeap, type HeapItem } from './heap.js';
 import { RecordInfoClient, ResponseTooLargeError, USER_AGENT } from './http.js';
-import { checkNumber, checkTaskId, describe, MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
+import { checkFunction, checkNumber, checkObject, checkSignal, checkTaskId, MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
 import { estimateEta, resolvePolicy, type PollingPolicyFunction } from './policy.js';
 import { parseParams, type TaskRecord } from './record.js';
 import { MemoryTaskRateLimiter, type PendingTaskStore, type TaskRateLimiter } from './stores.js';
@@ -181,9 +181,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       checkTaskId(taskId);
       checkObject('options', options);
       const timeoutMs = this.#timeoutOf(options.timeoutMs);
-      if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-        throw new TypeError(`kie-watcher: option \`onProgress\` must be a function, got ${describe(options.onProgress)}`);
-      }
+      if (options.onProgress !== undefined) checkFunction('onProgress', options.onProgress);
       checkSignal(options.signal);
       this.#assertOpen();
       if (this.#halted) return Promise.reject(this.#halted);
@@ -393,8 +391,12 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     this.#clearTimer();
     this.emit('idle');
     this.#flushIdle();
-    // No socket lingers after the work is done; a new watch opens a fresh pool.
-    if (this.#inFlight === 0) void this.#client.release(false);
+    this.#releaseIfIdle();
+  }
+
+  /** No socket lingers after the work is done (once the last request is back); a new watch opens a fresh pool. */
+  #releaseIfIdle(): void {
+    if (this.#tasks.size === 0 && this.#inFlight === 0) void this.#client.release(false);
   }
 
   #flushIdle(): void {
@@ -533,7 +535,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     } catch (err) {
       this.#log.error({ err }, 'kie-watcher: internal error while handling an answer');
     }
-    if (this.#tasks.size === 0 && this.#inFlight === 0) void this.#client.release(false);
+    this.#releaseIfIdle();
     this.#pump();
   }
 
@@ -761,14 +763,6 @@ function toResult(record: TaskRecord): WatchResult {
     params: parseParams(record.paramJson),
     record,
   };
-}
-
-function checkSignal(signal: unknown): void {
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`kie-watcher: option \`signal\` must be an AbortSignal, got ${describe(signal)}`);
-}
-
-function checkObject(name: string, value: unknown): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`kie-watcher: \`${name}\` must be an object, got ${describe(value)}`);
 }
 
 /** A user callback that throws must not break the scheduler for every other task. */
