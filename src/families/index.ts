@@ -1,0 +1,100 @@
+import type { TaskFamily } from './family.js';
+import { fluxKontext, type FluxKontextRecord } from './flux-kontext.js';
+import { gpt4oImage, type Gpt4oImageRecord } from './gpt4o-image.js';
+import { luma, type LumaRecord } from './luma.js';
+import { market, type MarketRecord } from './market.js';
+import { midjourney, type MidjourneyRecord } from './mj.js';
+import { runway, type RunwayRecord } from './runway.js';
+import { suno, type SunoRecord } from './suno.js';
+import { veo, type VeoRecord } from './veo.js';
+
+/** The record type of each built-in family, by id. */
+export interface FamilyRecords {
+  'gpt4o-image': Gpt4oImageRecord;
+  market: MarketRecord;
+  veo: VeoRecord;
+  'flux-kontext': FluxKontextRecord;
+  runway: RunwayRecord;
+  luma: LumaRecord;
+  suno: SunoRecord;
+  mj: MidjourneyRecord;
+}
+
+/** The id of a built-in family. */
+export type KnownFamilyId = keyof FamilyRecords;
+
+/** A family as a watcher option accepts it: a built-in id, or a family made with `defineFamily`. */
+export type FamilyRef = KnownFamilyId | TaskFamily<string, unknown>;
+
+/** The record type a family reference yields: a built-in id's record, or a custom family's `R`. */
+export type RecordOf<F extends FamilyRef> = F extends KnownFamilyId ? FamilyRecords[F] : F extends TaskFamily<string, infer R> ? R : never;
+
+/** The built-in families, by id. */
+export const FAMILIES: { readonly [K in KnownFamilyId]: TaskFamily<K, FamilyRecords[K]> } = Object.freeze({
+  'gpt4o-image': gpt4oImage,
+  market,
+  veo,
+  'flux-kontext': fluxKontext,
+  runway,
+  luma,
+  suno,
+  mj: midjourney,
+});
+
+/** The family a watcher uses when none is named. */
+export const DEFAULT_FAMILY = 'gpt4o-image' satisfies KnownFamilyId;
+
+const KNOWN_IDS = Object.keys(FAMILIES) as KnownFamilyId[];
+
+function isKnownId(value: string): value is KnownFamilyId {
+  return Object.hasOwn(FAMILIES, value);
+}
+
+/**
+ * Turns a family reference into the family: a built-in id is looked up, a family object is returned as is.
+ * @throws TypeError for an unknown id (the message lists the valid ones) or something that is no family.
+ */
+export function resolveFamily<F extends FamilyRef>(ref: F): TaskFamily<string, RecordOf<F>>;
+export function resolveFamily(ref: FamilyRef): TaskFamily<string, unknown> {
+  if (typeof ref === 'string') {
+    if (isKnownId(ref)) return FAMILIES[ref];
+    throw new TypeError(`unknown task family ${JSON.stringify(ref)}; known families: ${KNOWN_IDS.join(', ')} (or pass one made with defineFamily)`);
+  }
+  const candidate = ref as unknown;
+  if (
+    candidate !== null &&
+    typeof candidate === 'object' &&
+    typeof (candidate as TaskFamily).id === 'string' &&
+    typeof (candidate as TaskFamily).path === 'string' &&
+    typeof (candidate as TaskFamily).read === 'function'
+  ) {
+    return ref;
+  }
+  throw new TypeError(`a task family must be one of ${KNOWN_IDS.join(', ')} or an object made with defineFamily`);
+}
+
+export { defineFamily } from './define.js';
+export type { FamilyClassification, FamilyDefinition, FamilyResult, NormalizingFamilyDefinition, RecordSchema, SchemaIssue } from './define.js';
+export type { FailureInfo, FamilyVerdict, RecordView, TaskFamily } from './family.js';
+export {
+  readBoolean,
+  readCode,
+  readInteger,
+  readJson,
+  readNumber,
+  readObject,
+  readProgress,
+  readString,
+  readText,
+  readTime,
+  readTimeMs,
+  readUrls,
+  type ParsedTime,
+} from './fields.js';
+export type { FlagRecordFields } from './shared.js';
+export { fluxKontext, gpt4oImage, luma, market, midjourney, runway, suno, veo };
+export type { FluxKontextRecord, Gpt4oImageRecord, LumaRecord, MarketRecord, MidjourneyRecord, RunwayRecord, SunoRecord, VeoRecord };
+export type { MarketResult } from './market.js';
+export type { RunwayVideoInfo } from './runway.js';
+export type { SunoTrack } from './suno.js';
+export type { VeoResponse } from './veo.js';

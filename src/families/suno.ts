@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { defineFamily } from './define.js';
+import { readInteger, readJson, readNumber, readObject, readString, readText, readTime, readTimeMs } from './fields.js';
+import { meaningOf, statusText, taskIdField, type Meaning } from './shared.js';
+
+/** One generated Suno track (`response.sunoData[]`). Texts are `null` when absent or empty. */
+export interface SunoTrack {
+  readonly id: string | null;
+  /** The downloadable audio: the result. Empty until the track is done. */
+  readonly audioUrl: string | null;
+  /** A stream that plays while the track is still being generated. */
+  readonly streamAudioUrl: string | null;
+  /** The cover image. */
+  readonly imageUrl: string | null;
+  /** The lyrics or prompt used. */
+  readonly prompt: string | null;
+  readonly modelName: string | null;
+  readonly title: string | null;
+  readonly tags: string | null;
+  /** Epoch ms. */
+  readonly createTime: number | null;
+  /** Seconds. */
+  readonly duration: number | null;
+}
+
+/** A Suno music record (`GET /api/v1/generate/record-info`), its variants folded. */
+export interface SunoRecord {
+  readonly taskId: string | null;
+  /** For an extension, the track it extends; `null` when absent or empty. */
+  readonly parentMusicId: string | null;
+  /** The creation parameters as sent (a JSON text). */
+  readonly param: string | null;
+  /** `param` parsed; `null` when absent or not JSON. */
+  readonly params: unknown;
+  /** `null` until the first track data appears. */
+  readonly response: { readonly taskId: string | null; readonly sunoData: readonly SunoTrack[] } | null;
+  /** `PENDING`, `TEXT_SUCCESS`, `FIRST_SUCCESS`, `SUCCESS`, or a failure status. */
+  readonly status: string | null;
+  /** The operation, e.g. `GENERATE`. */
+  readonly type: string | null;
+  readonly errorCode: number | null;
+  readonly errorMessage: string | null;
+  /** Epoch ms, when the record carries one. */
+  readonly createTime: number | null;
+  /** `false` when `createTime` was a text without a zone. */
+  readonly createTimeZoned: boolean;
+  /** Epoch ms, when the record carries one. */
+  readonly completeTime: number | null;
+}
+
+const STATUSES: ReadonlyMap<string, Meaning> = new Map([
+  ['PENDING', 'pending'],
+  ['TEXT_SUCCESS', 'pending'],
+  ['FIRST_SUCCESS', 'pending'],
+  ['SUCCESS', 'success'],
+  ['CREATE_TASK_FAILED', 'failure'],
+  ['GENERATE_AUDIO_FAILED', 'failure'],
+  ['CALLBACK_EXCEPTION', 'failure'],
+  ['SENSITIVE_WORD_ERROR', 'failure'],
+]);
+
+const schema = z.looseObject({ taskId: taskIdField, status: statusText });
+
+function readTrack(value: unknown): SunoTrack | null {
+  const t = readObject(value);
+  if (t === null) return null;
+  return {
+    id: readText(t['id']),
+    audioUrl: readText(t['audioUrl']),
+    streamAudioUrl: readText(t['streamAudioUrl']),
+    imageUrl: readText(t['imageUrl']),
+    prompt: readText(t['prompt']),
+    modelName: readText(t['modelName']),
+    title: readText(t['title']),
+    tags: readText(t['tags']),
+    createTime: readTimeMs(t['createTime']),
+    duration: readNumber(t['duration']),
+  };
+}
+
+/**
+ * Suno music: `status` decides. `TEXT_SUCCESS` (lyrics done) and `FIRST_SUCCESS` (one track done) are not
+ * final; `SUCCESS` is, and its results are the tracks' `audioUrl`s.
+ */
+export const suno = defineFamily({
+  id: 'suno',
+  path: '/api/v1/generate/record-info',
+  schema,
+  resultPath: ['data', 'response', 'sunoData'],
+  normalize: (raw): SunoRecord => {
+    const response = readObject(raw['response']);
+    const tracks = response !== null && Array.isArray(response['sunoData']) ? response['sunoData'] : [];
+    const created = readTime(raw['createTime']);
+    return {
+      taskId: raw.taskId ?? null,
+      parentMusicId: readText(raw['parentMusicId']),
+      param: readString(raw['param']),
+      params: readJson(raw['param']),
+      response: response === null ? null : { taskId: readText(response['taskId']), sunoData: tracks.map(readTrack).filter((t): t is SunoTrack => t !== null) },
+      status: raw.status ?? null,
+      type: readText(raw['type']),
+      errorCode: readInteger(raw['errorCode']),
+      errorMessage: readText(raw['errorMessage']),
+      createTime: created?.ms ?? null,
+      createTimeZoned: created?.zoned ?? true,
+      completeTime: readTimeMs(raw['completeTime']),
+    };
+  },
+  classify: (r) => {
+    const { meaning, unknown } = meaningOf(r.status, STATUSES);
+    const base = { taskId: r.taskId, status: r.status, createTime: r.createTime, createTimeZoned: r.createTimeZoned, completeTime: r.completeTime };
+    if (meaning === 'failure') return { ...base, state: 'failure', failure: { errorCode: r.errorCode, errorMessage: r.errorMessage } };
+    if (meaning === 'success') return { ...base, state: 'success' };
+    return { ...base, state: 'pending', unknownStatus: unknown };
+  },
+  toResult: (r) => ({ resultUrls: (r.response?.sunoData ?? []).flatMap((t) => (t.audioUrl === null ? [] : [t.audioUrl])), params: r.params }),
+});
