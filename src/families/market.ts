@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineFamily } from './define.js';
-import { readCode, readJson, readObject, readProgress, readString, readText, readTime, readTimeMs, readUrls } from './fields.js';
-import { meaningOf, statusText, taskIdField, type Meaning } from './shared.js';
+import { readCode, readJson, readObject, readProgress, readString, readText, readTimeMs, readUrls } from './fields.js';
+import { classifyByStatus, readCreateTime, statusText, taskIdField, type Meaning } from './shared.js';
 
 /** A market job's parsed `resultJson`: `resultUrls` folded to its non-empty texts, other keys as sent. */
 export interface MarketResult {
@@ -65,7 +65,6 @@ export const market = defineFamily({
   schema,
   resultPath: ['data', 'resultJson'],
   normalize: (raw): MarketRecord => {
-    const created = readTime(raw['createTime']);
     return {
       taskId: raw.taskId ?? null,
       model: raw.model ?? null,
@@ -77,18 +76,16 @@ export const market = defineFamily({
       failCode: readCode(raw['failCode']),
       failMsg: readText(raw['failMsg']),
       progress: readProgress(raw['progress']),
-      createTime: created?.ms ?? null,
-      createTimeZoned: created?.zoned ?? true,
+      ...readCreateTime(raw['createTime']),
       completeTime: readTimeMs(raw['completeTime']),
       updateTime: readTimeMs(raw['updateTime']),
     };
   },
-  classify: (r) => {
-    const { meaning, unknown } = meaningOf(r.state, STATES);
-    const base = { taskId: r.taskId, status: r.state, progress: r.progress, createTime: r.createTime, createTimeZoned: r.createTimeZoned, completeTime: r.completeTime };
-    if (meaning === 'failure') return { ...base, state: 'failure', failure: { errorCode: r.failCode, errorMessage: r.failMsg } };
-    if (meaning === 'success') return { ...base, state: 'success' };
-    return { ...base, state: 'pending', unknownStatus: unknown };
-  },
+  classify: (r) =>
+    classifyByStatus(
+      { taskId: r.taskId, status: r.state, progress: r.progress, createTime: r.createTime, createTimeZoned: r.createTimeZoned, completeTime: r.completeTime },
+      STATES,
+      { errorCode: r.failCode, errorMessage: r.failMsg },
+    ),
   toResult: (r) => ({ resultUrls: r.result?.resultUrls ?? [], params: r.params }),
 });

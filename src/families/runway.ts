@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readCode, readInteger, readJson, readObject, readText, readTime } from './fields.js';
-import { meaningOf, statusText, taskIdField, type Meaning } from './shared.js';
+import { classifyByStatus, statusText, taskIdField, type Meaning } from './shared.js';
 
 /** A Runway record's `videoInfo`. */
 export interface RunwayVideoInfo {
@@ -74,13 +74,12 @@ export const runway = defineFamily({
       expireFlag: readInteger(raw['expireFlag']),
     };
   },
-  classify: (r) => {
-    const { meaning, unknown } = meaningOf(r.state, STATES);
-    // generateTime is stamped at submission (it is already set while the task waits).
-    const base = { taskId: r.taskId, status: r.state, createTime: r.generateTime, createTimeZoned: r.generateTimeZoned };
-    if (meaning === 'failure') return { ...base, state: 'failure', failure: { errorCode: r.failCode, errorMessage: r.failMsg } };
-    if (meaning === 'success') return { ...base, state: 'success' };
-    return { ...base, state: 'pending', unknownStatus: unknown };
-  },
+  // generateTime is stamped at submission (it is already set while the task waits). failCode/failMsg only
+  // reach a verdict through the failure branch, which is how successes carrying them stay successes.
+  classify: (r) =>
+    classifyByStatus({ taskId: r.taskId, status: r.state, createTime: r.generateTime, createTimeZoned: r.generateTimeZoned }, STATES, {
+      errorCode: r.failCode,
+      errorMessage: r.failMsg,
+    }),
   toResult: (r) => ({ resultUrls: r.videoInfo?.videoUrl ? [r.videoInfo.videoUrl] : [], params: r.generateParam }),
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FamilyClassification } from './define.js';
+import type { FailureInfo } from './family.js';
 import { readInteger, readJson, readString, readText, readTime, readTimeMs } from './fields.js';
 
 /*
@@ -47,17 +48,20 @@ export const flagRecordShape = {
   successFlag: numberish,
 };
 
+/** `createTime` as epoch ms with its zone flag (`true` when absent: nothing to distrust). */
+export function readCreateTime(value: unknown): { readonly createTime: number | null; readonly createTimeZoned: boolean } {
+  const created = readTime(value);
+  return { createTime: created?.ms ?? null, createTimeZoned: created?.zoned ?? true };
+}
+
 /** Folds the shared fields of a flag record. */
 export function readFlagFields(raw: { readonly taskId?: string | null | undefined; readonly successFlag?: number | string | null | undefined; readonly [k: string]: unknown }): FlagRecordFields {
-  const created = readTime(raw['createTime']);
-  const paramJson = readString(raw['paramJson']);
   return {
     taskId: raw.taskId ?? null,
-    paramJson,
+    paramJson: readString(raw['paramJson']),
     params: readJson(raw['paramJson']),
     successFlag: readInteger(raw.successFlag),
-    createTime: created?.ms ?? null,
-    createTimeZoned: created?.zoned ?? true,
+    ...readCreateTime(raw['createTime']),
     completeTime: readTimeMs(raw['completeTime']),
     errorCode: readInteger(raw['errorCode']),
     errorMessage: readText(raw['errorMessage']),
@@ -95,4 +99,18 @@ export function meaningOf(status: string | null, meanings: ReadonlyMap<string, M
   if (status === null) return { meaning: 'pending', unknown: false };
   const meaning = meanings.get(status);
   return meaning === undefined ? { meaning: 'pending', unknown: true } : { meaning, unknown: false };
+}
+
+/** The view fields a classification carries besides its state. */
+export type ViewFields = Omit<FamilyClassification, 'state' | 'unknownStatus' | 'failure'>;
+
+/**
+ * Classifies by the record's status text (market, Runway, Suno): documented failure statuses fail with
+ * the given details, the success status succeeds, anything else is pending (`unknownStatus` when undocumented).
+ */
+export function classifyByStatus(view: ViewFields, meanings: ReadonlyMap<string, Meaning>, failure: Partial<FailureInfo>): FamilyClassification {
+  const { meaning, unknown } = meaningOf(view.status, meanings);
+  if (meaning === 'failure') return { ...view, state: 'failure', failure };
+  if (meaning === 'success') return { ...view, state: 'success' };
+  return { ...view, state: 'pending', unknownStatus: unknown };
 }

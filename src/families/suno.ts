@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineFamily } from './define.js';
-import { readInteger, readJson, readNumber, readObject, readString, readText, readTime, readTimeMs } from './fields.js';
-import { meaningOf, statusText, taskIdField, type Meaning } from './shared.js';
+import { readInteger, readJson, readNumber, readObject, readString, readText, readTimeMs } from './fields.js';
+import { classifyByStatus, readCreateTime, statusText, taskIdField, type Meaning } from './shared.js';
 
 /** One generated Suno track (`response.sunoData[]`). Texts are `null` when absent or empty. */
 export interface SunoTrack {
@@ -90,7 +90,6 @@ export const suno = defineFamily({
   normalize: (raw): SunoRecord => {
     const response = readObject(raw['response']);
     const tracks = response !== null && Array.isArray(response['sunoData']) ? response['sunoData'] : [];
-    const created = readTime(raw['createTime']);
     return {
       taskId: raw.taskId ?? null,
       parentMusicId: readText(raw['parentMusicId']),
@@ -101,17 +100,15 @@ export const suno = defineFamily({
       type: readText(raw['type']),
       errorCode: readInteger(raw['errorCode']),
       errorMessage: readText(raw['errorMessage']),
-      createTime: created?.ms ?? null,
-      createTimeZoned: created?.zoned ?? true,
+      ...readCreateTime(raw['createTime']),
       completeTime: readTimeMs(raw['completeTime']),
     };
   },
-  classify: (r) => {
-    const { meaning, unknown } = meaningOf(r.status, STATUSES);
-    const base = { taskId: r.taskId, status: r.status, createTime: r.createTime, createTimeZoned: r.createTimeZoned, completeTime: r.completeTime };
-    if (meaning === 'failure') return { ...base, state: 'failure', failure: { errorCode: r.errorCode, errorMessage: r.errorMessage } };
-    if (meaning === 'success') return { ...base, state: 'success' };
-    return { ...base, state: 'pending', unknownStatus: unknown };
-  },
+  classify: (r) =>
+    classifyByStatus(
+      { taskId: r.taskId, status: r.status, createTime: r.createTime, createTimeZoned: r.createTimeZoned, completeTime: r.completeTime },
+      STATUSES,
+      { errorCode: r.errorCode, errorMessage: r.errorMessage },
+    ),
   toResult: (r) => ({ resultUrls: (r.response?.sunoData ?? []).flatMap((t) => (t.audioUrl === null ? [] : [t.audioUrl])), params: r.params }),
 });
