@@ -2,7 +2,7 @@
 export interface Clock {
   /** Monotonic ms. */
   now(): number;
-  /** Wall-clock epoch ms (for task ages and `Retry-After` dates). */
+  /** Epoch ms (for task ages, `Retry-After` dates and the rate limiter, whose state may be shared). */
   epochNow(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -14,7 +14,9 @@ export const MAX_TIMER_MS = 2 ** 31 - 2;
 /** Looks globals up at call time, so `@sinonjs/fake-timers` installed after construction still applies. */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  epochNow: () => Date.now(),
+  // The process's time origin plus monotonic time: epoch-based, but never stepped by NTP, so a wall-clock jump
+  // cannot let a rate-limited request out early.
+  epochNow: () => performance.timeOrigin + performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, Math.min(MAX_TIMER_MS, Math.max(0, ms))),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

@@ -1,5 +1,3 @@
-import type { TaskRecord } from './record.js';
-
 /** Every error kie-watcher raises has one of these stable `code`s. */
 export type KieWatcherErrorCode =
   | 'KIE_TASK_FAILED'
@@ -8,48 +6,100 @@ export type KieWatcherErrorCode =
   | 'KIE_API_ERROR'
   | 'KIE_INVALID_RESPONSE'
   | 'KIE_TRANSPORT_ERROR'
-  | 'KIE_WATCHER_CLOSED';
+  | 'KIE_WATCHER_CLOSED'
+  | 'KIE_CALLBACK_ERROR';
 
 interface BaseOptions {
   readonly taskId?: string | undefined;
+  readonly family?: string | undefined;
   readonly cause?: unknown;
 }
 
-/** Base class of every kie-watcher error: check `err instanceof KieWatcherError` or switch on `err.code`. */
+/**
+ * The package ships an ESM and a CJS build, and an app can load both (its own `import`, a dependency's
+ * `require`). Each copy has its own classes, so a plain `instanceof` would fail across them; a registry symbol
+ * shared by every copy brands the instances instead, as undici does.
+ */
+const BRAND = Symbol.for('kie-watcher.error');
+
+/** Base class of every kie-watcher error: check `err instanceof KieWatcherError` or `isKieWatcherError(err)`, then switch on `err.code`. */
 export abstract class KieWatcherError extends Error {
   abstract readonly code: KieWatcherErrorCode;
   /** The task the error is about; `undefined` only for watcher-wide errors raised before a task was known. */
   readonly taskId: string | undefined;
+  /** The task's family (`'gpt4o-image'`, `'market'`, ...), when the error is about a task. */
+  readonly family: string | undefined;
 
   constructor(message: string, options: BaseOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.taskId = options.taskId;
+    this.family = options.family;
+  }
+
+  /** Recognises instances from any copy of the package: the base class matches every brand, a subclass its own `code`. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false;
+    if (this === KieWatcherError) return true;
+    // Only our own classes declare their code; a user's subclass falls back to the prototype chain above.
+    if (!Object.hasOwn(this, 'errorCode')) return false;
+    return (value as { code?: unknown }).code === (this as unknown as { errorCode: unknown }).errorCode;
+  }
+}
+Object.defineProperty(KieWatcherError.prototype, BRAND, { value: true });
+
+/** What the provider's record says about a failed task. */
+export interface TaskFailure {
+  readonly taskId: string;
+  readonly family: string;
+  /** The record's own final status (`GENERATE_FAILED`, `fail`, ...); `null` when only a flag says it failed. */
+  readonly status: string | null;
+  readonly successFlag: number | null;
+  readonly errorCode: number | string | null;
+  readonly errorMessage: string | null;
+  /** The family's normalized record; `null` when the failure came as a body code without a record (501). */
+  readonly record: unknown;
+}
+
+/**
+ * The provider finished the task without a result: a failed status (`CREATE_TASK_FAILED`, `GENERATE_FAILED`,
+ * `fail`, ...), a failing `successFlag` (2, 3), or body code 501 ("generation failed").
+ */
+export class TaskFailedError extends KieWatcherError {
+  static readonly errorCode = 'KIE_TASK_FAILED';
+  readonly code = 'KIE_TASK_FAILED' as const;
+  /** The record's own final status, `null` when the record had none (a failing `successFlag` alone). */
+  readonly status: string | null;
+  readonly successFlag: number | null;
+  /** The provider's error code for the task (400 content policy, 451 download failed, 500 internal, ...). */
+  readonly errorCode: number | string | null;
+  readonly errorMessage: string | null;
+  /** The family's normalized record, `null` when the failure came without one. */
+  readonly record: unknown;
+
+  constructor(failure: TaskFailure) {
+    const what = failure.status ?? (failure.successFlag === null ? 'a failure' : `successFlag ${failure.successFlag}`);
+    const code = failure.errorCode === null ? '' : ` (errorCode ${failure.errorCode})`;
+    const detail = failure.errorMessage ? `: ${failure.errorMessage}` : '';
+    super(`task ${failure.taskId} ended with ${what}${code}${detail}`, { taskId: failure.taskId, family: failure.family });
+    this.status = failure.status;
+    this.successFlag = failure.successFlag;
+    this.errorCode = failure.errorCode;
+    this.errorMessage = failure.errorMessage;
+    this.record = failure.record;
   }
 }
 
-/** The provider finished the task without a result: `CREATE_TASK_FAILED`, `GENERATE_FAILED`, or successFlag 2/3. */
-export class TaskFailedError extends KieWatcherError {
-  readonly code = 'KIE_TASK_FAILED' as const;
-  /** The record's `status` (`GENERATE_FAILED` when the record only had a failing successFlag). */
-  readonly status: string;
-  readonly successFlag: number | null;
-  /** The provider's `errorCode` for the task (400 content policy, 451 download failed, 500 internal, ...). */
-  readonly errorCode: number | null;
-  readonly errorMessage: string | null;
-  readonly record: TaskRecord;
-
-  constructor(record: TaskRecord & { readonly taskId: string }, status: string) {
-    const detail = record.errorMessage ? `: ${record.errorMessage}` : '';
-    super(`task ${record.taskId} ended with ${status}${record.errorCode === null ? '' : ` (errorCode ${record.errorCode})`}${detail}`, {
-      taskId: record.taskId,
-    });
-    this.status = status;
-    this.successFlag = record.successFlag;
-    this.errorCode = record.errorCode;
-    this.errorMessage = record.errorMessage;
-    this.record = record;
-  }
+/** Where a watch stood when its deadline passed. */
+export interface WatchTimeoutDetails {
+  readonly family?: string | undefined;
+  /** The last status the provider sent, `null` if none yet (or the records have none). */
+  readonly lastStatus: string | null;
+  /** The highest progress seen (0..1), `null` if none was reported. */
+  readonly lastProgress: number | null;
+  /** Why the last attempt failed (`ECONNREFUSED`, `HTTP 503`, ...), `null` if the last answer was a record. */
+  readonly lastRetryReason?: string | null | undefined;
 }
 
 /**
@@ -57,51 +107,58 @@ export class TaskFailedError extends KieWatcherError {
  * never re-submit it on this error (each submission is billed); watch it again instead.
  */
 export class WatchTimeoutError extends KieWatcherError {
+  static readonly errorCode = 'KIE_WATCH_TIMEOUT';
   readonly code = 'KIE_WATCH_TIMEOUT' as const;
   readonly timeoutMs: number;
-  /** The last status seen from the provider, `null` if no record was seen yet. */
   readonly lastStatus: string | null;
-  /** The highest progress seen (0..1), `null` if none was reported. */
   readonly lastProgress: number | null;
+  readonly lastRetryReason: string | null;
 
-  constructor(taskId: string, timeoutMs: number, lastStatus: string | null, lastProgress: number | null) {
-    super(
-      `stopped watching task ${taskId} after ${timeoutMs} ms (last status ${lastStatus ?? 'unknown'}, progress ${lastProgress ?? 'unknown'}); the task itself may still finish`,
-      { taskId },
-    );
+  constructor(taskId: string, timeoutMs: number, details: WatchTimeoutDetails) {
+    const where =
+      details.lastRetryReason != null
+        ? `last attempt failed: ${details.lastRetryReason}`
+        : `last status ${details.lastStatus ?? 'none'}, progress ${details.lastProgress ?? 'none'}`;
+    super(`stopped watching task ${taskId} after ${timeoutMs} ms (${where}); the task itself may still finish`, { taskId, family: details.family });
     this.timeoutMs = timeoutMs;
-    this.lastStatus = lastStatus;
-    this.lastProgress = lastProgress;
+    this.lastStatus = details.lastStatus;
+    this.lastProgress = details.lastProgress;
+    this.lastRetryReason = details.lastRetryReason ?? null;
   }
 }
 
 /** The caller's `signal` aborted the wait. `cause` is the signal's reason. Named `AbortError` like the platform's. */
 export class AbortError extends KieWatcherError {
+  static readonly errorCode = 'KIE_ABORTED';
   readonly code = 'KIE_ABORTED' as const;
 
-  constructor(taskId: string, reason: unknown) {
-    super(`waiting for task ${taskId} was aborted`, { taskId, cause: reason });
+  constructor(taskId: string, reason: unknown, family?: string) {
+    super(`waiting for task ${taskId} was aborted`, { taskId, family, cause: reason });
     this.name = 'AbortError';
   }
 }
 
 /**
- * The provider answered with a code that stops watching: 401 (bad key), 402 (no credits), a task that stayed
- * unknown (404/422, `data: null`) past the grace period, or another non-retryable code.
+ * The provider answered with a code that stops watching: 401 (bad key), 402 (no credits), HTTP 401/403, a task
+ * that stayed unknown (404/422, `data: null`) past the grace period, or another non-retryable code.
  */
 export class KieApiError extends KieWatcherError {
+  static readonly errorCode = 'KIE_API_ERROR';
   readonly code = 'KIE_API_ERROR' as const;
   /** The provider's code: the body `code`, or the HTTP status when the body had none. */
   readonly providerCode: number;
-  /** The provider's `msg` (or a description when the body had none). */
+  /** The provider's `msg` / `message` (or a description when the body had none); a key echoed in it is redacted. */
   readonly providerMessage: string;
   readonly httpStatus: number;
+  /** `true` for 401/402 and HTTP 401/403: the key or the account is unusable, so every task stopped. */
+  readonly accountWide: boolean;
 
-  constructor(options: BaseOptions & { providerCode: number; providerMessage: string; httpStatus: number; message?: string }) {
+  constructor(options: BaseOptions & { providerCode: number; providerMessage: string; httpStatus: number; accountWide?: boolean; message?: string }) {
     super(options.message ?? `KIE API answered ${options.providerCode}: ${options.providerMessage}`, options);
     this.providerCode = options.providerCode;
     this.providerMessage = options.providerMessage;
     this.httpStatus = options.httpStatus;
+    this.accountWide = options.accountWide ?? false;
   }
 }
 
@@ -113,12 +170,13 @@ export interface ResponseIssue {
 
 /** The response stayed invalid (unparseable, schema mismatch, SUCCESS without URLs, too large) after the allowed retries. */
 export class InvalidResponseError extends KieWatcherError {
+  static readonly errorCode = 'KIE_INVALID_RESPONSE';
   readonly code = 'KIE_INVALID_RESPONSE' as const;
   readonly issues: readonly ResponseIssue[];
   readonly httpStatus: number | null;
 
-  constructor(taskId: string, reason: string, issues: readonly ResponseIssue[], httpStatus: number | null, cause?: unknown) {
-    super(`invalid response for task ${taskId}: ${reason}`, { taskId, cause });
+  constructor(taskId: string, reason: string, issues: readonly ResponseIssue[], httpStatus: number | null, family?: string) {
+    super(`invalid response for task ${taskId}: ${reason}`, { taskId, family });
     this.issues = issues;
     this.httpStatus = httpStatus;
   }
@@ -126,20 +184,59 @@ export class InvalidResponseError extends KieWatcherError {
 
 /** The network kept failing (refused, reset, timed out, HTTP 5xx) for more consecutive attempts than allowed. */
 export class TransportError extends KieWatcherError {
+  static readonly errorCode = 'KIE_TRANSPORT_ERROR';
   readonly code = 'KIE_TRANSPORT_ERROR' as const;
   readonly attempts: number;
 
-  constructor(taskId: string, attempts: number, cause: unknown) {
-    super(`giving up on task ${taskId} after ${attempts} consecutive failed requests`, { taskId, cause });
+  constructor(taskId: string, attempts: number, cause: unknown, family?: string) {
+    super(`giving up on task ${taskId} after ${attempts} consecutive failed requests`, { taskId, family, cause });
     this.attempts = attempts;
   }
 }
 
 /** `close()` was called while this wait was outstanding. */
 export class WatcherClosedError extends KieWatcherError {
+  static readonly errorCode = 'KIE_WATCHER_CLOSED';
   readonly code = 'KIE_WATCHER_CLOSED' as const;
 
-  constructor(taskId?: string) {
-    super(taskId === undefined ? 'the watcher is closed' : `the watcher was closed while waiting for task ${taskId}`, { taskId });
+  constructor(taskId?: string, family?: string) {
+    super(taskId === undefined ? 'the watcher is closed' : `the watcher was closed while waiting for task ${taskId}`, { taskId, family });
   }
+}
+
+/**
+ * Your code threw inside the watcher: an event listener, an `onProgress` callback, a polling policy, a rate
+ * limiter or a store. The watcher finished its own work first and carried on; this error reaches you as an
+ * `error` event on a later tick (unhandled, Node throws it, as for any `EventEmitter`). `cause` is what was thrown.
+ */
+export class CallbackError extends KieWatcherError {
+  static readonly errorCode = 'KIE_CALLBACK_ERROR';
+  readonly code = 'KIE_CALLBACK_ERROR' as const;
+  /** Which of your callbacks threw: `"'completed' listener"`, `'onProgress'`, `'policy'`, `'rateLimiter'`, `'store'`. */
+  readonly callback: string;
+
+  constructor(callback: string, cause: unknown, taskId?: string, family?: string) {
+    super(`${callback} threw${taskId === undefined ? '' : ` (task ${taskId})`}: ${describeThrown(cause)}`, { taskId, family, cause });
+    this.callback = callback;
+  }
+}
+
+function describeThrown(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  try {
+    return String(value);
+  } catch {
+    return 'a value that cannot be printed';
+  }
+}
+
+/** What a wait (`waitForCompletion`, `updates`, a `failed` event) can end with: switch on `code` to narrow. */
+export type WatchError = TaskFailedError | WatchTimeoutError | AbortError | KieApiError | InvalidResponseError | TransportError | WatcherClosedError;
+
+/** Every kie-watcher error, as a union discriminated by `code`. */
+export type AnyKieWatcherError = WatchError | CallbackError;
+
+/** `true` for an error from any copy of kie-watcher (ESM or CJS); narrows to the union, so `switch (err.code)` narrows further. */
+export function isKieWatcherError(value: unknown): value is AnyKieWatcherError {
+  return value instanceof KieWatcherError;
 }

@@ -1,48 +1,64 @@
-import type { KieWatcherError, WatchTimeoutError } from './errors.js';
-import type { TaskRecord } from './record.js';
+import type { CallbackError, WatchError, WatchTimeoutError } from './errors.js';
+import type { FamilyRef, KnownFamilyId, RecordOf } from './families/index.js';
+
+/** The family id a family reference names: the id itself, or a custom family's `id`. */
+export type FamilyIdOf<F extends FamilyRef> = F extends string ? F : F extends { readonly id: infer I extends string } ? I : string;
 
 /** What `waitForCompletion` resolves with, and what `completed` events carry. */
-export interface WatchResult {
+export interface WatchResult<F extends FamilyRef = 'gpt4o-image'> {
   readonly taskId: string;
+  readonly family: FamilyIdOf<F>;
+  /** Always `'SUCCESS'`: the watcher's verdict. The provider's own status text is in `record`. */
   readonly status: 'SUCCESS';
+  /** The family's primary media URLs (4o/Veo/Luma images and videos, Suno `audioUrl`s, Runway `videoUrl`, ...). */
   readonly resultUrls: readonly string[];
   readonly progress: 1;
-  /** Epoch ms, or `null` when the provider sent none. */
+  /** Epoch ms, or `null` when the provider sent none. Times without a zone are read as UTC. */
   readonly createTime: number | null;
   readonly completeTime: number | null;
-  /** `paramJson` parsed (`null` when missing or not JSON). */
+  /** The task's creation parameters (`paramJson` / `param`), parsed; `null` when missing or not JSON. */
   readonly params: unknown;
-  /** The validated, normalized record. */
-  readonly record: TaskRecord;
+  /** The family's validated, normalized record (Suno tracks, Veo origin URLs, ...). */
+  readonly record: RecordOf<F>;
 }
 
-export interface ProgressEvent {
+/** The watcher's reading of a record: still running, or final one way or the other. */
+export type TaskState = 'pending' | 'success' | 'failure';
+
+export interface ProgressEvent<F extends FamilyRef = FamilyRef> {
   readonly taskId: string;
-  /** 0..1, never lower than a value already reported for this task. */
+  readonly family: FamilyIdOf<F>;
+  /** 0..1, never lower than a value already reported for this task (1 once it succeeded). */
   readonly progress: number;
-  /** The provider's status string: `GENERATING` or an undocumented one while running; the final status (`SUCCESS` with progress 1, or a failure) in the last event, just before `completed`/`failed`. */
-  readonly status: string;
-  readonly record: TaskRecord;
+  /** The provider's own status text, as sent (`GENERATING`, `queuing`, ...); `null` when the record has none. */
+  readonly status: string | null;
+  /** The watcher's reading: `success` / `failure` in the last event, just before `completed` / `failed`. */
+  readonly state: TaskState;
+  readonly record: RecordOf<F>;
 }
 
 export interface CompletedEvent {
   readonly taskId: string;
-  readonly result: WatchResult;
+  readonly family: string;
+  readonly result: WatchResult<FamilyRef>;
 }
 
 export interface FailedEvent {
   readonly taskId: string;
+  readonly family: string;
   /** `TaskFailedError`, `KieApiError`, `InvalidResponseError` or `TransportError`. */
-  readonly error: KieWatcherError;
+  readonly error: WatchError;
 }
 
 export interface TimeoutEvent {
   readonly taskId: string;
+  readonly family: string;
   readonly error: WatchTimeoutError;
 }
 
 export interface RetryEvent {
   readonly taskId: string;
+  readonly family: string;
   /** Consecutive failed attempts for this task, 1 for the first retry. */
   readonly attempt: number;
   readonly delayMs: number;
@@ -52,6 +68,7 @@ export interface RetryEvent {
 
 export interface RateLimitedEvent {
   readonly taskId: string;
+  readonly family: string;
   /** `task`: only this task slows down; `account`: every task pauses for `delayMs`. */
   readonly scope: 'task' | 'account';
   readonly delayMs: number;
@@ -67,14 +84,16 @@ export interface TaskWatcherEvents {
   timeout: [TimeoutEvent];
   retry: [RetryEvent];
   rateLimited: [RateLimitedEvent];
-  /** No task is pending any more. */
+  /** No task is pending any more (after the last `completed` / `failed` / `timeout`). */
   idle: [];
+  /** Your code threw inside the watcher (a listener, `onProgress`, a policy, a limiter, a store). Unhandled, Node throws it. */
+  error: [CallbackError];
 }
 
 /** One item of `watcher.updates(taskId)`. */
-export type TaskUpdate =
-  | { readonly type: 'progress'; readonly taskId: string; readonly progress: number; readonly status: string }
-  | { readonly type: 'completed'; readonly taskId: string; readonly result: WatchResult };
+export type TaskUpdate<F extends FamilyRef = 'gpt4o-image'> =
+  | { readonly type: 'progress'; readonly taskId: string; readonly progress: number; readonly status: string | null; readonly state: TaskState }
+  | { readonly type: 'completed'; readonly taskId: string; readonly result: WatchResult<F> };
 
 export interface WatcherStats {
   /** Tasks being watched. */
@@ -92,4 +111,9 @@ export interface WatcherStats {
   readonly aborted: number;
   /** Settled outcomes kept for late waiters. */
   readonly cached: number;
+}
+
+/** Narrows an event's `record` to its family's type: `if (isFamily(e, 'suno')) e.record.tracks`. */
+export function isFamily<F extends KnownFamilyId, E extends { readonly family: string }>(event: E, family: F): event is E & { readonly family: F; readonly record: RecordOf<F> } {
+  return event.family === family;
 }

@@ -1,4 +1,4 @@
-export { TaskWatcher, type WaitOptions, type WatchOptions } from './watcher.js';
+export { TaskWatcher, type WaitOptions, type WatchOptions, type UpdatesOptions, type CloseOptions, type CloseResult } from './watcher.js';
 export {
   KieWatcherError,
   TaskFailedError,
@@ -8,25 +8,74 @@ export {
   InvalidResponseError,
   TransportError,
   WatcherClosedError,
+  CallbackError,
+  isKieWatcherError,
   type KieWatcherErrorCode,
+  type WatchError,
+  type AnyKieWatcherError,
   type ResponseIssue,
+  type TaskFailure,
+  type WatchTimeoutDetails,
 } from './errors.js';
-export type {
-  TaskWatcherEvents,
-  ProgressEvent,
-  CompletedEvent,
-  FailedEvent,
-  TimeoutEvent,
-  RetryEvent,
-  RateLimitedEvent,
-  TaskUpdate,
-  WatchResult,
-  WatcherStats,
+export {
+  isFamily,
+  type TaskWatcherEvents,
+  type ProgressEvent,
+  type CompletedEvent,
+  type FailedEvent,
+  type TimeoutEvent,
+  type RetryEvent,
+  type RateLimitedEvent,
+  type TaskUpdate,
+  type TaskState,
+  type FamilyIdOf,
+  type WatchResult,
+  type WatcherStats,
 } from './events.js';
+export {
+  DEFAULT_FAMILY,
+  FAMILIES,
+  defineFamily,
+  resolveFamily,
+  type FamilyRef,
+  type KnownFamilyId,
+  type FamilyRecords,
+  type RecordOf,
+  type TaskFamily,
+  type FamilyVerdict,
+  type RecordView,
+  type FailureInfo,
+  type FamilyDefinition,
+  type NormalizingFamilyDefinition,
+  type FamilyClassification,
+  type FamilyResult,
+  type RecordSchema,
+  type SchemaIssue,
+  type Gpt4oImageRecord,
+  type MarketRecord,
+  type MarketResult,
+  type VeoRecord,
+  type VeoResponse,
+  type FluxKontextRecord,
+  type RunwayRecord,
+  type RunwayVideoInfo,
+  type LumaRecord,
+  type SunoRecord,
+  type SunoTrack,
+  type MidjourneyRecord,
+} from './families/index.js';
 export { DEFAULTS, type TaskWatcherOptions, type RetryOptions } from './options.js';
+export type { LoggerLike } from './logger.js';
 export { ADAPTIVE, adaptivePolicy, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy.js';
-export type { TaskRecord, KnownTaskStatus } from './record.js';
 export { MemoryTaskRateLimiter, MemoryPendingTaskStore, type TaskRateLimiter, type PendingTaskStore, type PendingTaskInfo } from './stores.js';
 export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './gcra.js';
+export {
+  CHANNELS,
+  type AnswerKind,
+  type PollStartMessage,
+  type PollAnswerMessage,
+  type TaskSettledMessage,
+  type RateLimitedMessage,
+} from './diagnostics.js';
 export type { Clock } from './clock.js';
 export { VERSION } from './version.js';

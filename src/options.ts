@@ -1,70 +1,87 @@
-import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Clock } from './clock.js';
+import type { TaskFamily } from './families/family.js';
+import { paramsForWindow } from './gcra.js';
+import type { LoggerLike } from './logger.js';
 import type { PollingPolicy } from './policy.js';
 import type { PendingTaskStore, TaskRateLimiter } from './stores.js';
 
 /** Retry timing for transient failures (HTTP 5xx, body 408/455/500, resets, timeouts, malformed bodies). */
 export interface RetryOptions {
   /** First retry delay; doubles per consecutive failure, with jitter. @default 1000 */
-  readonly baseDelayMs?: number;
+  readonly baseDelayMs?: number | undefined;
   /** Cap on any retry delay, server-supplied `Retry-After` included. @default 30000 */
-  readonly maxDelayMs?: number;
+  readonly maxDelayMs?: number | undefined;
   /** Consecutive network/5xx failures of one task before it rejects with `TransportError`. @default 30 */
-  readonly maxConsecutiveErrors?: number;
+  readonly maxConsecutiveErrors?: number | undefined;
   /** Consecutive invalid answers for one task before it rejects with `InvalidResponseError`. @default 5 */
-  readonly maxInvalidResponses?: number;
+  readonly maxInvalidResponses?: number | undefined;
 }
 
+/** {@link RetryOptions} with every default filled in. */
+export type ResolvedRetry = { readonly [K in keyof RetryOptions]-?: Exclude<RetryOptions[K], undefined> };
+
 export interface TaskWatcherOptions {
-  /** The KIE API key. Sent only in the Authorization header; never logged or put in an error. */
-  readonly apiKey: string;
+  /**
+   * The KIE API key. Sent only in the Authorization header; never logged or put in an error.
+   * @default process.env.KIE_API_KEY
+   */
+  readonly apiKey?: string | undefined;
   /** @default 'https://api.kie.ai' */
-  readonly baseUrl?: string | URL;
+  readonly baseUrl?: string | URL | undefined;
   /** Allow plain `http:` to a host other than loopback (the key would travel in clear). @default false */
-  readonly allowInsecureHttp?: boolean;
-  /** A pino logger; the watcher logs through `logger.child({ taskId })`. @default silent */
-  readonly logger?: Logger;
+  readonly allowInsecureHttp?: boolean | undefined;
+  /** A pino logger, or any object with `debug`/`info`/`warn`/`error` (`console` too). @default silent */
+  readonly logger?: LoggerLike | undefined;
   /** @default 'adaptive' */
-  readonly policy?: PollingPolicy;
+  readonly policy?: PollingPolicy | undefined;
   /** Per-task poll rate ceiling, retries included. The provider allows 3; more is refused. @default 3 */
-  readonly maxRequestsPerSecondPerTask?: number;
+  readonly maxRequestsPerSecondPerTask?: number | undefined;
   /**
    * Arrival jitter the per-task spacing absorbs, so that the provider never sees more than the limit in
    * any 1000 ms window even when requests are delayed unevenly on the way. @default 120
    */
-  readonly rateJitterMarginMs?: number;
-  /** Requests in flight at once, across all tasks. @default 64 */
-  readonly maxInFlight?: number;
+  readonly rateJitterMarginMs?: number | undefined;
+  /** Requests in flight at once, across all tasks (never more than `connections`). @default 64 */
+  readonly maxInFlight?: number | undefined;
   /** Account-wide request budget per second across all tasks; `null` for none. @default null */
-  readonly accountRequestsPerSecond?: number | null;
+  readonly accountRequestsPerSecond?: number | null | undefined;
   /** Default deadline of a watch, per task. Not a task failure. @default 900000 (15 min) */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Per-request timeout (connect, headers, and between body chunks). @default 15000 */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
   /** Larger answers are refused without being buffered. @default 1048576 */
-  readonly maxResponseBytes?: number;
+  readonly maxResponseBytes?: number | undefined;
   /** How long after watching starts a task may stay unknown (404/422/`data: null`). @default 30000 */
-  readonly unknownTaskGraceMs?: number;
+  readonly unknownTaskGraceMs?: number | undefined;
   /** How long a settled outcome is kept so that late waiters settle at once. @default 600000 */
-  readonly resultCacheTtlMs?: number;
+  readonly resultCacheTtlMs?: number | undefined;
   /** How many settled outcomes are kept at most. @default 10000 */
-  readonly resultCacheSize?: number;
-  readonly retry?: RetryOptions;
-  /** Keep-alive connections of the owned pool. @default 16 */
-  readonly connections?: number;
-  /** An undici dispatcher to send requests through instead of the owned pool (a `MockAgent` in tests). */
-  readonly dispatcher?: Dispatcher;
+  readonly resultCacheSize?: number | undefined;
+  readonly retry?: RetryOptions | undefined;
+  /**
+   * Keep-alive connections of the owned pool. Requests in flight never exceed it: a request the pool would
+   * have to queue is not sent (nor counted by the rate limiter) until a connection is free. @default maxInFlight
+   */
+  readonly connections?: number | undefined;
+  /**
+   * An undici dispatcher to send requests through instead of the owned pool (a `MockAgent` in tests). Its
+   * queueing is yours: keep `maxInFlight` at or below what it sends at once, or requests counted by the rate
+   * limiter may wait in its queue and reach the server later, together.
+   */
+  readonly dispatcher?: Dispatcher | undefined;
   /** @default `kie-watcher/<version> (...)` */
-  readonly userAgent?: string;
+  readonly userAgent?: string | undefined;
   /** @default the system clock */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /** Random source for jitter, in [0, 1). @default Math.random */
-  readonly random?: () => number;
-  /** Per-task rate state. @default in memory */
-  readonly rateLimiter?: TaskRateLimiter;
+  readonly random?: (() => number) | undefined;
+  /** Per-task rate state (times are epoch ms). @default in memory */
+  readonly rateLimiter?: TaskRateLimiter | undefined;
   /** Mirror of the pending set, for resuming after a restart. @default none */
-  readonly store?: PendingTaskStore;
+  readonly store?: PendingTaskStore | undefined;
+  /** Custom task families (made with `defineFamily`), so that `family: '<their id>'` strings work too. @default none */
+  readonly families?: readonly TaskFamily[] | undefined;
 }
 
 export const DEFAULTS = {
@@ -81,7 +98,7 @@ export const DEFAULTS = {
   unknownTaskGraceMs: 30_000,
   resultCacheTtlMs: 10 * 60_000,
   resultCacheSize: 10_000,
-  connections: 16,
+  connections: 64,
   retry: { baseDelayMs: 1_000, maxDelayMs: 30_000, maxConsecutiveErrors: 30, maxInvalidResponses: 5 },
 } as const;
 
@@ -92,6 +109,8 @@ export const MAX_TIMEOUT_MS = 30 * 24 * 3_600_000;
 
 export interface ResolvedOptions {
   readonly apiKey: string;
+  /** The per-task spacing the limiter enforces, in ms. */
+  readonly minIntervalMs: number;
   readonly baseUrl: URL;
   readonly policy: PollingPolicy;
   readonly maxRequestsPerSecondPerTask: number;
@@ -104,7 +123,7 @@ export interface ResolvedOptions {
   readonly unknownTaskGraceMs: number;
   readonly resultCacheTtlMs: number;
   readonly resultCacheSize: number;
-  readonly retry: Required<RetryOptions>;
+  readonly retry: ResolvedRetry;
   readonly connections: number;
   readonly userAgent: string;
 }
@@ -163,31 +182,55 @@ function checkBaseUrl(value: unknown, allowInsecureHttp: boolean): URL {
   return url;
 }
 
-function checkPolicy(value: unknown): PollingPolicy {
+function checkPolicy(value: unknown, minIntervalMs: number): PollingPolicy {
   if (value === 'adaptive' || value === 'fastest' || typeof value === 'function') return value as PollingPolicy;
   if (typeof value === 'object' && value !== null && 'intervalMs' in value) {
-    checkNumber('policy.intervalMs', (value as { intervalMs: unknown }).intervalMs, 0, MAX_TIMEOUT_MS);
+    const interval = checkNumber('policy.intervalMs', (value as { intervalMs: unknown }).intervalMs, 0, MAX_TIMEOUT_MS);
+    if (interval < minIntervalMs) {
+      // A fixed interval below the limit would silently become the limit: say so instead.
+      throw new RangeError(
+        `kie-watcher: option \`policy.intervalMs\` must be at least ${Math.ceil(minIntervalMs * 10) / 10} ms, the per-task rate limit's spacing (use 'fastest' for that), got ${interval}`,
+      );
+    }
     return value as PollingPolicy;
   }
   return fail('policy', "'adaptive', 'fastest', { intervalMs } or a function", value);
+}
+
+/**
+ * The key from the option, else from `KIE_API_KEY` (the OpenAI / Anthropic SDK convention). A key with
+ * whitespace or control characters is surely a copy-paste accident: refused, describing only its type.
+ */
+function checkApiKey(value: unknown): string {
+  const key = value === undefined ? process.env['KIE_API_KEY'] : value;
+  if (key === undefined) {
+    throw new TypeError('kie-watcher: no API key: pass the `apiKey` option or set the KIE_API_KEY environment variable (got a value of type undefined)');
+  }
+  const source = value === undefined ? 'KIE_API_KEY' : 'option `apiKey`';
+  if (typeof key !== 'string') throw new TypeError(`kie-watcher: ${source} must be a string, got ${key === null ? 'null' : Array.isArray(key) ? 'an array' : `a value of type ${typeof key}`}`);
+  if (key === '') throw new TypeError(`kie-watcher: ${source} must not be empty, got an empty string`);
+  // A header value must be visible ASCII: whitespace, control and non-ASCII characters are copy-paste accidents.
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw new TypeError(`kie-watcher: ${source} must be visible ASCII, without whitespace or control characters, got a string of length ${key.length}`);
+  }
+  return key;
 }
 
 /** Validates once, in the constructor; everything downstream trusts the result. */
 export function resolveOptions(options: unknown): ResolvedOptions {
   checkObject('options', options);
   const o = options as Partial<Record<keyof TaskWatcherOptions, unknown>>;
-  if (typeof o.apiKey !== 'string' || o.apiKey.trim() === '' || /[\r\n]/.test(o.apiKey)) {
-    // Describe the type only: the value may be a key.
-    throw new TypeError(`kie-watcher: option \`apiKey\` must be a non-empty single-line string, got ${o.apiKey === '' ? 'an empty string' : `a value of type ${typeof o.apiKey}`}`);
-  }
+  const apiKey = checkApiKey(o.apiKey);
   const allowInsecureHttp = o.allowInsecureHttp ?? DEFAULTS.allowInsecureHttp;
   if (typeof allowInsecureHttp !== 'boolean') fail('allowInsecureHttp', 'a boolean', allowInsecureHttp);
   const rate = checkNumber('maxRequestsPerSecondPerTask', o.maxRequestsPerSecondPerTask ?? DEFAULTS.maxRequestsPerSecondPerTask, Number.MIN_VALUE, PROVIDER_MAX_PER_TASK_PER_SECOND);
+  const jitter = checkNumber('rateJitterMarginMs', o.rateJitterMarginMs ?? DEFAULTS.rateJitterMarginMs, 0, 10_000);
+  const minIntervalMs = paramsForWindow(rate, 1000, jitter).intervalMs;
   const account = o.accountRequestsPerSecond ?? DEFAULTS.accountRequestsPerSecond;
   if (account !== null) checkNumber('accountRequestsPerSecond', account, Number.MIN_VALUE, 1e6);
   const r = (o.retry ?? {}) as Partial<Record<keyof RetryOptions, unknown>>;
-  if (typeof r !== 'object') fail('retry', 'an object', r);
-  const retry: Required<RetryOptions> = {
+  if (typeof r !== 'object' || r === null) fail('retry', 'an object', r);
+  const retry: ResolvedRetry = {
     baseDelayMs: checkNumber('retry.baseDelayMs', r.baseDelayMs ?? DEFAULTS.retry.baseDelayMs, 0, MAX_TIMEOUT_MS),
     maxDelayMs: checkNumber('retry.maxDelayMs', r.maxDelayMs ?? DEFAULTS.retry.maxDelayMs, 0, MAX_TIMEOUT_MS),
     maxConsecutiveErrors: checkNumber('retry.maxConsecutiveErrors', r.maxConsecutiveErrors ?? DEFAULTS.retry.maxConsecutiveErrors, 1, 1e9, true),
@@ -200,13 +243,16 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     if (v !== undefined && (typeof v !== 'object' || v === null)) fail(fn, 'an object', v);
   }
   if (o.random !== undefined) checkFunction('random', o.random);
+  if (o.families !== undefined && !Array.isArray(o.families)) fail('families', 'an array of families made with defineFamily', o.families);
+  const maxInFlight = checkNumber('maxInFlight', o.maxInFlight ?? DEFAULTS.maxInFlight, 1, 100_000, true);
   return {
-    apiKey: o.apiKey,
+    apiKey,
+    minIntervalMs,
     baseUrl: checkBaseUrl(o.baseUrl ?? DEFAULTS.baseUrl, allowInsecureHttp),
-    policy: checkPolicy(o.policy ?? DEFAULTS.policy),
+    policy: checkPolicy(o.policy ?? DEFAULTS.policy, minIntervalMs),
     maxRequestsPerSecondPerTask: rate,
-    rateJitterMarginMs: checkNumber('rateJitterMarginMs', o.rateJitterMarginMs ?? DEFAULTS.rateJitterMarginMs, 0, 10_000),
-    maxInFlight: checkNumber('maxInFlight', o.maxInFlight ?? DEFAULTS.maxInFlight, 1, 100_000, true),
+    rateJitterMarginMs: jitter,
+    maxInFlight,
     accountRequestsPerSecond: account as number | null,
     timeoutMs: checkNumber('timeoutMs', o.timeoutMs ?? DEFAULTS.timeoutMs, 0, MAX_TIMEOUT_MS),
     requestTimeoutMs: checkNumber('requestTimeoutMs', o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs, 1, 600_000),
@@ -215,7 +261,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     resultCacheTtlMs: checkNumber('resultCacheTtlMs', o.resultCacheTtlMs ?? DEFAULTS.resultCacheTtlMs, 0, MAX_TIMEOUT_MS),
     resultCacheSize: checkNumber('resultCacheSize', o.resultCacheSize ?? DEFAULTS.resultCacheSize, 0, 10_000_000, true),
     retry,
-    connections: checkNumber('connections', o.connections ?? DEFAULTS.connections, 1, 1024, true),
+    connections: checkNumber('connections', o.connections ?? Math.min(1024, maxInFlight), 1, 1024, true),
     userAgent: (userAgent as string | null) ?? '',
   };
 }
@@ -234,4 +280,3 @@ export function checkTaskId(taskId: unknown, name = 'taskId'): string {
   return taskId;
 }
 
-export type { Logger };

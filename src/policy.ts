@@ -1,6 +1,8 @@
 /** What a polling policy sees about a task when it picks the delay to its next poll. */
 export interface PollState {
   readonly taskId: string;
+  /** The task's family id (`'gpt4o-image'`, `'market'`, ...). */
+  readonly family: string;
   /** ms since `watch` / `waitForCompletion` started watching this task. */
   readonly watchedForMs: number;
   /** ms since the provider created the task, when its `createTime` is known (else `null`). */
@@ -22,7 +24,10 @@ export interface PollState {
   readonly minIntervalMs: number;
 }
 
-/** Returns the delay in ms until the next poll. It is clamped to the rate limit and to a safe timer range. */
+/**
+ * Returns the delay in ms until the next poll. It is clamped between the rate limit and 2^31-2 ms: `Infinity`
+ * means "as late as possible"; `NaN`, a negative number or a throw mean the rate-limit interval.
+ */
 export type PollingPolicyFunction = (state: PollState) => number;
 
 /**

@@ -1,11 +1,13 @@
 import { gcraAllowedAt, gcraTake, type GcraParams } from './gcra.js';
 
 /**
- * Per-task rate state. In memory today; an implementation backed by a store shared between processes
- * (same key, several workers) plugs in here.
+ * Per-task rate state, asked just before every request (retries included). Times are epoch ms from the
+ * watcher's clock. The watcher never sends a request the limiter did not allow: a `take` that throws counts as
+ * a refusal (retried after the per-task interval, the error reported as an `error` event), and a refusal whose
+ * `retryAt` is not at least 50 ms ahead is deferred by 50 ms, so a limiter cannot make the scheduler spin.
  */
 export interface TaskRateLimiter {
-  /** Takes one request slot for `taskId` at `now` (ms), or says when one will be free. */
+  /** Takes one request slot for `taskId` at `now` (epoch ms), or says when (epoch ms) one will be free. */
   take(taskId: string, now: number): { readonly allowed: true } | { readonly allowed: false; readonly retryAt: number };
   /** The earliest time a request for `taskId` could be allowed. */
   allowedAt(taskId: string, now: number): number;
@@ -72,6 +74,8 @@ export class MemoryTaskRateLimiter implements TaskRateLimiter {
 /** What a pending-task store remembers of a watched task, enough to resume watching after a restart. */
 export interface PendingTaskInfo {
   readonly taskId: string;
+  /** The task's family id. @default 'gpt4o-image' */
+  readonly family?: string | undefined;
   /** Epoch ms when watching started. */
   readonly watchedAt: number;
 }

@@ -1,14 +1,12 @@
-import type { TaskUpdate } from './events.js';
-
-type Pull = { resolve: (r: IteratorResult<TaskUpdate>) => void; reject: (e: unknown) => void };
+type Pull<T> = { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void };
 
 /**
  * A push-to-pull bridge for `watcher.updates()`: the scheduler pushes, a `for await` loop pulls. Items are
  * buffered only until read; the stream ends after the final item or throws the final error.
  */
-export class UpdateStream implements AsyncIterableIterator<TaskUpdate> {
-  readonly #buffer: TaskUpdate[] = [];
-  readonly #pulls: Pull[] = [];
+export class UpdateStream<T> implements AsyncIterableIterator<T> {
+  readonly #buffer: T[] = [];
+  readonly #pulls: Pull<T>[] = [];
   #done = false;
   #error: unknown = undefined;
   #failed = false;
@@ -19,14 +17,14 @@ export class UpdateStream implements AsyncIterableIterator<TaskUpdate> {
     return this;
   }
 
-  push(item: TaskUpdate): void {
+  push(item: T): void {
     if (this.#done) return;
     const pull = this.#pulls.shift();
     if (pull) pull.resolve({ value: item, done: false });
     else this.#buffer.push(item);
   }
 
-  end(last: TaskUpdate): void {
+  end(last: T): void {
     this.push(last);
     this.#finish();
   }
@@ -47,14 +45,14 @@ export class UpdateStream implements AsyncIterableIterator<TaskUpdate> {
     }
   }
 
-  #settleEnd(pull: Pull): void {
+  #settleEnd(pull: Pull<T>): void {
     if (this.#failed) {
       this.#failed = false;
       pull.reject(this.#error);
     } else pull.resolve({ value: undefined, done: true });
   }
 
-  next(): Promise<IteratorResult<TaskUpdate>> {
+  next(): Promise<IteratorResult<T>> {
     const item = this.#buffer.shift();
     if (item !== undefined) return Promise.resolve({ value: item, done: false });
     if (this.#done) {
@@ -63,7 +61,7 @@ export class UpdateStream implements AsyncIterableIterator<TaskUpdate> {
     return new Promise((resolve, reject) => this.#pulls.push({ resolve, reject }));
   }
 
-  return(): Promise<IteratorResult<TaskUpdate>> {
+  return(): Promise<IteratorResult<T>> {
     const onReturn = this.onReturn;
     this.#buffer.length = 0;
     this.#failed = false;

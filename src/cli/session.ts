@@ -10,7 +10,6 @@ import {
 } from '../index.js';
 import type { Reporter, Summary } from './report.js';
 
-const FINAL_STATUSES = new Set(['SUCCESS', 'CREATE_TASK_FAILED', 'GENERATE_FAILED']);
 
 export interface SessionResult {
   readonly tasks: number;
@@ -54,7 +53,7 @@ export async function watchAll(
 
   const onProgress = (e: ProgressEvent): void => {
     // The watcher also emits the final record as progress; the terminal report says it better, once.
-    if (mine.has(e.taskId) && !FINAL_STATUSES.has(e.status)) reporter.progress(e.taskId, e.progress, e.status);
+    if (mine.has(e.taskId) && e.state === 'pending') reporter.progress(e.taskId, e.progress, e.status ?? 'running');
   };
   const onRetry = (e: RetryEvent): void => {
     if (mine.has(e.taskId)) reporter.retry(e);

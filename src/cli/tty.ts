@@ -162,7 +162,7 @@ export class TtyReporter implements Reporter {
   }
 
   failed(taskId: string, error: KieWatcherError): void {
-    this.#end(taskId, 'failed', error instanceof TaskFailedError ? error.status : error.code);
+    this.#end(taskId, 'failed', error instanceof TaskFailedError ? (error.status ?? error.code) : error.code);
     this.#held.push(`${taskId}: ${error.message}`);
   }
 

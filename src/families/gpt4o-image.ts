@@ -47,7 +47,10 @@ export const gpt4oImage = defineFamily({
     const { meaning, unknown } = meaningOf(r.status, STATUSES);
     const base = { ...flagView(r), status: r.status, progress: r.progress };
     if (r.successFlag === 2 || r.successFlag === 3 || meaning === 'failure') {
-      return { ...base, state: 'failure', failure: { successFlag: r.successFlag, errorCode: r.errorCode, errorMessage: r.errorMessage } };
+      // The failure's status is the record's only when it names a failure: a flag-3 record still saying
+      // GENERATING failed by its flag, and reporting "ended with GENERATING" would mislead.
+      const status = meaning === 'failure' ? r.status : null;
+      return { ...base, state: 'failure', failure: { status, successFlag: r.successFlag, errorCode: r.errorCode, errorMessage: r.errorMessage } };
     }
     if (meaning === 'success' || r.successFlag === 1) return { ...base, state: 'success' };
     const unknownFlag = r.successFlag !== null && !KNOWN_FLAGS.has(r.successFlag);

@@ -55,7 +55,7 @@ describe('serializeError', () => {
     const inner = new Error('socket details');
     const error = new KieApiError({ taskId: 't', providerCode: 401, providerMessage: 'Unauthorized', httpStatus: 200, cause: inner });
     const json = serializeError(error);
-    expect(json).toEqual({ name: 'KieApiError', code: 'KIE_API_ERROR', message: 'KIE API answered 401: Unauthorized', providerCode: 401, providerMessage: 'Unauthorized', httpStatus: 200 });
-    expect(serializeError(new WatchTimeoutError('t', 1000, 'GENERATING', 0.4))).toMatchObject({ timeoutMs: 1000, lastStatus: 'GENERATING', lastProgress: 0.4 });
+    expect(json).toEqual({ name: 'KieApiError', code: 'KIE_API_ERROR', message: 'KIE API answered 401: Unauthorized', providerCode: 401, providerMessage: 'Unauthorized', httpStatus: 200, accountWide: false });
+    expect(serializeError(new WatchTimeoutError('t', 1000, { lastStatus: 'GENERATING', lastProgress: 0.4 }))).toMatchObject({ timeoutMs: 1000, lastStatus: 'GENERATING', lastProgress: 0.4 });
   });
 });

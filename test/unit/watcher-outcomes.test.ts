@@ -66,7 +66,7 @@ describe('final states', () => {
   it('treats successFlag 3 (moderation) as a failure even when status is missing', async () => {
     const { w, clock } = setup((id) => ok(record(id, { status: undefined, successFlag: 3, errorMessage: 'Internal Error' })));
     const r = await outcome(w.waitForCompletion('t1'), clock, 100);
-    expect(r.error).toMatchObject({ code: 'KIE_TASK_FAILED', status: 'GENERATE_FAILED', successFlag: 3, errorMessage: 'Internal Error' });
+    expect(r.error).toMatchObject({ code: 'KIE_TASK_FAILED', status: null, successFlag: 3, errorMessage: 'Internal Error' });
   });
 
   it('rejects CREATE_TASK_FAILED with its own status', async () => {
@@ -194,7 +194,7 @@ describe('provider errors', () => {
     w.on('rateLimited', (e) => events.push(e));
     const r = await outcome(w.waitForCompletion('t1'), clock, 5_000);
     expect(r.value).toBeDefined();
-    expect(events).toEqual([{ taskId: 't1', scope: 'task', delayMs: 750, source: 'body' }]);
+    expect(events).toEqual([{ taskId: 't1', family: 'gpt4o-image', scope: 'task', delayMs: 750, source: 'body' }]);
   });
 
   it('pauses the whole account on HTTP 429 and honours Retry-After', async () => {

@@ -1,0 +1,280 @@
+import { MAX_TIMER_MS, type Clock } from '../clock.js';
+import { rateLimitedChannel } from '../diagnostics.js';
+import { InvalidResponseError, KieApiError, TaskFailedError, TransportError } from '../errors.js';
+import type { ProgressEvent, TaskState } from '../events.js';
+import type { FamilyVerdict, RecordView } from '../families/family.js';
+import type { Log } from '../logger.js';
+import type { ResolvedOptions } from '../options.js';
+import type { PollingPolicyFunction } from '../policy.js';
+import type { PollOutcome } from '../transport/envelope.js';
+import type { KeyRedactor } from '../transport/redact.js';
+import type { Admission } from './admission.js';
+import type { Notifier } from './notifier.js';
+import { foldRecord, pollState } from './progress.js';
+import { ctxOf, type Registry } from './registry.js';
+import { backoffMs, describeError } from './retry.js';
+import type { Scheduler } from './scheduler.js';
+import type { Settlement, TaskEntry } from './task.js';
+
+/** An answer, or the request's failure. */
+export type Answer = PollOutcome | { readonly kind: 'transport'; readonly error: unknown };
+
+export interface AnswerCounters {
+  requests: number;
+  polls: number;
+  retries: number;
+  rateLimited: number;
+}
+
+interface AnswerDeps {
+  readonly opts: ResolvedOptions;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly log: Log;
+  readonly policy: PollingPolicyFunction;
+  readonly minIntervalMs: number;
+  readonly registry: Registry;
+  readonly scheduler: Scheduler;
+  readonly admission: Admission;
+  readonly notifier: Notifier;
+  readonly redactor: KeyRedactor;
+  /** 401/402: the key or account is unusable; every task stops. */
+  readonly halt: (error: KieApiError) => void;
+}
+
+type Record = Extract<FamilyVerdict<unknown>, { record: unknown }>;
+
+/**
+ * The one door every outcome goes through: `(task, answer) -> observe / retry / settle / halt`, the way
+ * core-lro's `processOperationStatus` serves both initial and later responses. Each branch changes the task's
+ * state and schedules what follows first; events and user callbacks are queued on the notifier and run after.
+ */
+export class Answers {
+  readonly #d: AnswerDeps;
+  readonly counters: AnswerCounters = { requests: 0, polls: 0, retries: 0, rateLimited: 0 };
+
+  constructor(deps: AnswerDeps) {
+    this.#d = deps;
+  }
+
+  /** Applies one answer for `task`, whose request has just ended (`inFlight` already cleared). */
+  apply(task: TaskEntry, answer: Answer, echoesKey: boolean): void {
+    const { registry } = this.#d;
+    if (task.interests.size === 0) {
+      // Nobody waits any more, but a final answer is still worth keeping for a late waiter.
+      if (answer.kind === 'success' || answer.kind === 'failure') registry.cacheOnly(task, this.#finalSettlement(task, answer, echoesKey));
+      registry.release(task);
+      return;
+    }
+    const now = this.#d.clock.now();
+    switch (answer.kind) {
+      case 'success':
+      case 'failure':
+        this.#record(task, answer, answer.kind, now);
+        this.#debug(task, { status: answer.view.status }, answer.kind === 'success' ? 'task completed' : 'task failed');
+        registry.settle(task, this.#finalSettlement(task, answer, echoesKey), true);
+        return;
+      case 'pending':
+        this.#record(task, answer, 'pending', now);
+        if (answer.unknownStatus && !task.unknownStatusLogged) {
+          task.unknownStatusLogged = true;
+          this.#taskLog(task).warn({ status: answer.view.status }, 'undocumented status, treated as not final');
+        }
+        this.#d.scheduler.schedule(task, task.poked ? now : now + this.#nextDelay(task, now));
+        task.poked = false;
+        return;
+      case 'invalid':
+      case 'invalid-answer': {
+        task.invalid += 1;
+        const httpStatus = answer.kind === 'invalid-answer' ? answer.httpStatus : 200;
+        if (task.invalid >= this.#d.opts.retry.maxInvalidResponses) {
+          this.#fail(task, new InvalidResponseError(task.taskId, answer.reason, answer.issues, httpStatus, task.family.id));
+          return;
+        }
+        this.#retry(task, now, this.#backoff(task.invalid), `invalid response: ${answer.reason}`);
+        return;
+      }
+      case 'unknown-task': {
+        this.#d.admission.onAnswer();
+        const grace = this.#d.opts.unknownTaskGraceMs;
+        const message = this.#d.redactor.redact(answer.providerMessage);
+        if (now - task.watchedAt >= grace) {
+          const error = new KieApiError({
+            taskId: task.taskId,
+            family: task.family.id,
+            providerCode: answer.providerCode,
+            providerMessage: message,
+            httpStatus: 200,
+            message: `task ${task.taskId} is still unknown to the API ${grace} ms after watching started (${answer.providerCode}: ${message})`,
+          });
+          this.#fail(task, error);
+          return;
+        }
+        task.errors += 1;
+        const left = task.watchedAt + grace - now;
+        this.#retry(task, now, Math.max(this.#d.minIntervalMs, Math.min(left, this.#backoff(task.errors))), `task not visible yet (${answer.providerCode})`);
+        return;
+      }
+      case 'rate-limited':
+        this.#rateLimited(task, answer.scope, answer.retryAfterMs, now);
+        return;
+      case 'transient':
+      case 'transport': {
+        task.errors += 1;
+        const reason = answer.kind === 'transient' ? this.#d.redactor.redact(answer.reason) : describeError(answer.error);
+        if (task.errors >= this.#d.opts.retry.maxConsecutiveErrors) {
+          const cause = answer.kind === 'transport' ? answer.error : new Error(reason);
+          this.#fail(task, new TransportError(task.taskId, task.errors, cause, task.family.id));
+          return;
+        }
+        this.#retry(task, now, this.#backoff(task.errors), reason);
+        return;
+      }
+      case 'task-failed': {
+        const error = new TaskFailedError({
+          taskId: task.taskId,
+          family: task.family.id,
+          status: null,
+          successFlag: null,
+          errorCode: answer.providerCode,
+          errorMessage: this.#d.redactor.redact(answer.providerMessage),
+          record: null,
+        });
+        registry.settle(task, { ok: false, error }, true);
+        return;
+      }
+      case 'fatal': {
+        const error = new KieApiError({
+          taskId: task.taskId,
+          family: task.family.id,
+          providerCode: answer.providerCode,
+          providerMessage: this.#d.redactor.redact(answer.providerMessage),
+          httpStatus: answer.httpStatus,
+          accountWide: answer.accountWide,
+        });
+        if (answer.accountWide) this.#d.halt(error);
+        else this.#fail(task, error);
+        return;
+      }
+    }
+  }
+
+  /** A readable record: counts as a poll, resets the error streaks, folds progress and queues the event. */
+  #record(task: TaskEntry, verdict: Record, state: TaskState, now: number): void {
+    this.#d.admission.onAnswer();
+    this.counters.polls += 1;
+    task.polls += 1;
+    task.errors = 0;
+    task.invalid = 0;
+    task.rateStreak = 0;
+    task.lastReason = null;
+    if (!foldRecord(task, verdict.view, state, now)) return;
+    const event: ProgressEvent = {
+      taskId: task.taskId,
+      family: task.family.id,
+      progress: task.progress ?? 0,
+      status: verdict.view.status,
+      state,
+      record: verdict.record,
+    };
+    this.#d.notifier.emit('progress', event, ctxOf(task));
+    this.#d.registry.notifyProgress(task, event);
+  }
+
+  #finalSettlement(task: TaskEntry, verdict: Extract<Answer, { kind: 'success' | 'failure' }>, echoesKey: boolean): Settlement {
+    if (verdict.kind === 'success') {
+      const view: RecordView = verdict.view;
+      return {
+        ok: true,
+        result: {
+          taskId: task.taskId,
+          family: task.family.id,
+          status: 'SUCCESS',
+          resultUrls: verdict.resultUrls,
+          progress: 1,
+          createTime: view.createTime,
+          completeTime: view.completeTime,
+          params: verdict.params,
+          record: verdict.record,
+        },
+      };
+    }
+    const { redactor } = this.#d;
+    const f = verdict.failure;
+    const error = new TaskFailedError({
+      taskId: task.taskId,
+      family: task.family.id,
+      status: f.status,
+      successFlag: f.successFlag,
+      errorCode: f.errorCode,
+      errorMessage: f.errorMessage === null ? null : redactor.redact(f.errorMessage),
+      record: echoesKey ? redactor.redactDeep(verdict.record) : verdict.record,
+    });
+    return { ok: false, error };
+  }
+
+  #fail(task: TaskEntry, error: InvalidResponseError | KieApiError | TransportError): void {
+    this.#debug(task, { code: error.code }, 'watch ended with an error');
+    this.#d.registry.settle(task, { ok: false, error }, false);
+  }
+
+  #retry(task: TaskEntry, now: number, delayMs: number, reason: string): void {
+    this.counters.retries += 1;
+    task.lastReason = reason;
+    const attempt = Math.max(1, task.errors + task.invalid);
+    this.#d.notifier.emit('retry', { taskId: task.taskId, family: task.family.id, attempt, delayMs, reason }, ctxOf(task));
+    this.#debug(task, { attempt, delayMs, reason }, 'retrying');
+    this.#d.scheduler.schedule(task, now + delayMs);
+  }
+
+  #rateLimited(task: TaskEntry, source: 'http' | 'body', retryAfterMs: number | null, now: number): void {
+    const { admission, notifier } = this.#d;
+    this.counters.rateLimited += 1;
+    task.rateStreak += 1;
+    task.lastReason = source === 'http' ? 'HTTP 429' : 'body code 429';
+    const delayMs = Math.max(retryAfterMs ?? this.#backoff(task.rateStreak), this.#d.minIntervalMs);
+    const ctx = ctxOf(task);
+    const family = task.family.id;
+    notifier.emit('rateLimited', { taskId: task.taskId, family, scope: 'task', delayMs, source }, ctx);
+    if (rateLimitedChannel.hasSubscribers) rateLimitedChannel.publish({ family, taskId: task.taskId, scope: 'task', delayMs, source });
+    const pause = admission.on429(this.#d.clock.epochNow(), task.taskId, source, retryAfterMs, (n) => this.#backoff(n));
+    if (pause !== null) {
+      notifier.emit('rateLimited', { taskId: task.taskId, family, scope: 'account', delayMs: pause, source }, ctx);
+      if (rateLimitedChannel.hasSubscribers) rateLimitedChannel.publish({ family, taskId: task.taskId, scope: 'account', delayMs: pause, source });
+    }
+    this.#debug(task, { delayMs, source, accountPauseMs: pause }, 'rate limited');
+    this.#d.scheduler.schedule(task, now + delayMs);
+  }
+
+  #backoff(attempt: number): number {
+    return backoffMs(attempt, this.#d.opts.retry, this.#d.random, this.#d.minIntervalMs);
+  }
+
+  /**
+   * The policy's delay to the next poll, clamped to [rate-limit interval, 2^31-2 ms]: `Infinity` means as late
+   * as possible; `NaN`, a negative number or a throw mean the interval (a throw is reported).
+   */
+  #nextDelay(task: TaskEntry, now: number): number {
+    const { minIntervalMs } = this.#d;
+    let delay: number;
+    try {
+      delay = this.#d.policy(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs));
+    } catch (err) {
+      this.#d.notifier.report('policy', err, ctxOf(task));
+      return minIntervalMs;
+    }
+    if (delay === Infinity) return MAX_TIMER_MS;
+    if (typeof delay !== 'number' || Number.isNaN(delay)) return minIntervalMs;
+    return Math.min(MAX_TIMER_MS, Math.max(minIntervalMs, delay));
+  }
+
+  #taskLog(task: TaskEntry): Log {
+    // A child per task, made only when something is logged for it: 100k silent tasks cost nothing.
+    task.log ??= this.#d.log.child({ taskId: task.taskId, family: task.family.id });
+    return task.log;
+  }
+
+  #debug(task: TaskEntry, obj: object, msg: string): void {
+    if (this.#d.log.debugEnabled) this.#taskLog(task).debug(obj, msg);
+  }
+}

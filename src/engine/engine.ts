@@ -1,0 +1,287 @@
+import { setMaxListeners, type EventEmitter } from 'node:events';
+import type { Clock } from '../clock.js';
+import { pollAnswerChannel, pollStartChannel } from '../diagnostics.js';
+import { AbortError, WatcherClosedError, type KieApiError } from '../errors.js';
+import type { TaskUpdate, WatchResult, WatcherStats } from '../events.js';
+import type { FamilyRef } from '../families/index.js';
+import type { TaskFamily } from '../families/family.js';
+import type { Log } from '../logger.js';
+import type { ResolvedOptions } from '../options.js';
+import { resolvePolicy } from '../policy.js';
+import { MemoryTaskRateLimiter, type PendingTaskInfo, type PendingTaskStore, type TaskRateLimiter } from '../stores.js';
+import { ResponseTooLargeError, StatusClient, USER_AGENT } from '../transport/client.js';
+import { classifyAnswer } from '../transport/envelope.js';
+import { keyRedactor } from '../transport/redact.js';
+import { UpdateStream } from '../update-stream.js';
+import type { Dispatcher } from 'undici';
+import { Admission } from './admission.js';
+import { Answers, type Answer } from './answers.js';
+import { Notifier, taskKey } from './notifier.js';
+import { ResultCache } from './result-cache.js';
+import { haltErrorFor, Registry } from './registry.js';
+import { Scheduler } from './scheduler.js';
+import type { Interest, Settlement, TaskEntry } from './task.js';
+
+/** What the engine is built from: validated options plus the injected parts. */
+export interface EngineParts {
+  readonly opts: ResolvedOptions;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly log: Log;
+  readonly rateLimiter: TaskRateLimiter | undefined;
+  readonly store: PendingTaskStore | undefined;
+  readonly dispatcher: Dispatcher | undefined;
+}
+
+/** What a wait or a stream asks for. */
+export interface InterestRequest {
+  readonly family: TaskFamily;
+  readonly taskId: string;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** What `close()` resolves with: the tasks that were still pending, for a worker to persist or hand over. */
+export interface CloseResult {
+  readonly pending: readonly PendingTaskInfo[];
+}
+
+/**
+ * The loop: wires registry, scheduler, admission, transport and answers together, and owns the request path
+ * (send, classify, hand the outcome to the one door). The `TaskWatcher` facade validates input and calls in.
+ */
+export class Engine {
+  readonly #parts: EngineParts;
+  readonly #notifier: Notifier;
+  readonly #cache: ResultCache;
+  readonly #admission: Admission;
+  readonly #scheduler: Scheduler;
+  readonly #registry: Registry;
+  readonly #answers: Answers;
+  readonly #client: StatusClient;
+  readonly #abort = new AbortController();
+  #halted: KieApiError | undefined;
+  /** `close()` was called: no new work is taken (a drain may still be running). */
+  #closing: Promise<CloseResult> | undefined;
+  #closed = false;
+  #drained: (() => void) | undefined;
+
+  constructor(emitter: EventEmitter, parts: EngineParts) {
+    this.#parts = parts;
+    const { opts, clock, log } = parts;
+    const redactor = keyRedactor(opts.apiKey);
+    // An injected dispatcher gets this signal on every request in flight; the in-flight cap bounds them.
+    setMaxListeners(opts.maxInFlight + 8, this.#abort.signal);
+    this.#notifier = new Notifier(emitter, log);
+    this.#cache = new ResultCache(opts.resultCacheTtlMs, opts.resultCacheSize);
+    this.#admission = new Admission({
+      limiter: parts.rateLimiter ?? new MemoryTaskRateLimiter({ intervalMs: opts.minIntervalMs, burst: 1 }),
+      accountRequestsPerSecond: opts.accountRequestsPerSecond,
+      minIntervalMs: opts.minIntervalMs,
+      notifier: this.#notifier,
+      log,
+    });
+    this.#client = new StatusClient({
+      baseUrl: opts.baseUrl,
+      apiKey: opts.apiKey,
+      redactor,
+      dispatcher: parts.dispatcher,
+      connections: opts.connections,
+      requestTimeoutMs: opts.requestTimeoutMs,
+      maxResponseBytes: opts.maxResponseBytes,
+      userAgent: opts.userAgent || USER_AGENT,
+      signal: this.#abort.signal,
+    });
+    this.#scheduler = new Scheduler(clock, this.#admission, Math.min(opts.maxInFlight, this.#client.capacity), {
+      nextDeadlineAt: () => this.#registry.nextDeadlineAt(),
+      expire: (now) => this.#registry.expire(now),
+      start: (task) => this.#start(task),
+    });
+    this.#registry = new Registry({ clock, scheduler: this.#scheduler, admission: this.#admission, notifier: this.#notifier, cache: this.#cache, store: parts.store });
+    this.#answers = new Answers({
+      opts,
+      clock,
+      random: parts.random,
+      log,
+      policy: resolvePolicy(opts.policy),
+      minIntervalMs: opts.minIntervalMs,
+      registry: this.#registry,
+      scheduler: this.#scheduler,
+      admission: this.#admission,
+      notifier: this.#notifier,
+      redactor,
+      halt: (error) => this.#halt(error),
+    });
+  }
+
+  /** `close()` was called (a drain may still be running). */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Throws `WatcherClosedError` once `close()` was called. */
+  assertOpen(): void {
+    if (this.#closing) throw new WatcherClosedError();
+  }
+
+  /** A settled outcome known without a request: the halt, or the result cache. */
+  known(family: TaskFamily, taskId: string): Settlement | undefined {
+    if (this.#halted) return { ok: false, error: haltErrorFor(this.#halted, family.id, taskId) };
+    return this.#cache.get(taskKey(family.id, taskId), this.#parts.clock.now());
+  }
+
+  watch(family: TaskFamily, taskId: string, timeoutMs: number): void {
+    const known = this.known(family, taskId);
+    if (known) {
+      // Someone who watches through events must still hear the outcome, after this call returns.
+      this.#notifier.replay(taskKey(family.id, taskId), () => {
+        const ctx = { taskId, family: family.id };
+        if (known.ok) this.#notifier.emit('completed', { taskId, family: family.id, result: known.result }, ctx);
+        else this.#notifier.emit('failed', { taskId, family: family.id, error: known.error }, ctx);
+      });
+      return;
+    }
+    const task = this.#registry.ensure(family, taskId);
+    if (task.watchInterest) return;
+    this.#registry.addInterest(task, 'watch', timeoutMs, undefined, () => undefined);
+  }
+
+  wait<F extends FamilyRef>(req: InterestRequest, onProgress: Interest['onProgress']): Promise<WatchResult<F>> {
+    const known = this.known(req.family, req.taskId);
+    if (known) return known.ok ? Promise.resolve(known.result as unknown as WatchResult<F>) : Promise.reject(known.error);
+    if (req.signal?.aborted) return Promise.reject(new AbortError(req.taskId, req.signal.reason, req.family.id));
+    return new Promise<WatchResult<F>>((resolve, reject) => {
+      const task = this.#registry.ensure(req.family, req.taskId);
+      const interest = this.#registry.addInterest(task, 'wait', req.timeoutMs, onProgress, (s) => (s.ok ? resolve(s.result as unknown as WatchResult<F>) : reject(s.error)));
+      this.#registry.attachSignal(interest, req.signal);
+    });
+  }
+
+  updates<F extends FamilyRef>(req: InterestRequest): AsyncIterableIterator<TaskUpdate<F>> {
+    const stream = new UpdateStream<TaskUpdate<F>>();
+    const known = this.known(req.family, req.taskId);
+    if (known) {
+      if (known.ok) stream.end({ type: 'completed', taskId: req.taskId, result: known.result as unknown as WatchResult<F> });
+      else stream.fail(known.error);
+      return stream;
+    }
+    if (req.signal?.aborted) {
+      stream.fail(new AbortError(req.taskId, req.signal.reason, req.family.id));
+      return stream;
+    }
+    const task = this.#registry.ensure(req.family, req.taskId);
+    const interest = this.#registry.addInterest(
+      task,
+      'updates',
+      req.timeoutMs,
+      (e) => stream.push({ type: 'progress', taskId: req.taskId, progress: e.progress, status: e.status, state: e.state }),
+      (s) => (s.ok ? stream.end({ type: 'completed', taskId: req.taskId, result: s.result as unknown as WatchResult<F> }) : stream.fail(s.error)),
+    );
+    this.#registry.attachSignal(interest, req.signal);
+    stream.onReturn = () => this.#registry.cancel(interest);
+    return stream;
+  }
+
+  /**
+   * Polls the task now, within its rate limit (a callback said it may be done). A task with a request in flight
+   * is polled again as soon as that answer is in. Returns whether any watched task was poked.
+   */
+  poke(taskId: string, families: readonly TaskFamily[]): boolean {
+    let found = false;
+    for (const family of families) {
+      const task = this.#registry.get(family.id, taskId);
+      if (task === undefined || task.interests.size === 0) continue;
+      found = true;
+      if (task.inFlight) task.poked = true;
+      else this.#scheduler.hurry(task);
+    }
+    return found;
+  }
+
+  isWatching(family: TaskFamily, taskId: string): boolean {
+    const task = this.#registry.get(family.id, taskId);
+    return task !== undefined && task.interests.size > 0;
+  }
+
+  onIdle(): Promise<void> {
+    return this.#registry.onIdle();
+  }
+
+  stats(): WatcherStats {
+    return {
+      pending: this.#registry.pending,
+      inFlight: this.#scheduler.inFlight,
+      cached: this.#cache.size,
+      ...this.#answers.counters,
+      ...this.#registry.counters,
+    };
+  }
+
+  /**
+   * Stops taking work; with `drainMs`, lets pending tasks finish for up to that long; then rejects what is left
+   * with `WatcherClosedError`, aborts requests in flight and resolves once no socket or timer of the watcher
+   * remains, with the tasks that were still pending.
+   */
+  close(drainMs: number): Promise<CloseResult> {
+    this.#closing ??= this.#close(drainMs);
+    return this.#closing;
+  }
+
+  async #close(drainMs: number): Promise<CloseResult> {
+    if (drainMs > 0 && this.#registry.pending > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.#registry.onIdle(), new Promise<void>((r) => (timer = setTimeout(r, drainMs)))]);
+      clearTimeout(timer);
+    }
+    this.#closed = true;
+    this.#notifier.close();
+    this.#scheduler.close();
+    const pending = this.#registry.closeAll();
+    this.#notifier.flush();
+    this.#abort.abort(new WatcherClosedError());
+    const drained = this.#scheduler.inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => (this.#drained = r));
+    // Destroying the pool aborts its requests in flight; their handlers then run and release their slots.
+    await this.#client.close();
+    await drained;
+    return { pending };
+  }
+
+  #halt(error: KieApiError): void {
+    this.#halted = error;
+    this.#parts.log.error({ providerCode: error.providerCode, httpStatus: error.httpStatus }, 'kie-watcher: the API refused the key or account; all watching stopped');
+    this.#registry.halt(error);
+  }
+
+  #start(task: TaskEntry): void {
+    task.inFlight = true;
+    task.sentAt = this.#parts.clock.now();
+    this.#answers.counters.requests += 1;
+    if (pollStartChannel.hasSubscribers) pollStartChannel.publish({ family: task.family.id, taskId: task.taskId });
+    void this.#poll(task);
+  }
+
+  async #poll(task: TaskEntry): Promise<void> {
+    const { opts, clock } = this.#parts;
+    let answer: Answer;
+    let echoesKey = false;
+    try {
+      const raw = await this.#client.get(task.family.path, task.taskId);
+      echoesKey = raw.echoesKey;
+      answer = classifyAnswer(raw, task.family, task.taskId, opts.retry.maxDelayMs, clock.epochNow());
+    } catch (error) {
+      answer = error instanceof ResponseTooLargeError ? { kind: 'invalid-answer', reason: error.message, issues: [], httpStatus: 200 } : { kind: 'transport', error };
+    }
+    task.inFlight = false;
+    if (pollAnswerChannel.hasSubscribers) pollAnswerChannel.publish({ family: task.family.id, taskId: task.taskId, kind: answer.kind === 'invalid-answer' ? 'invalid' : answer.kind, latencyMs: clock.now() - task.sentAt });
+    if (!this.#closed) {
+      try {
+        if (this.#halted) this.#registry.release(task);
+        else this.#answers.apply(task, answer, echoesKey);
+      } catch (err) {
+        this.#parts.log.error({ err }, 'kie-watcher: internal error while handling an answer');
+      }
+    }
+    this.#scheduler.finished();
+    if (this.#closed && this.#scheduler.inFlight === 0) this.#drained?.();
+  }
+}

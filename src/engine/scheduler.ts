@@ -1,0 +1,147 @@
+import { MAX_TIMER_MS, type Clock } from '../clock.js';
+import { IndexedMinHeap } from '../heap.js';
+import type { Admission } from './admission.js';
+import type { TaskEntry } from './task.js';
+
+/** What the scheduler drives: deadlines that expire, and requests to start. */
+export interface SchedulerHooks {
+  /** Earliest deadline (monotonic ms), `Infinity` for none. */
+  nextDeadlineAt(): number;
+  /** Expires every deadline at or before `now`. */
+  expire(now: number): void;
+  /** Sends the request for a task that was just admitted (the slot is already counted). */
+  start(task: TaskEntry): void;
+}
+
+/**
+ * The poll heap, the one timer, the in-flight cap and the pump. A task sits in the heap keyed by when its next
+ * poll is due; one timer is armed for the earliest of that and the earliest deadline. When it fires, due
+ * deadlines expire, then due polls start, oldest-due first (FIFO among equals, so nothing starves), while a slot
+ * is free and the admission gate agrees. A finished request frees its slot and pumps again at once.
+ */
+export class Scheduler {
+  readonly #heap = new IndexedMinHeap<TaskEntry>();
+  readonly #clock: Clock;
+  readonly #admission: Admission;
+  readonly #capacity: number;
+  readonly #hooks: SchedulerHooks;
+  #inFlight = 0;
+  #timer: unknown = undefined;
+  #timerAt = Infinity;
+  #pumping = false;
+  #closed = false;
+
+  /** `capacity`: requests in flight at once; never more than the connections that can carry them without queueing. */
+  constructor(clock: Clock, admission: Admission, capacity: number, hooks: SchedulerHooks) {
+    this.#clock = clock;
+    this.#admission = admission;
+    this.#capacity = capacity;
+    this.#hooks = hooks;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get scheduled(): number {
+    return this.#heap.size;
+  }
+
+  /** Polls the task at `at` (monotonic ms), or as soon after as the limits allow. */
+  schedule(task: TaskEntry, at: number): void {
+    this.#heap.set(task, at);
+    this.#wake();
+  }
+
+  /** Moves a scheduled task's poll to now (still through the admission gate). */
+  hurry(task: TaskEntry): void {
+    if (!this.#heap.has(task)) return;
+    const now = this.#clock.now();
+    if (task.heapKey > now) this.schedule(task, now);
+  }
+
+  unschedule(task: TaskEntry): void {
+    this.#heap.delete(task);
+  }
+
+  /** A request ended (answered, failed or aborted): its slot is free again. */
+  finished(): void {
+    this.#inFlight -= 1;
+    this.pump();
+  }
+
+  /** A deadline was added or moved: the timer may need to fire earlier. */
+  deadlinesChanged(): void {
+    this.#wake();
+  }
+
+  /** Expires deadlines, then starts due polls while slots and the admission gate allow. */
+  pump(): void {
+    if (this.#closed || this.#pumping) return;
+    this.#pumping = true;
+    try {
+      const now = this.#clock.now();
+      this.#hooks.expire(now);
+      const nowEpoch = this.#clock.epochNow();
+      while (this.#inFlight < this.#capacity) {
+        const task = this.#heap.peek();
+        if (task === undefined || task.heapKey > now) break;
+        if (this.#admission.accountAllowedAt(nowEpoch) > nowEpoch) break;
+        const decision = this.#admission.admit(task, nowEpoch);
+        if (decision !== true) {
+          this.#heap.set(task, now + (decision - nowEpoch));
+          continue;
+        }
+        this.#heap.delete(task);
+        this.#inFlight += 1;
+        this.#hooks.start(task);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    this.#wake();
+  }
+
+  /** Stops the timer for good; requests in flight are the engine's to abort. */
+  close(): void {
+    this.#closed = true;
+    this.#clearTimer();
+    this.#heap.clear();
+  }
+
+  /** Re-arms the one timer if the earliest wake-up moved earlier. */
+  #wake(): void {
+    if (this.#pumping || this.#closed) return;
+    const next = this.#nextWakeAt();
+    if (next === Infinity) return this.#clearTimer();
+    if (next >= this.#timerAt) return;
+    this.#clearTimer();
+    this.#timerAt = next;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(next - this.#clock.now())));
+    this.#timer = this.#clock.setTimeout(() => this.#onTimer(), delay);
+  }
+
+  #nextWakeAt(): number {
+    const deadline = this.#hooks.nextDeadlineAt();
+    // With every slot taken, the next finished request pumps; no timer is needed for polls.
+    if (this.#inFlight >= this.#capacity) return deadline;
+    const poll = this.#heap.peek()?.heapKey ?? Infinity;
+    if (poll === Infinity) return deadline;
+    const now = this.#clock.now();
+    const nowEpoch = this.#clock.epochNow();
+    const account = now + (this.#admission.accountAllowedAt(nowEpoch) - nowEpoch);
+    return Math.min(deadline, Math.max(poll, account));
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.pump();
+  }
+}

@@ -1,0 +1,95 @@
+import type { WatchError } from '../errors.js';
+import type { WatchResult, ProgressEvent } from '../events.js';
+import type { FamilyRef } from '../families/index.js';
+import type { TaskFamily } from '../families/family.js';
+import type { HeapItem } from '../heap.js';
+import type { Log } from '../logger.js';
+
+export type Settlement = { readonly ok: true; readonly result: WatchResult<FamilyRef> } | { readonly ok: false; readonly error: WatchError };
+
+/** One reason to keep polling a task: a waiter, an `updates()` stream, or a `watch()` call. Its deadline sits in the deadline heap. */
+export interface Interest extends HeapItem {
+  readonly task: TaskEntry;
+  readonly kind: 'wait' | 'watch' | 'updates';
+  readonly timeoutMs: number;
+  readonly onProgress: ((event: ProgressEvent) => void) | undefined;
+  readonly settle: (s: Settlement) => void;
+  detach: (() => void) | undefined;
+}
+
+/**
+ * Everything the engine knows about one task, as ONE flat record: 100k pending tasks must cost no more than a
+ * map entry, this object and two heap slots. Each engine module owns its own fields (marked below) and the
+ * record is never copied. It is the poll heap's item (`heapKey` = next poll time).
+ */
+export interface TaskEntry extends HeapItem {
+  readonly family: TaskFamily;
+  readonly taskId: string;
+  // registry
+  /** Monotonic ms when watching started (kept when a draining entry is adopted again). */
+  readonly watchedAt: number;
+  readonly interests: Set<Interest>;
+  watchInterest: Interest | null;
+  /** Left the registry's task map (no interest, no request): a late answer only feeds the result cache. */
+  dropped: boolean;
+  // scheduler
+  /** A request for this task is outstanding. At most one ever is: a re-watched task adopts it. */
+  inFlight: boolean;
+  /** Monotonic ms when the outstanding request was started, for the latency metric. */
+  sentAt: number;
+  /** Poll as soon as the limits allow, whatever the policy said (a callback arrived). */
+  poked: boolean;
+  // answers / retry
+  polls: number;
+  errors: number;
+  invalid: number;
+  rateStreak: number;
+  /** Why the last attempt failed, `null` after a readable record. */
+  lastReason: string | null;
+  unknownStatusLogged: boolean;
+  // progress
+  status: string | null;
+  progress: number | null;
+  firstProgress: number;
+  firstProgressAt: number;
+  /** When progress last rose: the midpoint between the answer that showed it and the one before. */
+  lastProgressAt: number;
+  /** When the previous record answer arrived (-1: none yet). */
+  lastAnswerAt: number;
+  /** Epoch ms of the provider's `createTime`, when plausible. */
+  createTime: number | null;
+  createTimeZoned: boolean;
+  log: Log | undefined;
+}
+
+export function newTaskEntry(family: TaskFamily, taskId: string, now: number): TaskEntry {
+  return {
+    family,
+    taskId,
+    watchedAt: now,
+    interests: new Set(),
+    watchInterest: null,
+    dropped: false,
+    inFlight: false,
+    sentAt: 0,
+    poked: false,
+    polls: 0,
+    errors: 0,
+    invalid: 0,
+    rateStreak: 0,
+    lastReason: null,
+    unknownStatusLogged: false,
+    status: null,
+    progress: null,
+    firstProgress: 0,
+    firstProgressAt: 0,
+    lastProgressAt: 0,
+    lastAnswerAt: -1,
+    createTime: null,
+    createTimeZoned: true,
+    log: undefined,
+    heapKey: 0,
+    heapSeq: 0,
+    heapIndex: -1,
+  };
+}
