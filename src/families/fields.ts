@@ -155,6 +155,8 @@ export function readBoolean(value: unknown): boolean | null {
  */
 export function readJson(value: unknown): unknown {
   if (typeof value === 'string') {
+    // Pending market records send `""`: answer without paying for a thrown SyntaxError on every poll.
+    if (!JSON_START.test(value)) return null;
     try {
       return JSON.parse(value) as unknown;
     } catch {
@@ -163,6 +165,9 @@ export function readJson(value: unknown): unknown {
   }
   return value !== null && typeof value === 'object' ? value : null;
 }
+
+/** What a JSON text can start with, after optional whitespace. */
+const JSON_START = /^\s*[{["\d\-tfn]/;
 
 /** A plain (non-array) object, or `null`. */
 export function readObject(value: unknown): Readonly<Record<string, unknown>> | null {

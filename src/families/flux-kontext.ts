@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readObject, readProgress, readText } from './fields.js';
-import { classifyByFlag, flagRecordShape, readFlagFields, type FlagRecordFields } from './shared.js';
+import { classifyByFlag, flagRecordShape, flagRecord, type FlagRecordFields } from './shared.js';
 
 /** A Flux Kontext record (`GET /api/v1/flux/kontext/record-info`), its variants folded. */
 export interface FluxKontextRecord extends FlagRecordFields {
@@ -28,11 +28,10 @@ export const fluxKontext = defineFamily({
   resultPath: ['data', 'response', 'resultImageUrl'],
   normalize: (raw): FluxKontextRecord => {
     const response = readObject(raw['response']);
-    return {
-      ...readFlagFields(raw),
+    return flagRecord(raw, {
       response: response === null ? null : { originImageUrl: readText(response['originImageUrl']), resultImageUrl: readText(response['resultImageUrl']) },
       progress: readProgress(raw['progress']),
-    };
+    });
   },
   classify: (r) => classifyByFlag(r, { 0: 'pending', 1: 'success', 2: 'failure', 3: 'failure' }),
   toResult: (r) => ({ resultUrls: r.response?.resultImageUrl ? [r.response.resultImageUrl] : [], params: r.params }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readObject, readProgress, readUrls } from './fields.js';
-import { flagRecordShape, flagView, meaningOf, readFlagFields, statusText, type FlagRecordFields, type Meaning } from './shared.js';
+import { flagRecord, flagRecordShape, meaningOf, statusText, type FlagRecordFields, type Meaning } from './shared.js';
 
 /** A 4o-image record (`GET /api/v1/gpt4o-image/record-info`), its variants folded. */
 export interface Gpt4oImageRecord extends FlagRecordFields {
@@ -36,25 +36,26 @@ export const gpt4oImage = defineFamily({
     const response = readObject(raw['response']);
     let resultUrls = readUrls(response?.['resultUrls']);
     if (resultUrls.length === 0) resultUrls = readUrls(response?.['result_urls']);
-    return {
-      ...readFlagFields(raw),
-      status: raw.status ?? null,
-      progress: readProgress(raw['progress']),
-      response: response === null ? null : { resultUrls },
-    };
+    return flagRecord(raw, { status: raw.status ?? null, progress: readProgress(raw['progress']), response: response === null ? null : { resultUrls } });
   },
   classify: (r) => {
     const { meaning, unknown } = meaningOf(r.status, STATUSES);
-    const base = { ...flagView(r), status: r.status, progress: r.progress };
-    if (r.successFlag === 2 || r.successFlag === 3 || meaning === 'failure') {
+    const failed = r.successFlag === 2 || r.successFlag === 3 || meaning === 'failure';
+    const state = failed ? 'failure' : meaning === 'success' || r.successFlag === 1 ? 'success' : 'pending';
+    const unknownFlag = r.successFlag !== null && !KNOWN_FLAGS.has(r.successFlag);
+    return {
+      state,
+      status: r.status,
+      taskId: r.taskId,
+      progress: r.progress,
+      createTime: r.createTime,
+      createTimeZoned: r.createTimeZoned,
+      completeTime: r.completeTime,
+      unknownStatus: state === 'pending' && (unknown || unknownFlag),
       // The failure's status is the record's only when it names a failure: a flag-3 record still saying
       // GENERATING failed by its flag, and reporting "ended with GENERATING" would mislead.
-      const status = meaning === 'failure' ? r.status : null;
-      return { ...base, state: 'failure', failure: { status, successFlag: r.successFlag, errorCode: r.errorCode, errorMessage: r.errorMessage } };
-    }
-    if (meaning === 'success' || r.successFlag === 1) return { ...base, state: 'success' };
-    const unknownFlag = r.successFlag !== null && !KNOWN_FLAGS.has(r.successFlag);
-    return { ...base, state: 'pending', unknownStatus: unknown || unknownFlag };
+      failure: failed ? { status: meaning === 'failure' ? r.status : null, successFlag: r.successFlag, errorCode: r.errorCode, errorMessage: r.errorMessage } : undefined,
+    };
   },
   toResult: (r) => ({ resultUrls: r.response?.resultUrls ?? [], params: r.params }),
 });

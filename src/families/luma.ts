@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readObject, readProgress, readText, readUrls } from './fields.js';
-import { classifyByFlag, flagRecordShape, readFlagFields, type FlagRecordFields } from './shared.js';
+import { classifyByFlag, flagRecordShape, flagRecord, type FlagRecordFields } from './shared.js';
 
 /** A Luma modify record (`GET /api/v1/modify/record-info`), its variants folded. */
 export interface LumaRecord extends FlagRecordFields {
@@ -28,14 +28,13 @@ export const luma = defineFamily({
   resultPath: ['data', 'response', 'resultUrls'],
   normalize: (raw): LumaRecord => {
     const response = readObject(raw['response']);
-    return {
-      ...readFlagFields(raw),
+    return flagRecord(raw, {
       response:
         response === null
           ? null
           : { taskId: readText(response['taskId']), resultUrls: readUrls(response['resultUrls']), originUrls: readUrls(response['originUrls']) },
       progress: readProgress(raw['progress']),
-    };
+    });
   },
   classify: (r) => classifyByFlag(r, { 0: 'pending', 1: 'success', 2: 'failure', 3: 'failure', 4: 'success' }),
   toResult: (r) => ({ resultUrls: r.response?.resultUrls ?? [], params: r.params }),

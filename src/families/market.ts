@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineFamily } from './define.js';
-import { readCode, readJson, readObject, readProgress, readString, readText, readTimeMs, readUrls } from './fields.js';
-import { classifyByStatus, readCreateTime, statusText, taskIdField, type Meaning } from './shared.js';
+import { readCode, readJson, readObject, readProgress, readString, readText, readTime, readTimeMs, readUrls } from './fields.js';
+import { classifyByStatus, statusText, taskIdField, type Meaning } from './shared.js';
 
 /** A market job's parsed `resultJson`: `resultUrls` folded to its non-empty texts, other keys as sent. */
 export interface MarketResult {
@@ -65,6 +65,7 @@ export const market = defineFamily({
   schema,
   resultPath: ['data', 'resultJson'],
   normalize: (raw): MarketRecord => {
+    const created = readTime(raw['createTime']);
     return {
       taskId: raw.taskId ?? null,
       model: raw.model ?? null,
@@ -76,7 +77,8 @@ export const market = defineFamily({
       failCode: readCode(raw['failCode']),
       failMsg: readText(raw['failMsg']),
       progress: readProgress(raw['progress']),
-      ...readCreateTime(raw['createTime']),
+      createTime: created?.ms ?? null,
+      createTimeZoned: created?.zoned ?? true,
       completeTime: readTimeMs(raw['completeTime']),
       updateTime: readTimeMs(raw['updateTime']),
     };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readJson, readObject, readProgress } from './fields.js';
-import { classifyByFlag, flagRecordShape, readFlagFields, type FlagRecordFields } from './shared.js';
+import { classifyByFlag, flagRecordShape, flagRecord, type FlagRecordFields } from './shared.js';
 
 /** A Midjourney record (`GET /api/v1/mj/record-info`), its variants folded. */
 export interface MidjourneyRecord extends FlagRecordFields {
@@ -39,8 +39,7 @@ export const midjourney = defineFamily({
   path: '/api/v1/mj/record-info',
   schema,
   resultPath: ['data', 'resultInfoJson', 'resultUrls'],
-  normalize: (raw): MidjourneyRecord => ({
-    ...readFlagFields(raw),
+  normalize: (raw): MidjourneyRecord => flagRecord(raw, {
     taskType: raw.taskType ?? null,
     resultInfoJson: readResultInfo(raw['resultInfoJson']),
     progress: readProgress(raw['progress']),

@@ -42,40 +42,40 @@ export interface FlagRecordFields {
   readonly errorMessage: string | null;
 }
 
+/** A flag record as the schema lets it through. */
+type FlagRaw = { readonly taskId?: string | null | undefined; readonly successFlag?: number | string | null | undefined; readonly [k: string]: unknown };
+
 /** The zod shape of {@link FlagRecordFields}. */
 export const flagRecordShape = {
   taskId: taskIdField,
   successFlag: numberish,
 };
 
-/** `createTime` as epoch ms with its zone flag (`true` when absent: nothing to distrust). */
-export function readCreateTime(value: unknown): { readonly createTime: number | null; readonly createTimeZoned: boolean } {
-  const created = readTime(value);
-  return { createTime: created?.ms ?? null, createTimeZoned: created?.zoned ?? true };
-}
-
 /** Folds the shared fields of a flag record. */
-export function readFlagFields(raw: { readonly taskId?: string | null | undefined; readonly successFlag?: number | string | null | undefined; readonly [k: string]: unknown }): FlagRecordFields {
+export function readFlagFields(raw: FlagRaw): FlagRecordFields {
+  const created = readTime(raw['createTime']);
   return {
     taskId: raw.taskId ?? null,
     paramJson: readString(raw['paramJson']),
     params: readJson(raw['paramJson']),
     successFlag: readInteger(raw.successFlag),
-    ...readCreateTime(raw['createTime']),
+    createTime: created?.ms ?? null,
+    createTimeZoned: created?.zoned ?? true,
     completeTime: readTimeMs(raw['completeTime']),
     errorCode: readInteger(raw['errorCode']),
     errorMessage: readText(raw['errorMessage']),
   };
 }
 
-/** The view fields every flag record carries. */
-export function flagView(record: FlagRecordFields): Pick<FamilyClassification, 'taskId' | 'createTime' | 'createTimeZoned' | 'completeTime'> {
-  return {
-    taskId: record.taskId,
-    createTime: record.createTime,
-    createTimeZoned: record.createTimeZoned,
-    completeTime: record.completeTime,
-  };
+/*
+ * The hot path (one read per poll) builds its objects as literals or with Object.assign: on Node 20 an
+ * object spread followed by more properties costs microseconds per record, several times a whole read
+ * (bench/family-read-cost.mjs shows the cost of a read).
+ */
+
+/** A flag record: the shared fields plus the family's own. */
+export function flagRecord<T extends object>(raw: FlagRaw, own: T): FlagRecordFields & T {
+  return Object.assign(readFlagFields(raw), own);
 }
 
 /**
@@ -86,12 +86,17 @@ export function flagView(record: FlagRecordFields): Pick<FamilyClassification, '
 export function classifyByFlag(record: FlagRecordFields & { readonly progress?: number | null }, meanings: Readonly<Record<number, Meaning>>): FamilyClassification {
   const flag = record.successFlag;
   const meaning = flag === null ? undefined : meanings[flag];
-  const base = { ...flagView(record), status: null, progress: record.progress ?? null };
-  if (meaning === 'failure') {
-    return { ...base, state: 'failure', failure: { status: null, successFlag: flag, errorCode: record.errorCode, errorMessage: record.errorMessage } };
-  }
-  if (meaning === 'success') return { ...base, state: 'success' };
-  return { ...base, state: 'pending', unknownStatus: flag !== null && meaning === undefined };
+  return {
+    state: meaning ?? 'pending',
+    status: null,
+    taskId: record.taskId,
+    progress: record.progress ?? null,
+    createTime: record.createTime,
+    createTimeZoned: record.createTimeZoned,
+    completeTime: record.completeTime,
+    unknownStatus: flag !== null && meaning === undefined,
+    failure: meaning === 'failure' ? { status: null, successFlag: flag, errorCode: record.errorCode, errorMessage: record.errorMessage } : undefined,
+  };
 }
 
 /** Classifies a status text against the family's documented statuses; unknown ones are pending. */
@@ -110,7 +115,5 @@ export type ViewFields = Omit<FamilyClassification, 'state' | 'unknownStatus' | 
  */
 export function classifyByStatus(view: ViewFields, meanings: ReadonlyMap<string, Meaning>, failure: Partial<FailureInfo>): FamilyClassification {
   const { meaning, unknown } = meaningOf(view.status, meanings);
-  if (meaning === 'failure') return { ...view, state: 'failure', failure };
-  if (meaning === 'success') return { ...view, state: 'success' };
-  return { ...view, state: 'pending', unknownStatus: unknown };
+  return Object.assign({ state: meaning, unknownStatus: unknown, failure: meaning === 'failure' ? failure : undefined }, view);
 }

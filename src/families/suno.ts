@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineFamily } from './define.js';
-import { readInteger, readJson, readNumber, readObject, readString, readText, readTimeMs } from './fields.js';
-import { classifyByStatus, readCreateTime, statusText, taskIdField, type Meaning } from './shared.js';
+import { readInteger, readJson, readNumber, readObject, readString, readText, readTime, readTimeMs } from './fields.js';
+import { classifyByStatus, statusText, taskIdField, type Meaning } from './shared.js';
 
 /** One generated Suno track (`response.sunoData[]`). Texts are `null` when absent or empty. */
 export interface SunoTrack {
@@ -88,6 +88,7 @@ export const suno = defineFamily({
   schema,
   resultPath: ['data', 'response', 'sunoData'],
   normalize: (raw): SunoRecord => {
+    const created = readTime(raw['createTime']);
     const response = readObject(raw['response']);
     const tracks = response !== null && Array.isArray(response['sunoData']) ? response['sunoData'] : [];
     return {
@@ -100,7 +101,8 @@ export const suno = defineFamily({
       type: readText(raw['type']),
       errorCode: readInteger(raw['errorCode']),
       errorMessage: readText(raw['errorMessage']),
-      ...readCreateTime(raw['createTime']),
+      createTime: created?.ms ?? null,
+      createTimeZoned: created?.zoned ?? true,
       completeTime: readTimeMs(raw['completeTime']),
     };
   },

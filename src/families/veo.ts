@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readBoolean, readNumber, readObject, readProgress, readText, readUrls } from './fields.js';
-import { classifyByFlag, flagRecordShape, readFlagFields, type FlagRecordFields } from './shared.js';
+import { classifyByFlag, flagRecordShape, flagRecord, type FlagRecordFields } from './shared.js';
 
 /** The `response` of a Veo record. */
 export interface VeoResponse {
@@ -55,8 +55,7 @@ export const veo = defineFamily({
   path: '/api/v1/veo/record-info',
   schema,
   resultPath: ['data', 'response', 'resultUrls'],
-  normalize: (raw): VeoRecord => ({
-    ...readFlagFields(raw),
+  normalize: (raw): VeoRecord => flagRecord(raw, {
     response: readResponse(raw),
     fallbackFlag: readBoolean(raw['fallbackFlag']),
     progress: readProgress(raw['progress']),

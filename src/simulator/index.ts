@@ -5,6 +5,7 @@ export { mulberry32 } from './prng.js';
 export type { ScriptedTasksOptions } from './workload.js';
 export type {
   KieSimulatorOptions,
+  SimulatedFamily,
   SimulatedOutcome,
   SimulatedTaskSpec,
   SimulatorFaults,

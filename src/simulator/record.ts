@@ -1,5 +1,5 @@
 import { mulberry32 } from './prng.js';
-import type { SimulatedOutcome, SimulatedTaskSpec } from './types.js';
+import type { SimulatedFamily, SimulatedOutcome, SimulatedTaskSpec } from './types.js';
 
 /**
  * Per-task state is deliberately a flat plain object with no timers: the
@@ -20,6 +20,9 @@ export interface TaskState {
   readonly quickstart: boolean;
   readonly paramJson: string | undefined;
   readonly curveSeed: number;
+  readonly family: SimulatedFamily;
+  /** Whether a success shows the family's quirk (runway failCode on success, luma successFlag 4). */
+  readonly quirk: boolean;
   /** Arrival times inside the current rate window, oldest first. */
   arrivals: number[];
   requests: number;
@@ -27,7 +30,10 @@ export interface TaskState {
 }
 
 export const OUTCOMES: readonly SimulatedOutcome[] = ['SUCCESS', 'GENERATE_FAILED', 'CREATE_TASK_FAILED', 'MODERATED', 'NEVER'];
+export const FAMILIES: readonly SimulatedFamily[] = ['gpt4o-image', 'market', 'veo', 'flux-kontext', 'runway', 'luma', 'suno', 'mj'];
 const MAX_PROGRESS_STEPS = 1000;
+/** Share of successes that show their family's quirk when the spec does not say. */
+const QUIRK_SHARE = 0.25;
 
 export function createTaskState(
   spec: SimulatedTaskSpec,
@@ -41,6 +47,10 @@ export function createTaskState(
   }
   if (!OUTCOMES.includes(spec.outcome)) {
     throw new RangeError(`unknown outcome ${String(spec.outcome)}`);
+  }
+  const family = spec.family ?? 'gpt4o-image';
+  if (!FAMILIES.includes(family)) {
+    throw new RangeError(`unknown family ${String(family)}; known: ${FAMILIES.join(', ')}`);
   }
   const invisibleForMs = spec.invisibleForMs ?? 0;
   if (!Number.isFinite(invisibleForMs) || invisibleForMs < 0) {
@@ -64,6 +74,9 @@ export function createTaskState(
     quickstart: spec.variant === 'quickstart',
     paramJson,
     curveSeed,
+    family,
+    // Its own stream off the task's seed, so the quirk never shifts the progress curve.
+    quirk: spec.quirk ?? mulberry32((curveSeed ^ 0x5bd1e995) >>> 0)() < QUIRK_SHARE,
     arrivals: [],
     requests: 0,
     violations: 0,
@@ -121,98 +134,44 @@ export function formatQuickstartTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-export function defaultParamJson(task: TaskState): string {
-  return JSON.stringify({
-    prompt: `simulated task ${task.taskId}`,
-    size: '1:1',
-    nVariants: task.resultUrls?.length ?? 1,
-    isEnhance: false,
-  });
-}
-
-export interface RecordData {
-  taskId: string;
-  paramJson: string;
-  completeTime: number | string | null;
-  response: { resultUrls: string[] } | { result_urls: string[] } | null;
-  successFlag: 0 | 1 | 2 | 3;
-  status: 'GENERATING' | 'SUCCESS' | 'CREATE_TASK_FAILED' | 'GENERATE_FAILED';
-  errorCode: number | null;
-  errorMessage: string;
-  createTime: number | string;
-  progress: string;
-}
-
-/** The record `data` as the provider would show it at `now`, or null while the task is still invisible. */
-export function renderRecord(task: TaskState, now: number): RecordData | null {
-  const elapsed = now - task.createdAt;
-  if (elapsed < task.invisibleForMs) return null;
-  const time = (ms: number): number | string => (task.quickstart ? formatQuickstartTime(ms) : ms);
-  const finalAt = scheduledFinalAt(task);
-  const isFinal = finalAt !== null && now >= finalAt;
-  const base = {
-    taskId: task.taskId,
-    paramJson: task.paramJson ?? defaultParamJson(task),
-  };
-  if (!isFinal) {
-    return {
-      ...base,
-      completeTime: null,
-      response: null,
-      successFlag: 0,
-      status: 'GENERATING',
-      errorCode: null,
-      errorMessage: '',
-      createTime: time(task.createdAt),
-      progress: progressAt(task, elapsed),
-    };
-  }
-  const completeTime = time(finalAt);
-  switch (task.outcome) {
-    case 'SUCCESS': {
-      const urls = task.successWithoutUrls ? [] : [...(task.resultUrls ?? [`https://example.invalid/${task.taskId}/0.png`])];
-      return {
-        ...base,
-        completeTime,
-        response: task.quickstart ? { result_urls: urls } : { resultUrls: urls },
-        successFlag: 1,
-        status: 'SUCCESS',
-        errorCode: null,
-        errorMessage: '',
-        createTime: time(task.createdAt),
-        progress: '1.00',
-      };
+/** Where a task stands at one instant, derived from the clock alone. */
+export type TaskPhase =
+  | { readonly kind: 'invisible' }
+  | {
+      readonly kind: 'running';
+      readonly elapsed: number;
+      /** elapsed / durationMs, capped at 1 (a NEVER task stays at 1 forever). */
+      readonly fraction: number;
     }
-    case 'MODERATED':
-      return failed(task, base, completeTime, 3, 'GENERATE_FAILED', 400, 'Internal Error', elapsed);
-    case 'CREATE_TASK_FAILED':
-      return failed(task, base, completeTime, 2, 'CREATE_TASK_FAILED', 400, 'content policy', elapsed);
-    case 'GENERATE_FAILED':
-    default:
-      return failed(task, base, completeTime, 2, 'GENERATE_FAILED', 500, 'Failed to generate image', elapsed);
-  }
+  | { readonly kind: 'final'; readonly outcome: Exclude<SimulatedOutcome, 'NEVER'>; readonly finalAt: number; readonly elapsed: number };
+
+export function phaseAt(task: TaskState, now: number): TaskPhase {
+  const elapsed = now - task.createdAt;
+  if (elapsed < task.invisibleForMs) return { kind: 'invisible' };
+  const finalAt = scheduledFinalAt(task);
+  if (finalAt !== null && now >= finalAt && task.outcome !== 'NEVER') return { kind: 'final', outcome: task.outcome, finalAt, elapsed };
+  const fraction = task.durationMs <= 0 ? 1 : Math.min(1, Math.max(0, elapsed / task.durationMs));
+  return { kind: 'running', elapsed, fraction };
 }
 
-function failed(
-  task: TaskState,
-  base: { taskId: string; paramJson: string },
-  completeTime: number | string,
-  successFlag: 2 | 3,
-  status: 'CREATE_TASK_FAILED' | 'GENERATE_FAILED',
-  defaultCode: number,
-  defaultMessage: string,
-  elapsed: number,
-): RecordData {
-  return {
-    ...base,
-    completeTime,
-    response: null,
-    successFlag,
-    status,
-    errorCode: task.errorCode ?? defaultCode,
-    errorMessage: task.errorMessage ?? defaultMessage,
-    createTime: task.quickstart ? formatQuickstartTime(task.createdAt) : task.createdAt,
-    // A failed task keeps the plateau it had reached; it never shows 1.00.
-    progress: progressAt(task, elapsed),
-  };
+/** The stage a running task shows: the first whose upper bound (a fraction of the duration) lies beyond it. */
+export function stageAt<S extends string>(fraction: number, stages: readonly (readonly [upTo: number, stage: S])[], last: S): S {
+  for (const [upTo, stage] of stages) if (fraction < upTo) return stage;
+  return last;
+}
+
+/** ISO-8601 with `Z` and whole seconds, as the Flux Kontext and Midjourney docs show. */
+export function formatIsoTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The task's result URLs: the spec's, or `count` defaults with the family's file extension. */
+export function resultUrlsOf(task: TaskState, extension: string, count = 1): string[] {
+  if (task.successWithoutUrls) return [];
+  return task.resultUrls ? [...task.resultUrls] : Array.from({ length: count }, (_, i) => `https://example.invalid/${task.taskId}/${i}.${extension}`);
+}
+
+/** The spec's error details, or the family's defaults for the outcome. */
+export function errorOf(task: TaskState, code: number, message: string): { readonly code: number; readonly message: string } {
+  return { code: task.errorCode ?? code, message: task.errorMessage ?? message };
 }

@@ -28,6 +28,8 @@ export const taskSpecSchema = z.strictObject({
   errorCode: z.number().int().optional(),
   errorMessage: z.string().optional(),
   variant: z.enum(['openapi', 'quickstart']).optional(),
+  family: z.enum(['gpt4o-image', 'market', 'veo', 'flux-kontext', 'runway', 'luma', 'suno', 'mj']).optional(),
+  quirk: z.boolean().optional(),
 });
 
 export const addTasksBodySchema = z.strictObject({ tasks: z.array(taskSpecSchema) });

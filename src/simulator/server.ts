@@ -2,9 +2,10 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { hashSeed, mulberry32, randomHex } from './prng.js';
-import { createTaskState, renderRecord, scheduledFinalAt } from './record.js';
+import { createTaskState, scheduledFinalAt } from './record.js';
 import type { TaskState } from './record.js';
 import { parseAddTasksBody, parseFaults } from './schemas.js';
+import { recordAnswer, wireForPath, type FamilyWire } from './wire/index.js';
 import type {
   KieSimulatorOptions,
   SimulatedOutcome,
@@ -270,6 +271,7 @@ export class KieSimulator {
       violations: task.violations,
       finalAt: this.#finalAtBy(task, now),
       outcome: task.outcome,
+      family: task.family,
     };
   }
 
@@ -293,8 +295,9 @@ export class KieSimulator {
     const q = rawUrl.indexOf('?');
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
     const query = q === -1 ? '' : rawUrl.slice(q + 1);
-    if (path === RECORD_INFO_PATH && req.method === 'GET') {
-      this.#recordInfo(req, res, query);
+    const wire = wireForPath(path);
+    if (wire && req.method === 'GET') {
+      this.#recordInfo(req, res, query, wire);
       return;
     }
     if (path === GENERATE_PATH && req.method === 'POST') {
@@ -305,9 +308,9 @@ export class KieSimulator {
       this.#withErrors(res, this.#control(req, res, path.slice(CONTROL_PREFIX.length)));
       return;
     }
-    if (path === RECORD_INFO_PATH || path === GENERATE_PATH) {
+    if (wire || path === GENERATE_PATH) {
       sendText(res, 405, envelope(405, 'Method Not Allowed'), 'application/json', {
-        allow: path === RECORD_INFO_PATH ? 'GET' : 'POST',
+        allow: wire ? 'GET' : 'POST',
       });
       return;
     }
@@ -367,11 +370,12 @@ export class KieSimulator {
     return { kind: undefined, slowMs };
   }
 
-  #recordInfo(req: IncomingMessage, res: ServerResponse, query: string): void {
+  #recordInfo(req: IncomingMessage, res: ServerResponse, query: string, wire: FamilyWire): void {
     this.#requests++;
     const taskId = new URLSearchParams(query).get('taskId');
     const task = taskId ? this.#tasks.get(taskId) : undefined;
-    // Every request counts against the window, including the ones answered with an error.
+    // Every request counts against the window, including the ones answered with an error, and on
+    // whichever family's path it arrives: the provider's limit is per task.
     const violation = task ? this.#countArrival(task, this.#now()) : false;
     if (!this.#authorized(req)) {
       this.#unauthorized++;
@@ -389,7 +393,7 @@ export class KieSimulator {
     if (slowMs > 0) {
       const timer = setTimeout(() => {
         this.#pendingTimers.delete(timer);
-        this.#answerRecord(res, taskId, task, kind);
+        this.#answerRecord(res, taskId, task, kind, wire);
       }, slowMs);
       this.#pendingTimers.add(timer);
       res.once('close', () => {
@@ -398,25 +402,21 @@ export class KieSimulator {
       });
       return;
     }
-    this.#answerRecord(res, taskId, task, kind);
+    this.#answerRecord(res, taskId, task, kind, wire);
   }
 
-  #recordEnvelope(taskId: string | null, task: TaskState | undefined): Envelope {
+  #recordEnvelope(taskId: string | null, task: TaskState | undefined, wire: FamilyWire): Envelope {
     if (!taskId) return { status: 200, text: envelope(422, 'taskId is required') };
-    if (!task) {
-      this.#unknownTask++;
-      return { status: 200, text: envelope(422, 'record is null') };
-    }
-    const data = renderRecord(task, this.#now());
-    if (data === null) return { status: 200, text: envelope(422, 'record is null') };
-    return { status: 200, text: envelope(200, 'success', data) };
+    const { text, unknown } = recordAnswer(wire, task, this.#now());
+    if (unknown) this.#unknownTask++;
+    return { status: 200, text };
   }
 
-  #answerRecord(res: ServerResponse, taskId: string | null, task: TaskState | undefined, kind: FaultKind | undefined): void {
+  #answerRecord(res: ServerResponse, taskId: string | null, task: TaskState | undefined, kind: FaultKind | undefined, wire: FamilyWire): void {
     if (res.destroyed) return;
     switch (kind) {
       case undefined: {
-        const { status, text } = this.#recordEnvelope(taskId, task);
+        const { status, text } = this.#recordEnvelope(taskId, task, wire);
         sendText(res, status, text);
         return;
       }
@@ -434,12 +434,12 @@ export class KieSimulator {
         return;
       }
       case 'malformedJson': {
-        const { text } = this.#recordEnvelope(taskId, task);
+        const { text } = this.#recordEnvelope(taskId, task, wire);
         sendText(res, 200, text.slice(0, Math.max(1, Math.floor(text.length / 2))));
         return;
       }
       case 'reset': {
-        const { text } = this.#recordEnvelope(taskId, task);
+        const { text } = this.#recordEnvelope(taskId, task, wire);
         const full = Buffer.from(text, 'utf8');
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': full.length });
         res.write(full.subarray(0, Math.max(1, Math.floor(full.length / 2))), () => {

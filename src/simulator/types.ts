@@ -1,5 +1,11 @@
 export type SimulatedOutcome = 'SUCCESS' | 'GENERATE_FAILED' | 'CREATE_TASK_FAILED' | 'MODERATED' | 'NEVER';
 
+/**
+ * The KIE task families the simulator serves, each on its own status endpoint with its own record shape.
+ * (The simulator keeps its own copy of each wire shape; it shares no code with the watcher's readers.)
+ */
+export type SimulatedFamily = 'gpt4o-image' | 'market' | 'veo' | 'flux-kontext' | 'runway' | 'luma' | 'suno' | 'mj';
+
 export interface SimulatedTaskSpec {
   /** Default: 'sim-' + 24 hex chars, derived from the simulator seed. */
   readonly taskId?: string;
@@ -20,8 +26,19 @@ export interface SimulatedTaskSpec {
   readonly successWithoutUrls?: boolean;
   readonly errorCode?: number;
   readonly errorMessage?: string;
-  /** 'openapi' (default): int64 ms times, response.resultUrls. 'quickstart': 'YYYY-MM-DD HH:mm:ss' (UTC) strings, response.result_urls. */
+  /**
+   * 'openapi' (default): int64 ms times, response.resultUrls. 'quickstart': 'YYYY-MM-DD HH:mm:ss' (UTC) strings,
+   * response.result_urls. Applies to the families whose docs show both time forms (gpt4o-image, veo, luma).
+   */
   readonly variant?: 'openapi' | 'quickstart';
+  /** Which family's endpoint serves the task, in that family's record shape. Default 'gpt4o-image'. */
+  readonly family?: SimulatedFamily;
+  /**
+   * Forces (true) or suppresses (false) the family's success quirk: runway fills failCode/failMsg on the
+   * success, luma answers successFlag 4 ("callback failed"). Default: derived from (seed, taskId), about
+   * one success in four.
+   */
+  readonly quirk?: boolean;
 }
 
 /** Each a probability 0..1 applied per record-info request (seeded PRNG). Default all 0. */
@@ -84,6 +101,7 @@ export interface SimulatorTaskStats {
   readonly violations: number;
   readonly finalAt: number | null;
   readonly outcome: SimulatedOutcome;
+  readonly family: SimulatedFamily;
 }
 
 export interface SimulatorStats {

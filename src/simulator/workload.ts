@@ -1,5 +1,6 @@
 import { mulberry32 } from './prng.js';
-import type { SimulatedOutcome, SimulatedTaskSpec } from './types.js';
+import { FAMILIES } from './record.js';
+import type { SimulatedFamily, SimulatedOutcome, SimulatedTaskSpec } from './types.js';
 
 export interface ScriptedTasksOptions {
   /** Default 1. */
@@ -12,6 +13,12 @@ export interface ScriptedTasksOptions {
   readonly maxDurationMs?: number;
   /** Default 0. */
   readonly invisibleForMs?: number;
+  /**
+   * Families to spread the tasks over, in turn (task i gets `families[i % length]`), so that a mix is
+   * deterministic and every family appears early. Durations and outcomes do not depend on it.
+   * Default: none, which leaves `family` unset (gpt4o-image).
+   */
+  readonly families?: readonly SimulatedFamily[] | undefined;
 }
 
 const FAILURES: readonly SimulatedOutcome[] = ['GENERATE_FAILED', 'CREATE_TASK_FAILED', 'MODERATED'];
@@ -28,6 +35,10 @@ export function scriptedTasks(count: number, options: ScriptedTasksOptions = {})
   const invisibleForMs = options.invisibleForMs ?? 0;
   if (failureRate < 0 || failureRate > 1) throw new RangeError('failureRate must be within 0..1');
   if (minDurationMs < 0 || maxDurationMs < minDurationMs) throw new RangeError('need 0 <= minDurationMs <= maxDurationMs');
+  const families = options.families;
+  if (families !== undefined && (families.length === 0 || families.some((f) => !FAMILIES.includes(f)))) {
+    throw new RangeError(`families must be a non-empty list of ${FAMILIES.join(', ')}`);
+  }
   const rand = mulberry32(options.seed ?? 1);
   const specs: SimulatedTaskSpec[] = [];
   for (let i = 0; i < count; i++) {
@@ -39,7 +50,8 @@ export function scriptedTasks(count: number, options: ScriptedTasksOptions = {})
     const durationMs = Math.round(minDurationMs + rDuration * (maxDurationMs - minDurationMs));
     const outcome: SimulatedOutcome = rFail < failureRate ? (FAILURES[Math.floor(rKind * FAILURES.length)] ?? 'GENERATE_FAILED') : 'SUCCESS';
     const spec: SimulatedTaskSpec = { durationMs, outcome, progressSteps: 2 + Math.floor(rSteps * 5) };
-    specs.push(invisibleForMs > 0 ? { ...spec, invisibleForMs } : spec);
+    const family = families?.[i % families.length];
+    specs.push({ ...spec, ...(invisibleForMs > 0 ? { invisibleForMs } : {}), ...(family !== undefined ? { family } : {}) });
   }
   return specs;
 }

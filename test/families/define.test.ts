@@ -141,3 +141,25 @@ describe('defineFamily', () => {
     expect(() => defineFamily(null as unknown as typeof definition)).toThrow(TypeError);
   });
 });
+
+describe('the docs/families.md example', () => {
+  const clips = defineFamily({
+    id: 'clips',
+    path: '/api/v1/clips/record-info',
+    schema: z.looseObject({ taskId: z.string().nullish(), state: z.string(), url: z.string().nullish() }),
+    normalize: (raw) => ({ ...raw, url: raw.url ?? null }),
+    classify: (r) => ({
+      state: r.state === 'done' ? 'success' : r.state === 'error' ? 'failure' : 'pending',
+      status: r.state,
+      taskId: r.taskId ?? null,
+      unknownStatus: !['queued', 'running', 'done', 'error'].includes(r.state),
+    }),
+    toResult: (r) => ({ resultUrls: r.url ? [r.url] : [] }),
+  });
+
+  it('reads as written', () => {
+    expect(verdictOf(clips.read({ taskId: 'c', state: 'done', url: 'https://x/c.mp4' }, 'c'), 'success').resultUrls).toEqual(['https://x/c.mp4']);
+    expect(verdictOf(clips.read({ state: 'error' }, 'c'), 'failure').failure.status).toBe('error');
+    expect(verdictOf(clips.read({ state: 'thinking' }, 'c'), 'pending').unknownStatus).toBe(true);
+  });
+});

@@ -127,6 +127,31 @@ describe('readJson', () => {
   it('gives null for a text that is not JSON, without throwing', () => {
     expect(readJson('{"resultUrls":["https://x"')).toBeNull();
     expect(readJson('')).toBeNull();
+    expect(readJson('   ')).toBeNull();
+    expect(readJson('<html>')).toBeNull();
+    expect(readJson('undefined')).toBeNull();
+  });
+
+  it('parses every kind of JSON text, not only objects', () => {
+    expect(readJson(' [1] ')).toEqual([1]);
+    expect(readJson('"text"')).toBe('text');
+    expect(readJson('-1.5')).toBe(-1.5);
+    expect(readJson('true')).toBe(true);
+    expect(readJson('null')).toBeNull();
+  });
+
+  it('agrees with JSON.parse on arbitrary texts', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
+        let expected: unknown = null;
+        try {
+          expected = JSON.parse(text) as unknown;
+        } catch {
+          expected = null;
+        }
+        expect(readJson(text)).toEqual(expected);
+      }),
+    );
   });
   it('keeps an object or array sent already parsed', () => {
     const obj = { a: 1 };

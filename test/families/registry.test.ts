@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DEFAULT_FAMILY, FAMILIES, defineFamily, resolveFamily, type KnownFamilyId } from '../../src/families/index.js';
+import { KIE_STATUS_PATHS } from '../fixtures/families/paths.js';
 
-const PATHS: Record<KnownFamilyId, string> = {
-  'gpt4o-image': '/api/v1/gpt4o-image/record-info',
-  market: '/api/v1/jobs/recordInfo',
-  veo: '/api/v1/veo/record-info',
-  'flux-kontext': '/api/v1/flux/kontext/record-info',
-  runway: '/api/v1/runway/record-detail',
-  luma: '/api/v1/modify/record-info',
-  suno: '/api/v1/generate/record-info',
-  mj: '/api/v1/mj/record-info',
-};
+const PATHS: Record<KnownFamilyId, string> = KIE_STATUS_PATHS;
 
 describe('family registry', () => {
   it('holds the eight built-in families under their own ids and paths', () => {

@@ -30,7 +30,7 @@ describe('control endpoints (/__sim/) drive a simulator in another process', () 
     clock.advance(1_000);
     await getRecord(sim, 'a');
     const one = await control<SimulatorTaskStats>('tasks/a');
-    expect(one.json).toEqual({ taskId: 'a', requests: 1, violations: 0, finalAt: clock.now(), outcome: 'SUCCESS' });
+    expect(one.json).toEqual({ taskId: 'a', requests: 1, violations: 0, finalAt: clock.now(), outcome: 'SUCCESS', family: 'gpt4o-image' });
     const all = await control<SimulatorTaskStats[]>('tasks');
     expect(all.json.map((t) => t.outcome)).toEqual(['SUCCESS', 'MODERATED']);
     const stats = await control<SimulatorStats>('stats');

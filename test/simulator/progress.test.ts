@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KieSimulator, SimulatedOutcome } from '../../src/simulator/index.js';
-import { createTaskState, renderRecord } from '../../src/simulator/record.js';
+import { createTaskState, phaseAt, type TaskState } from '../../src/simulator/record.js';
+import { renderGpt4oImage } from '../../src/simulator/wire/gpt4o-image.js';
 import { T0, dataOf, getRecord, manualClock, started } from './helpers.js';
 
 let sim: KieSimulator | undefined;
@@ -9,6 +10,11 @@ afterEach(async () => {
   await sim?.close();
   sim = undefined;
 });
+
+function renderRecord(task: TaskState, now: number): ReturnType<typeof renderGpt4oImage> | null {
+  const phase = phaseAt(task, now);
+  return phase.kind === 'invisible' ? null : renderGpt4oImage(task, phase);
+}
 
 const outcomes: SimulatedOutcome[] = ['SUCCESS', 'GENERATE_FAILED', 'CREATE_TASK_FAILED', 'MODERATED', 'NEVER'];
 
