@@ -8,7 +8,8 @@ export type KieWatcherErrorCode =
   | 'KIE_API_ERROR'
   | 'KIE_INVALID_RESPONSE'
   | 'KIE_TRANSPORT_ERROR'
-  | 'KIE_WATCHER_CLOSED';
+  | 'KIE_WATCHER_CLOSED'
+  | 'KIE_CALLBACK_REJECTED';
 
 interface BaseOptions {
   readonly taskId?: string | undefined;
