@@ -13,3 +13,12 @@ export type {
   SimulatorStats,
   SimulatorTaskStats,
 } from './types.js';
+export type {
+  SimulatorCallbackOptions,
+  SimulatorCallbackKnobs,
+  SimulatorCallbackLog,
+  SimulatorCallbackStats,
+  SimulatedCallbackDelivery,
+  SimulatedCallbackAttempt,
+  SimulatedDelay,
+} from './callbacks.js';

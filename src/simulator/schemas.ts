@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCallbackUrl } from './callbacks.js';
 import type { SimulatedTaskSpec, SimulatorFaults } from './types.js';
 
 // Strict objects: a misspelt fault name over HTTP should fail loudly, not silently inject nothing.
@@ -28,6 +29,7 @@ export const taskSpecSchema = z.strictObject({
   errorCode: z.number().int().optional(),
   errorMessage: z.string().optional(),
   variant: z.enum(['openapi', 'quickstart']).optional(),
+  callBackUrl: z.string().refine(isCallbackUrl, 'must be an absolute http(s) URL of at most 2048 characters').optional(),
 });
 
 export const addTasksBodySchema = z.strictObject({ tasks: z.array(taskSpecSchema) });
