@@ -275,11 +275,12 @@ describe('a flood of 1,000 callbacks per second for one task', () => {
     expect(result.statuses).toHaveLength(1000);
     expect(new Set(result.statuses)).toEqual(new Set([200]));
     expect(r.watcher.pokes).toHaveLength(1);
+    await annotate(`${r.watcher.pokes.length} poke`);
     expect(result.elapsedMs).toBeLessThan(5_000);
     expect(result.pings.length).toBeGreaterThan(5);
-    // Generous bounds for a shared 2-core machine; typical values are a few ms.
-    expect(result.p99LoopDelayMs).toBeLessThan(100);
-    expect(Math.max(...result.pings)).toBeLessThan(500);
+    // Generous bounds for a shared 2-core machine (measured p99 9 to 67 ms): a blocking handler shows seconds.
+    expect(result.p99LoopDelayMs).toBeLessThan(200);
+    expect(Math.max(...result.pings)).toBeLessThan(1_000);
   });
 
   it('of distinct callbacks: at most one poke per second per task, plus the trailing one', async ({ annotate }) => {
@@ -289,9 +290,10 @@ describe('a flood of 1,000 callbacks per second for one task', () => {
     expect(new Set(result.statuses)).toEqual(new Set([200]));
     // Leading poke, then one per 1000 ms window while callbacks keep coming, then the trailing one.
     await sleep(1_100);
+    await annotate(`${r.watcher.pokes.length} pokes`);
     expect(r.watcher.pokes.length).toBeGreaterThanOrEqual(2);
     expect(r.watcher.pokes.length).toBeLessThanOrEqual(Math.ceil(result.elapsedMs / 1000) + 2);
-    expect(result.p99LoopDelayMs).toBeLessThan(100);
+    expect(result.p99LoopDelayMs).toBeLessThan(200);
   });
 });
 

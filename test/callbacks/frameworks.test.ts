@@ -116,6 +116,30 @@ describe('Express', () => {
     await behavesLikeTheHandler(m, { ownBodyCap: true });
   });
 
+  it("ignores a placeholder req.body while the stream is unread (Express 4's json() sets {} on requests it skips)", async () => {
+    const m = await listenExpress((app, handler) => {
+      app.use((req: IncomingMessage & { body?: unknown }, _res, next) => {
+        req.body = {};
+        next();
+      });
+      app.post('/kie/callback', handler);
+    });
+    await behavesLikeTheHandler(m, { ownBodyCap: true });
+  });
+
+  it('answers 500 when a middleware consumed the stream and left no body (a mounting mistake)', async () => {
+    const m = await listenExpress((app, handler) => {
+      app.use((req, _res, next) => {
+        req.resume();
+        req.on('end', () => next());
+      });
+      app.post('/kie/callback', handler);
+    });
+    const answer = await post(m.url, successBody(TASK), { headers: signed(TASK) });
+    expect([answer.status, JSON.parse(answer.text)]).toEqual([500, { error: 'body-unavailable' }]);
+    expect(m.watcher.pokes).toEqual([]);
+  });
+
   it('answers 415 itself when express.json() skipped a non-JSON body and left the stream unread', async () => {
     const m = await listenExpress((app, handler) => {
       app.use(express.json());
