@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 
-/** Header names KIE signs callbacks with (lower case, as `node:http` reports them). */
+/** The header carrying the signing time, Unix seconds (lower case, as `node:http` reports names). */
 export const TIMESTAMP_HEADER = 'x-webhook-timestamp';
+/** The header carrying the base64 signature (lower case, as `node:http` reports names). */
 export const SIGNATURE_HEADER = 'x-webhook-signature';
 
 /** A webhook HMAC key: the text KIE shows, or its bytes. */

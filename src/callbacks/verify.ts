@@ -14,6 +14,7 @@ export type CallbackHeaders =
 
 /** What {@link verifyKieCallback} needs: the headers and the body as received. */
 export interface VerifyKieCallbackOptions {
+  /** The request headers; only `X-Webhook-Timestamp` and `X-Webhook-Signature` are read. */
   readonly headers: CallbackHeaders;
   /** The body exactly as received. Either this or `parsedBody` is required. */
   readonly rawBody?: Uint8Array | string | undefined;
@@ -25,6 +26,7 @@ export interface VerifyKieCallbackOptions {
   /**
    * The webhook HMAC key from the KIE dashboard. When given, both signature headers are required and checked;
    * when absent, any callback with a readable taskId is accepted (it is only a hint either way).
+   * @default none
    */
   readonly hmacKey?: HmacKey | undefined;
   /** How far `X-Webhook-Timestamp` may be from `now`, into the past or the future. @default 300 */
