@@ -1,4 +1,19 @@
+import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
+
+/**
+ * `kie-watcher/callbacks` is a bundle of its own: left alone it would carry its own copy of `KieWatcherError`,
+ * and `err instanceof KieWatcherError` (imported from `kie-watcher`) would be false for its errors. Importing the
+ * base class from the package's main entry keeps one class hierarchy.
+ */
+const sharedErrors: Plugin = {
+  name: 'kie-watcher-shared-errors',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/errors\.js$/ }, (args) =>
+      /[\\/]src[\\/]callbacks[\\/]/.test(args.importer) ? { path: 'kie-watcher', external: true } : undefined,
+    );
+  },
+};
 
 export default defineConfig([
   {
@@ -7,10 +22,22 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
-    clean: true,
+    // Not `clean`: the configs build in parallel and a clean here could remove the others' output. The build
+    // script empties dist/ first.
     target: 'node20',
     platform: 'node',
     splitting: false,
+  },
+  {
+    // The callbacks subpath, built apart so that it can import the main entry instead of bundling a copy of it.
+    entry: { 'callbacks/index': 'src/callbacks/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
+    splitting: false,
+    esbuildPlugins: [sharedErrors],
   },
   {
     // The CLI is ESM only: it is run, never required.

@@ -7,7 +7,8 @@ export type KieWatcherErrorCode =
   | 'KIE_INVALID_RESPONSE'
   | 'KIE_TRANSPORT_ERROR'
   | 'KIE_WATCHER_CLOSED'
-  | 'KIE_CALLBACK_ERROR';
+  | 'KIE_CALLBACK_ERROR'
+  | 'KIE_CALLBACK_REJECTED';
 
 interface BaseOptions {
   readonly taskId?: string | undefined;

@@ -14,3 +14,12 @@ export type {
   SimulatorStats,
   SimulatorTaskStats,
 } from './types.js';
+export type {
+  SimulatorCallbackOptions,
+  SimulatorCallbackKnobs,
+  SimulatorCallbackLog,
+  SimulatorCallbackStats,
+  SimulatedCallbackDelivery,
+  SimulatedCallbackAttempt,
+  SimulatedDelay,
+} from './callbacks.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCallbackUrl } from './callbacks.js';
 import type { SimulatedTaskSpec, SimulatorFaults } from './types.js';
 
 // Strict objects: a misspelt fault name over HTTP should fail loudly, not silently inject nothing.
@@ -30,6 +31,7 @@ export const taskSpecSchema = z.strictObject({
   variant: z.enum(['openapi', 'quickstart']).optional(),
   family: z.enum(['gpt4o-image', 'market', 'veo', 'flux-kontext', 'runway', 'luma', 'suno', 'mj']).optional(),
   quirk: z.boolean().optional(),
+  callBackUrl: z.string().refine(isCallbackUrl, 'must be an absolute http(s) URL of at most 2048 characters').optional(),
 });
 
 export const addTasksBodySchema = z.strictObject({ tasks: z.array(taskSpecSchema) });

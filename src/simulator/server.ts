@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { CallbackDeliveries, isCallbackUrl } from './callbacks.js';
+import type { SimulatorCallbackLog, SimulatorCallbackOptions } from './callbacks.js';
 import { hashSeed, mulberry32, randomHex } from './prng.js';
 import { createTaskState, scheduledFinalAt } from './record.js';
 import type { TaskState } from './record.js';
@@ -121,6 +123,7 @@ export class KieSimulator {
   readonly #generateRand: () => number;
 
   readonly #tasks = new Map<string, TaskState>();
+  readonly #callbacks: CallbackDeliveries;
   #server: Server | undefined;
   #url: string | undefined;
   readonly #sockets = new Set<Socket>();
@@ -155,6 +158,7 @@ export class KieSimulator {
     this.#faultRand = mulberry32(hashSeed(this.#seed, 'faults'));
     this.#idRand = mulberry32(hashSeed(this.#seed, 'ids'));
     this.#generateRand = mulberry32(hashSeed(this.#seed, 'generate'));
+    this.#callbacks = new CallbackDeliveries({ seed: this.#seed, now: this.#now, logger: this.#logger, hmacKey: options.callbackHmacKey, callbacks: options.callbacks });
   }
 
   listen(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -240,9 +244,25 @@ export class KieSimulator {
     }
   }
 
+  /** Changes the given callback knobs (see docs/simulator.md), leaving the others as they are. */
+  setCallbackOptions(options: SimulatorCallbackOptions): void {
+    this.#callbacks.configure(options);
+  }
+
+  /** The callback knobs, counters and delivery log (the latest 10,000 deliveries). */
+  callbackLog(): SimulatorCallbackLog {
+    return this.#callbacks.log();
+  }
+
+  /** Starts every callback due by the simulator clock now; resolves once none is in flight. */
+  flushCallbacks(): Promise<void> {
+    return this.#callbacks.flush();
+  }
+
   close(): Promise<void> {
+    const callbacksClosed = this.#callbacks.close();
     const server = this.#server;
-    if (!server) return Promise.resolve();
+    if (!server) return callbacksClosed;
     this.#server = undefined;
     this.#url = undefined;
     for (const timer of this.#pendingTimers) clearTimeout(timer);
@@ -250,7 +270,7 @@ export class KieSimulator {
     return new Promise<void>((resolve) => {
       // 'close' fires before libuv's close phase has released the handles; two loop turns let
       // them go, so a caller checking for leaked handles right after close() sees none.
-      server.close(() => setImmediate(() => setImmediate(resolve)));
+      server.close(() => void callbacksClosed.then(() => setImmediate(() => setImmediate(resolve))));
       // server.close() alone waits for idle keep-alive sockets to time out.
       server.closeAllConnections();
       for (const socket of this.#sockets) socket.destroy();
@@ -286,6 +306,7 @@ export class KieSimulator {
     }
     const finalSpec = withId ? withId(taskId) : spec;
     const task = createTaskState(finalSpec, taskId, this.#now(), hashSeed(this.#seed, taskId), paramJson);
+    this.#callbacks.register(task, finalSpec.callBackUrl);
     this.#tasks.set(taskId, task);
     return taskId;
   }
@@ -479,6 +500,11 @@ export class KieSimulator {
       sendText(res, 200, envelope(422, 'prompt or filesUrl is required'));
       return;
     }
+    const callBackUrl = params['callBackUrl'];
+    if (callBackUrl !== undefined && !isCallbackUrl(callBackUrl)) {
+      sendText(res, 200, envelope(422, 'callBackUrl must be an absolute http(s) URL'));
+      return;
+    }
     const nVariants = params['nVariants'] === 2 || params['nVariants'] === 4 ? params['nVariants'] : 1;
     const g = this.#generate;
     const rand = this.#generateRand;
@@ -486,7 +512,7 @@ export class KieSimulator {
     const failures: readonly SimulatedOutcome[] = ['GENERATE_FAILED', 'CREATE_TASK_FAILED', 'MODERATED'];
     const outcome: SimulatedOutcome = rand() < g.failureRate ? (failures[Math.floor(rand() * failures.length)] ?? 'GENERATE_FAILED') : 'SUCCESS';
     const progressSteps = 2 + Math.floor(rand() * 5);
-    const spec: SimulatedTaskSpec = { durationMs, outcome, progressSteps, invisibleForMs: g.invisibleForMs };
+    const spec: SimulatedTaskSpec = { durationMs, outcome, progressSteps, invisibleForMs: g.invisibleForMs, ...(callBackUrl === undefined ? {} : { callBackUrl }) };
     const taskId = this.#addTask(spec, JSON.stringify(params), (id) => ({
       ...spec,
       resultUrls: Array.from({ length: nVariants }, (_, i) => `https://example.invalid/${id}/${i}.png`),
@@ -527,6 +553,11 @@ export class KieSimulator {
     if (route === 'faults' && method === 'POST') {
       this.setFaults(parseFaults(parseJson(await readBody(req))));
       sendControl(res, 200, { ok: true });
+      return;
+    }
+    if (route === 'callbacks' && (method === 'GET' || method === 'POST')) {
+      if (method === 'POST') this.setCallbackOptions(parseJson(await readBody(req)) as SimulatorCallbackOptions);
+      sendControl(res, 200, method === 'POST' ? { ok: true } : this.callbackLog());
       return;
     }
     if (route === 'reset-stats' && method === 'POST') {

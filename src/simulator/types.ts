@@ -1,3 +1,5 @@
+import type { SimulatorCallbackOptions } from './callbacks.js';
+
 export type SimulatedOutcome = 'SUCCESS' | 'GENERATE_FAILED' | 'CREATE_TASK_FAILED' | 'MODERATED' | 'NEVER';
 
 /**
@@ -39,6 +41,8 @@ export interface SimulatedTaskSpec {
    * one success in four.
    */
   readonly quirk?: boolean;
+  /** Absolute http(s) URL the simulator POSTs the task's callback to once it is final (see `callbacks`). */
+  readonly callBackUrl?: string;
 }
 
 /** Each a probability 0..1 applied per record-info request (seeded PRNG). Default all 0. */
@@ -93,6 +97,10 @@ export interface KieSimulatorOptions {
   readonly logger?: SimulatorLogger;
   /** Extension: how `POST /api/v1/gpt4o-image/generate` shapes the tasks it creates. */
   readonly generate?: SimulatorGenerateOptions;
+  /** Signs callback deliveries with this webhook HMAC key. Default: unsigned. */
+  readonly callbackHmacKey?: string;
+  /** How callbacks are delivered (delay, duplicates, order, loss, retries). */
+  readonly callbacks?: SimulatorCallbackOptions;
 }
 
 export interface SimulatorTaskStats {

@@ -65,9 +65,27 @@ describe('the packed tarball', () => {
     expect(JSON.parse(out)).toEqual({ timeout: true, base: true, code: 'KIE_WATCH_TIMEOUT' });
   });
 
+  it('ships kie-watcher/callbacks for import and require, its errors extending the main entry\'s KieWatcherError', () => {
+    const check = (code: string, ext: string): unknown => JSON.parse(script(code, ext));
+    const body = `try { verifyKieCallback({ headers: {}, rawBody: '[]' }); } catch (e) {
+         console.log(JSON.stringify({ base: e instanceof KieWatcherError, own: e instanceof CallbackRejectedError, code: e.code, handler: typeof createCallbackHandler }));
+       }`;
+    const expected = { base: true, own: true, code: 'KIE_CALLBACK_REJECTED', handler: 'function' };
+    expect(
+      check(`import { KieWatcherError } from 'kie-watcher';
+       import { verifyKieCallback, CallbackRejectedError, createCallbackHandler } from 'kie-watcher/callbacks';
+       ${body}`, 'mjs'),
+    ).toEqual(expected);
+    expect(
+      check(`const { KieWatcherError } = require('kie-watcher');
+       const { verifyKieCallback, CallbackRejectedError, createCallbackHandler } = require('kie-watcher/callbacks');
+       ${body}`, 'cjs'),
+    ).toEqual(expected);
+  });
+
   it('ships type declarations for both module systems and the kie-watch bin', () => {
     const pkg = join(dir, 'node_modules/kie-watcher');
-    for (const f of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/simulator/index.d.ts', 'dist/simulator/index.d.cts', 'dist/cli/main.js']) {
+    for (const f of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/simulator/index.d.ts', 'dist/simulator/index.d.cts', 'dist/callbacks/index.d.ts', 'dist/callbacks/index.d.cts', 'dist/cli/main.js']) {
       expect(existsSync(join(pkg, f)), f).toBe(true);
     }
     expect(run('npx', ['--no-install', 'kie-watch', '--version'], dir).trim()).toMatch(/\d+\.\d+\.\d+/);
