@@ -110,6 +110,20 @@ local events_len = ARGV[9]
 local scan_limit = tonumber(ARGV[10])
 local n_reports = tonumber(ARGV[11])
 local now = ms_now()
+local expired = {}
+
+-- Past every waiter's deadline: nobody wants the task any more. Only a TAT still in the future is kept,
+-- so that a task watched again at once still waits its turn.
+local function drop(m, k, tat)
+  redis.call('ZREM', due, m)
+  if tat and tat > now then
+    redis.call('HDEL', k, 'w', 'd', 's', 'o', 'p')
+    redis.call('PEXPIRE', k, math.ceil(tat - now))
+  else
+    redis.call('DEL', k)
+  end
+  expired[#expired + 1] = m
+end
 
 -- 1. reports: a report counts only if its fence is the task's current one (a newer claimer owns it
 -- otherwise) and the task is still pending (a repeated 'final' finds it settled and is ignored).
@@ -118,10 +132,12 @@ for i = 0, n_reports - 1 do
   local kind = ARGV[o]
   local m = ARGV[o + 1]
   local k = task_key(m)
-  local h = redis.call('HMGET', k, 'f', 'w', 'T', 'p')
+  local h = redis.call('HMGET', k, 'f', 'w', 'T', 'p', 'd')
   if h[1] and h[2] and tonumber(h[1]) == tonumber(ARGV[o + 2]) then
     local tat = tonumber(h[3]) or now
-    if kind == 'n' then
+    if kind ~= 'f' and tonumber(h[5]) < now then
+      drop(m, k, tonumber(h[3]))
+    elseif kind == 'n' then
       local at = now + tonumber(ARGV[o + 3])
       if h[4] then at = now end
       if at < tat then at = tat end
@@ -151,7 +167,6 @@ end
 
 -- 2. claims
 local claims = {}
-local expired = {}
 local n_claims = 0
 local next_due = -1
 local blocked_until = nil
@@ -176,16 +191,7 @@ else
         -- settled or forgotten: nothing to poll
         redis.call('ZREM', due, m)
       elseif tonumber(h[2]) < now then
-        -- past every waiter's deadline: nobody wants it any more; keep only a TAT still in the future
-        redis.call('ZREM', due, m)
-        local tat = tonumber(h[3])
-        if tat and tat > now then
-          redis.call('HDEL', k, 'w', 'd', 's', 'o', 'p')
-          redis.call('PEXPIRE', k, math.ceil(tat - now))
-        else
-          redis.call('DEL', k)
-        end
-        expired[#expired + 1] = m
+        drop(m, k, tonumber(h[3]))
       else
         local ok, tat = gcra(tonumber(h[3]), now, interval, 1)
         if not ok then
