@@ -348,7 +348,7 @@ export class RedisFleetStore {
     if (this.#closed) throw new FleetUnavailableError('the store is closed');
     this.#listeners.add(listener);
     if (this.#reader === undefined) {
-      const conn = this.#redis.duplicate({ maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false });
+      const conn = this.#redis.duplicate({ maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false, connectionName: 'kie-fleet-reader' });
       conn.on('error', this.#onConnError);
       this.#reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs);
       this.#readerStart = this.#reader.start();

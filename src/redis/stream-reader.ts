@@ -3,7 +3,8 @@ import { keyOf } from './keys.js';
 import type { FleetLogger, FleetMessage } from './types.js';
 
 type Entry = [id: string, fields: string[]];
-type XReadReply = [key: string, entries: Entry[]][] | null;
+/** Pairs under RESP2 and ioredis' default reply mapping; an object under `replyMapping: 'resp3'`. */
+type XReadReply = [key: string, entries: Entry[]][] | Record<string, Entry[]> | null;
 
 /** Stream ids compare as (ms, seq) pairs of integers, not as strings. */
 export function compareIds(a: string, b: string): number {
@@ -128,7 +129,7 @@ export class StreamReader {
   }
 
   #deliver(reply: NonNullable<XReadReply>): void {
-    for (const [key, entries] of reply) {
+    for (const [key, entries] of Array.isArray(reply) ? reply : Object.entries(reply)) {
       const i = key === this.#keys[0] ? 0 : 1;
       for (const [id, raw] of entries) {
         this.#ids[i] = id;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 
 /** Where the Redis tests get their server from: never a mock, never a silent skip. */
 export function redisServerBinary(): string {
@@ -48,8 +48,9 @@ export class RedisServer {
   }
 
   /** A client on the socket; closed by `stop()`. */
-  client(options: RedisOptions = {}): Redis {
-    const c = new Redis({ path: this.socket, lazyConnect: false, ...options });
+  client(options: { protocol?: 2 | 3; replyMapping?: 'legacy' | 'resp3' } = {}): Redis {
+    // Under `replyMapping: 'resp3'` ioredis types the client differently; the store accepts either at run time.
+    const c = new Redis({ path: this.socket, protocol: options.protocol ?? 3, replyMapping: options.replyMapping ?? 'legacy' }) as unknown as Redis;
     c.on('error', () => undefined);
     this.#clients.add(c);
     c.once('end', () => this.#clients.delete(c));

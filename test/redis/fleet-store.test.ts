@@ -356,11 +356,11 @@ describe('connections', () => {
     c.disconnect();
   });
 
-  it('works the same over RESP2 and RESP3', async () => {
-    for (const protocol of [2, 3] as const) {
+  it('works the same over RESP2, RESP3 and RESP3 with plain-object replies', async () => {
+    for (const [protocol, replyMapping] of [[2, 'legacy'], [3, 'legacy'], [3, 'resp3']] as const) {
       await redis.client().flushall();
       const store = redis.store();
-      const other = new RedisFleetStore({ redis: redis.server().client({ protocol }) });
+      const other = new RedisFleetStore({ redis: redis.server().client({ protocol, replyMapping }) });
       const seen: FleetMessage[] = [];
       await other.subscribe((m) => seen.push(m));
       await other.register([{ key: task(1) }]);
