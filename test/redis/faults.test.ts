@@ -86,7 +86,7 @@ describe('Redis unreachable', () => {
 
   it('closes the connections it made from a URL', async () => {
     const admin = redis.client();
-    const count = async (): Promise<number> => (await admin.client('LIST')).split('\n').filter(Boolean).length;
+    const count = async (): Promise<number> => String(await admin.call('CLIENT', 'LIST')).split('\n').filter(Boolean).length;
     const before = await count();
     const store = new RedisFleetStore({ redis: proxy.url });
     await store.register([{ key: task(1) }]);
@@ -176,7 +176,7 @@ describe('the results subscription', () => {
     expect(await until(() => seen.length === 2)).toBe(true);
     const admin = redis.client();
     for (let round = 0; round < 3; round++) {
-      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
       // Published while the reader is (probably) disconnected.
       await settle(producer, [10 + round * 10, 11 + round * 10, 12 + round * 10]).catch(async () => {
         await sleep(100);
