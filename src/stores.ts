@@ -74,6 +74,8 @@ export interface PendingTaskInfo {
   readonly taskId: string;
   /** Epoch ms when watching started. */
   readonly watchedAt: number;
+  /** The task's family id (`[a-z0-9-]+`); stores read a missing one as `'gpt4o-image'`. */
+  readonly family?: string | undefined;
 }
 
 /**
