@@ -112,6 +112,23 @@ local n_reports = tonumber(ARGV[11])
 local now = ms_now()
 local expired = {}
 
+-- ZADDs are batched: one call per few hundred tasks costs far less than one call per task.
+local zbuf = {}
+local function zadd(score, m)
+  zbuf[#zbuf + 1] = f3(score)
+  zbuf[#zbuf + 1] = m
+  if #zbuf >= 1000 then
+    redis.call('ZADD', due, unpack(zbuf))
+    zbuf = {}
+  end
+end
+local function zflush()
+  if #zbuf > 0 then
+    redis.call('ZADD', due, unpack(zbuf))
+    zbuf = {}
+  end
+end
+
 -- Past every waiter's deadline: nobody wants the task any more. Only a TAT still in the future is kept,
 -- so that a task watched again at once still waits its turn.
 local function drop(m, k, tat)
@@ -139,11 +156,14 @@ for i = 0, n_reports - 1 do
       drop(m, k, tonumber(h[3]))
     elseif kind == 'n' then
       local at = now + tonumber(ARGV[o + 3])
-      if h[4] then at = now end
+      if h[4] then
+        at = now
+        redis.call('HDEL', k, 'p')
+      end
       if at < tat then at = tat end
-      redis.call('HSET', k, 's', ARGV[o + 4])
-      redis.call('HDEL', k, 'o', 'p')
-      redis.call('ZADD', due, f3(at), m)
+      -- An empty owner means unclaimed (cheaper than HDEL on every report).
+      redis.call('HSET', k, 's', ARGV[o + 4], 'o', '')
+      zadd(at, m)
       if ARGV[o + 5] ~= '' then
         redis.call('XADD', KEYS[3], 'MAXLEN', '~', events_len, '*', 'm', m, 'e', ARGV[o + 5])
       end
@@ -159,11 +179,14 @@ for i = 0, n_reports - 1 do
     else
       local at = now
       if at < tat then at = tat end
-      redis.call('HDEL', k, 'o', 'p')
-      redis.call('ZADD', due, f3(at), m)
+      if h[4] then redis.call('HDEL', k, 'p') end
+      redis.call('HSET', k, 'o', '')
+      zadd(at, m)
     end
   end
 end
+
+zflush()
 
 -- 2. claims
 local claims = {}
@@ -195,7 +218,7 @@ else
       else
         local ok, tat = gcra(tonumber(h[3]), now, interval, 1)
         if not ok then
-          redis.call('ZADD', due, f3(tat), m)
+          zadd(tat, m)
         else
           local b_ok = true
           if b_interval > 0 then
@@ -211,7 +234,7 @@ else
           fence = fence + 1
           redis.call('HSET', k, 'f', f0(fence), 'o', owner, 'T', f3(tat))
           -- The lease is a visibility timeout: unreported, the task is due again after it.
-          redis.call('ZADD', due, f3(now + lease), m)
+          zadd(now + lease, m)
           claims[#claims + 1] = m
           claims[#claims + 1] = f0(fence)
           claims[#claims + 1] = h[4] or ''
@@ -222,6 +245,8 @@ else
         end
       end
     end
+    -- Before the next ZRANGEBYSCORE, which must not see the tasks just claimed or rescheduled.
+    zflush()
     if #batch < want then break end
   end
   if fence ~= nil then redis.call('SET', KEYS[6], f0(fence)) end
@@ -253,7 +278,7 @@ if not h[1] then
   return 'remembered'
 end
 local score = redis.call('ZSCORE', due, m)
-if h[2] and score and tonumber(score) > now then
+if h[2] and h[2] ~= '' and score and tonumber(score) > now then
   redis.call('HSET', k, 'p', '1')
   return 'flagged'
 end
