@@ -17,8 +17,9 @@ const sharedErrors: Plugin = {
 
 export default defineConfig([
   {
-    // The library and its simulator subpath ship for both `import` and `require`.
-    entry: { index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts' },
+    // The library and its simulator and redis subpaths ship for both `import` and `require`; ioredis, an
+    // optional peer dependency, stays external and is loaded only by `kie-watcher/redis`.
+    entry: { index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts', 'redis/index': 'src/redis/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

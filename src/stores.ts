@@ -74,10 +74,10 @@ export class MemoryTaskRateLimiter implements TaskRateLimiter {
 /** What a pending-task store remembers of a watched task, enough to resume watching after a restart. */
 export interface PendingTaskInfo {
   readonly taskId: string;
-  /** The task's family id. @default 'gpt4o-image' */
-  readonly family?: string | undefined;
   /** Epoch ms when watching started. */
   readonly watchedAt: number;
+  /** The task's family id (`[a-z0-9-]+`); stores read a missing one as `'gpt4o-image'`. */
+  readonly family?: string | undefined;
 }
 
 /**

@@ -1,0 +1,575 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import { FleetUnavailableError, isUnavailable } from './errors.js';
+import { accountKeys, checkName, keyOf, memberOf } from './keys.js';
+import { LIST_LUA, PAUSE_LUA, POKE_LUA, REGISTER_LUA, TICK_LUA } from './lua.js';
+import { LuaScript } from './script-runner.js';
+import { StreamReader } from './stream-reader.js';
+import type {
+  Claim,
+  FleetLogger,
+  FleetMessage,
+  FleetStatus,
+  MonotonicClock,
+  PendingTask,
+  RegisterOutcome,
+  Report,
+  TaskKey,
+  TickResult,
+} from './types.js';
+
+/** Strict spacing that keeps 3 per any 1000 ms with 120 ms of arrival jitter: (1000 + 120) / 3 + 1. */
+export const DEFAULT_PER_TASK_INTERVAL_MS = (1000 + 120) / 3 + 1;
+
+/** An account-wide request budget shared by the fleet (one GCRA bucket with a burst). */
+export interface FleetBudget {
+  readonly requestsPerSecond: number;
+  /** Requests allowed back to back from a rested bucket. @default max(1, floor(requestsPerSecond)) */
+  readonly burst?: number | undefined;
+}
+
+/** Options of {@link RedisFleetStore}. */
+export interface RedisFleetStoreOptions {
+  /**
+   * A Redis URL (`redis://`, `rediss://`, `redis+unix:` is not supported by ioredis: pass `{ path }` through
+   * an instance instead) or an ioredis instance. A client passed in stays open on `close()`; one made from
+   * a URL is closed.
+   */
+  readonly redis: string | Redis;
+  /** Key prefix. @default 'kie' */
+  readonly prefix?: string | undefined;
+  /** Account name, the hash tag of every key: one account's keys share one Redis Cluster slot. @default 'default' */
+  readonly account?: string | undefined;
+  /** This process's name in the fleet (stored on the tasks it claims, for diagnosis). @default `<hostname>:<pid>:<random>` */
+  readonly owner?: string | undefined;
+  /**
+   * Visibility timeout of a claim: a claim not reported within it becomes due again, for any process.
+   * Must exceed the longest poll (request timeout) plus a tick. @default 20000
+   */
+  readonly leaseMs?: number | undefined;
+  /** Per-task GCRA interval (burst 1), identical in every process of the fleet. @default 374.33 ((1000 + 120) / 3 + 1) */
+  readonly perTaskIntervalMs?: number | undefined;
+  /** Account-wide budget, or `null` for none. @default null */
+  readonly accountBudget?: FleetBudget | null | undefined;
+  /** How long a settled task's result stays readable by late waiters. @default 600000 */
+  readonly resultTtlMs?: number | undefined;
+  /**
+   * A tick whose reply took longer than this returns no claims (they are released on the next tick), and a
+   * claim must be used within this long of the tick being sent (`validUntil`): the per-task interval's
+   * 120 ms of jitter budget covers this delay plus the network's. @default 100
+   */
+  readonly sendGuardMs?: number | undefined;
+  /** Subtracted from the lease when it bounds `validUntil` (only when the lease is shorter than the send guard). @default 1000 */
+  readonly leaseMarginMs?: number | undefined;
+  /** A call Redis has not answered within this fails with {@link FleetUnavailableError} and reports `down`. @default 2000 */
+  readonly operationTimeoutMs?: number | undefined;
+  /** How long a poke for a task nobody registered yet is remembered. @default 60000 */
+  readonly pokeMemoryMs?: number | undefined;
+  /** Approximate length the results stream is trimmed to (`MAXLEN ~`). @default 10000 */
+  readonly resultsMaxLen?: number | undefined;
+  /** Approximate length the progress-events stream is trimmed to. @default 10000 */
+  readonly eventsMaxLen?: number | undefined;
+  /** While down, how often Redis is probed with PING. @default 500 */
+  readonly probeIntervalMs?: number | undefined;
+  /** `XREAD BLOCK` timeout of the stream reader. @default 2000 */
+  readonly readBlockMs?: number | undefined;
+  /** Monotonic clock for round trips and `validUntil`. @default performance.now */
+  readonly clock?: MonotonicClock | undefined;
+  /** @default silent */
+  readonly logger?: FleetLogger | undefined;
+  /** Called when Redis becomes unusable (`down`, with the error) and usable again (`up`). */
+  readonly onStatus?: ((status: FleetStatus, error?: Error) => void) | undefined;
+  /**
+   * Called when the fleet's data was lost (Redis restarted without persistence): register the tasks this
+   * process waits for again.
+   */
+  readonly onReset?: (() => void) | undefined;
+}
+
+const SILENT: FleetLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const MAX_DELAY_MS = 2 ** 31 - 2;
+const REGISTER_CHUNK = 500;
+const LIST_CHUNK = 1000;
+
+function positive(name: string, value: number | undefined, fallback: number, min = 1, max = MAX_DELAY_MS): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new RangeError(`${name} must be a number in [${min}, ${max}]`);
+  return v;
+}
+
+interface RunOptions {
+  /** Called with the reply if it arrives after the call already failed on its timeout. */
+  readonly late?: ((reply: unknown) => void) | undefined;
+}
+
+const REGISTER = new LuaScript(REGISTER_LUA);
+const TICK = new LuaScript(TICK_LUA);
+const POKE = new LuaScript(POKE_LUA);
+const PAUSE = new LuaScript(PAUSE_LUA);
+const LIST = new LuaScript(LIST_LUA);
+
+/**
+ * The Redis side of a fleet of watcher processes: a durable pending set (task hashes plus a due zset),
+ * one batched `tick` script per process that applies fence-checked reports and claims due tasks under the
+ * per-task GCRA, the account budget and the account pause, all on Redis time; a results stream for fan-out.
+ */
+export class RedisFleetStore {
+  readonly #redis: Redis;
+  readonly #ownsRedis: boolean;
+  readonly #keys: string[];
+  readonly #owner: string;
+  readonly #leaseMs: number;
+  readonly #intervalMs: number;
+  readonly #budget: { intervalMs: number; burst: number } | null;
+  readonly #resultTtlMs: number;
+  readonly #sendGuardMs: number;
+  readonly #validForMs: number;
+  readonly #timeoutMs: number;
+  readonly #pokeMemoryMs: number;
+  readonly #resultsMaxLen: number;
+  readonly #eventsMaxLen: number;
+  readonly #probeIntervalMs: number;
+  readonly #readBlockMs: number;
+  readonly #clock: MonotonicClock;
+  readonly #logger: FleetLogger;
+  readonly #onStatus: ((status: FleetStatus, error?: Error) => void) | undefined;
+  readonly #onReset: (() => void) | undefined;
+
+  #status: FleetStatus = 'up';
+  #epoch: string | null = null;
+  /** Whether the connection was ever ready: only a first connect is waited for, a lost one fails fast. */
+  #connectedOnce = false;
+  #closed = false;
+  #probe: NodeJS.Timeout | undefined;
+  #upWaiters: (() => void)[] = [];
+  /** Claims never handed out (send guard, late replies): reported as `release` on the next tick. */
+  #releases: Report[] = [];
+  #reader: StreamReader | undefined;
+  #readerStart: Promise<void> | undefined;
+  readonly #listeners = new Set<(message: FleetMessage) => void>();
+
+  readonly #onConnClose = (): void => {
+    if (!this.#closed) this.#markDown(new FleetUnavailableError('the Redis connection closed'));
+  };
+  readonly #onConnReady = (): void => {
+    this.#connectedOnce = true;
+    if (this.#status === 'down') this.#probeNow();
+  };
+  readonly #onConnError = (err: Error): void => {
+    this.#logger.debug({ err: { message: err.message } }, 'fleet redis connection error');
+  };
+
+  constructor(options: RedisFleetStoreOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    const prefix = checkName('prefix', options.prefix ?? 'kie');
+    const account = checkName('account', options.account ?? 'default');
+    this.#owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    if (typeof this.#owner !== 'string' || this.#owner.length === 0 || this.#owner.length > 200) throw new TypeError('owner must be a non-empty string');
+    this.#leaseMs = positive('leaseMs', options.leaseMs, 20_000, 10);
+    this.#intervalMs = positive('perTaskIntervalMs', options.perTaskIntervalMs, DEFAULT_PER_TASK_INTERVAL_MS, 1, 3_600_000);
+    this.#resultTtlMs = positive('resultTtlMs', options.resultTtlMs, 600_000);
+    this.#sendGuardMs = positive('sendGuardMs', options.sendGuardMs, 100);
+    const margin = positive('leaseMarginMs', options.leaseMarginMs, 1000, 0);
+    if (margin >= this.#leaseMs) throw new RangeError('leaseMarginMs must be below leaseMs');
+    this.#validForMs = Math.min(this.#sendGuardMs, this.#leaseMs - margin);
+    this.#timeoutMs = positive('operationTimeoutMs', options.operationTimeoutMs, 2000);
+    this.#pokeMemoryMs = positive('pokeMemoryMs', options.pokeMemoryMs, 60_000);
+    this.#resultsMaxLen = Math.floor(positive('resultsMaxLen', options.resultsMaxLen, 10_000, 1, 1e9));
+    this.#eventsMaxLen = Math.floor(positive('eventsMaxLen', options.eventsMaxLen, 10_000, 1, 1e9));
+    this.#probeIntervalMs = positive('probeIntervalMs', options.probeIntervalMs, 500);
+    this.#readBlockMs = Math.floor(positive('readBlockMs', options.readBlockMs, 2000));
+    const budget = options.accountBudget ?? null;
+    if (budget === null) this.#budget = null;
+    else {
+      const rps = positive('accountBudget.requestsPerSecond', budget.requestsPerSecond, 0, 0.001, 1e6);
+      const burst = Math.floor(positive('accountBudget.burst', budget.burst, Math.max(1, Math.floor(rps)), 1, 1e6));
+      this.#budget = { intervalMs: 1000 / rps, burst };
+    }
+    this.#clock = options.clock ?? { now: () => performance.now() };
+    this.#logger = options.logger ?? SILENT;
+    this.#onStatus = options.onStatus;
+    this.#onReset = options.onReset;
+
+    if (typeof options.redis === 'string') {
+      // Fail fast rather than queue: a call made while disconnected errors at once (the store reports
+      // `down`), and nothing sent before a disconnect is silently resent after it.
+      this.#redis = new Redis(options.redis, { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false });
+      this.#ownsRedis = true;
+    } else if (options.redis instanceof Redis) {
+      this.#redis = options.redis;
+      this.#ownsRedis = false;
+    } else {
+      throw new TypeError('redis must be a URL string or an ioredis Redis instance');
+    }
+    if (this.#redis.options.keyPrefix) throw new TypeError('an ioredis keyPrefix is not supported: use the `prefix` option');
+    this.#keys = accountKeys(prefix, account);
+    this.#redis.on('close', this.#onConnClose);
+    this.#redis.on('ready', this.#onConnReady);
+    this.#redis.on('error', this.#onConnError);
+  }
+
+  /** Redis availability as last seen. */
+  get status(): FleetStatus {
+    return this.#status;
+  }
+
+  /** This process's owner name. */
+  get owner(): string {
+    return this.#owner;
+  }
+
+  /**
+   * Makes each task pending in the fleet unless it already is (then its deadline is extended), or returns
+   * its stored result when it already settled, so a late waiter settles at once. A new task is due after
+   * `delayMs` (default 0), or at once when a poke for it was remembered.
+   */
+  async register(
+    tasks: readonly { readonly key: TaskKey; readonly timeoutMs?: number | null | undefined; readonly delayMs?: number | undefined; readonly watchedAt?: number | undefined }[],
+  ): Promise<RegisterOutcome[]> {
+    const out: RegisterOutcome[] = [];
+    for (let i = 0; i < tasks.length; i += REGISTER_CHUNK) {
+      const chunk = tasks.slice(i, i + REGISTER_CHUNK);
+      const args: (string | number)[] = [chunk.length];
+      for (const t of chunk) {
+        args.push(
+          memberOf(t.key),
+          t.timeoutMs === null || t.timeoutMs === undefined ? -1 : positive('timeoutMs', t.timeoutMs, 0, 0, 8.64e15),
+          positive('delayMs', t.delayMs, 0, 0),
+          t.watchedAt === undefined ? -1 : positive('watchedAt', t.watchedAt, 0, 0, 8.64e15),
+        );
+      }
+      const reply = (await this.#run(REGISTER, args)) as unknown[];
+      this.#seeEpoch(String(reply[0]));
+      chunk.forEach((t, j) => {
+        const status = String(reply[2 + j * 2]);
+        const key = { family: t.key.family, taskId: t.key.taskId };
+        if (status === 'r') out.push({ key, status: 'settled', result: String(reply[3 + j * 2]) });
+        else out.push({ key, status: status === 'n' ? 'new' : 'pending' });
+      });
+    }
+    return out;
+  }
+
+  /**
+   * One round trip: applies `reports` (and any releases the store owes), then claims up to `maxClaims`
+   * due tasks. Send a claim at once: it must not be used after its `validUntil`.
+   */
+  async tick(reports: readonly Report[], maxClaims: number): Promise<TickResult> {
+    const max = Math.floor(positive('maxClaims', maxClaims, 0, 0, 100_000));
+    const owed = this.#releases;
+    this.#releases = [];
+    const all = owed.length === 0 ? reports : [...owed, ...reports];
+    const args: (string | number)[] = [
+      this.#owner,
+      this.#leaseMs,
+      max,
+      this.#intervalMs,
+      this.#budget?.intervalMs ?? 0,
+      this.#budget?.burst ?? 1,
+      this.#resultTtlMs,
+      this.#resultsMaxLen,
+      this.#eventsMaxLen,
+      max * 2 + 32,
+      all.length,
+    ];
+    for (const r of all) pushReport(args, r);
+    const sentAt = this.#clock.now();
+    let reply: unknown[];
+    try {
+      reply = (await this.#run(TICK, args, { late: (late) => this.#owe(parseTick(late as unknown[], 0).claims) })) as unknown[];
+    } catch (err) {
+      // The reports may not have been applied: keep the releases owed (a repeated release is harmless).
+      this.#releases = [...owed, ...this.#releases];
+      throw err;
+    }
+    const roundTripMs = this.#clock.now() - sentAt;
+    const parsed = parseTick(reply, sentAt + this.#validForMs);
+    this.#seeEpoch(parsed.epoch);
+    let claims = parsed.claims;
+    let released = 0;
+    if (roundTripMs > this.#sendGuardMs && claims.length > 0) {
+      this.#logger.warn({ roundTripMs, claims: claims.length, sendGuardMs: this.#sendGuardMs }, 'fleet tick reply too slow: claims released unused');
+      this.#owe(claims);
+      released = claims.length;
+      claims = [];
+    }
+    return {
+      claims,
+      redisNow: parsed.now,
+      nextDueAt: parsed.nextDueAt,
+      nextDueInMs: parsed.nextDueAt === null ? null : Math.max(0, parsed.nextDueAt - parsed.now),
+      released,
+      expired: parsed.expired,
+      roundTripMs,
+    };
+  }
+
+  /** Queues `release` reports for claims the caller will not use (e.g. past `validUntil`); sent with the next tick. */
+  release(claims: readonly Claim[]): void {
+    this.#owe(claims);
+  }
+
+  /**
+   * Asks for a poll soon (a callback arrived): due now if not claimed; if claimed, the claimer's next report
+   * makes it due at once; for a task nobody registered yet, remembered for `pokeMemoryMs`.
+   */
+  async poke(key: TaskKey): Promise<'due' | 'flagged' | 'settled' | 'remembered'> {
+    return String(await this.#run(POKE, [memberOf(key), Math.ceil(this.#pokeMemoryMs)])) as 'due' | 'flagged' | 'settled' | 'remembered';
+  }
+
+  /** Pauses claiming fleet-wide for `ms` (an account-wide 429 storm); never shortens a longer pause. Returns the pause left. */
+  async pause(ms: number): Promise<number> {
+    return Number(await this.#run(PAUSE, [Math.ceil(positive('ms', ms, 0, 1))]));
+  }
+
+  /** Every pending task of the account, for `resume()` after all processes restarted. */
+  async listPending(): Promise<PendingTask[]> {
+    const seen = new Map<string, PendingTask>();
+    let cursor = '0';
+    do {
+      const reply = (await this.#run(LIST, [cursor, LIST_CHUNK])) as unknown[];
+      cursor = String(reply[0]);
+      for (let i = 1; i + 2 < reply.length; i += 3) {
+        const member = String(reply[i]);
+        const deadline = Number(reply[i + 2]);
+        seen.set(member, { key: keyOf(member), watchedAt: Number(reply[i + 1]), deadlineAt: deadline >= 8.64e15 ? Infinity : deadline });
+      }
+    } while (cursor !== '0');
+    return [...seen.values()];
+  }
+
+  /**
+   * Delivers results and progress events of every process to `listener`. The promise resolves once the
+   * reader is listening (register waiters after that, and read stored results on `resync`); the function
+   * it resolves to removes the listener. One reader connection serves every listener of the store.
+   */
+  async subscribe(listener: (message: FleetMessage) => void): Promise<() => void> {
+    if (this.#closed) throw new FleetUnavailableError('the store is closed');
+    this.#listeners.add(listener);
+    if (this.#reader === undefined) {
+      const conn = this.#redis.duplicate({ maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false, connectionName: 'kie-fleet-reader' });
+      conn.on('error', this.#onConnError);
+      this.#reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs);
+      this.#readerStart = this.#reader.start();
+    }
+    await this.#readerStart;
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Resolves when Redis is usable again (at once when it is). */
+  waitUntilUp(signal?: AbortSignal): Promise<void> {
+    if (this.#status === 'up') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#upWaiters = this.#upWaiters.filter((w) => w !== done);
+        reject(signal?.reason);
+      };
+      const done = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#upWaiters.push(done);
+    });
+  }
+
+  /**
+   * Stops the reader and the probe, sends the releases still owed (best effort), and closes the
+   * connections this store made. A client passed in stays open.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#releases.length > 0 && this.#status === 'up') await this.tick([], 0).catch(() => undefined);
+    this.#closed = true;
+    clearTimeout(this.#probe);
+    this.#listeners.clear();
+    await this.#reader?.close();
+    this.#redis.off('close', this.#onConnClose);
+    this.#redis.off('ready', this.#onConnReady);
+    this.#redis.off('error', this.#onConnError);
+    if (this.#ownsRedis) {
+      if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => this.#redis.disconnect());
+      else this.#redis.disconnect();
+    }
+  }
+
+  // --- internals
+
+  #fanOut(message: FleetMessage): void {
+    for (const l of this.#listeners) l(message);
+  }
+
+  #owe(claims: readonly Claim[]): void {
+    for (const c of claims) this.#releases.push({ kind: 'release', key: c.key, fence: c.fence });
+  }
+
+  #seeEpoch(epoch: string): void {
+    if (this.#epoch !== null && this.#epoch !== epoch) {
+      this.#logger.warn({ previous: this.#epoch, epoch }, 'fleet data was lost (Redis restarted without persistence?): waiters must register again');
+      this.#epoch = epoch;
+      this.#onReset?.();
+      return;
+    }
+    this.#epoch = epoch;
+  }
+
+  async #run(script: LuaScript, args: readonly (string | number)[], options: RunOptions = {}): Promise<unknown> {
+    if (this.#closed) throw new FleetUnavailableError('the store is closed');
+    if (this.#redis.status === 'ready') this.#connectedOnce = true;
+    else await this.#awaitReady();
+    const call = script.run(this.#redis, this.#keys, args);
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new FleetUnavailableError(`Redis did not answer within ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      timer.unref();
+    });
+    call.then(
+      (reply) => {
+        if (timedOut) options.late?.(reply);
+      },
+      () => undefined,
+    );
+    try {
+      const reply = await Promise.race([call, timeout]);
+      this.#markUp();
+      return reply;
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      const e = err instanceof FleetUnavailableError ? err : new FleetUnavailableError(`Redis unavailable: ${(err as Error).message}`, { cause: err });
+      this.#markDown(e);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Waits a bounded time for a connection that is still being made (at start-up); fails fast otherwise. */
+  async #awaitReady(): Promise<void> {
+    const r = this.#redis;
+    if (r.status === 'wait') r.connect().catch(() => undefined);
+    const starting = r.status === 'connecting' || r.status === 'connect' || r.status === 'wait';
+    if (starting && !this.#connectedOnce) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(t);
+          r.off('ready', done);
+          r.off('close', done);
+          resolve();
+        };
+        const t = setTimeout(done, this.#timeoutMs);
+        t.unref();
+        r.once('ready', done);
+        r.once('close', done);
+      });
+    }
+    if (r.status !== 'ready') {
+      const e = new FleetUnavailableError(`Redis is not connected (${r.status})`);
+      this.#markDown(e);
+      throw e;
+    }
+  }
+
+  #markDown(error: Error): void {
+    if (this.#closed) return;
+    if (this.#status === 'down') return;
+    this.#status = 'down';
+    this.#logger.warn({ err: { message: error.message } }, 'fleet redis down: claiming paused');
+    this.#onStatus?.('down', error);
+    this.#scheduleProbe();
+  }
+
+  #markUp(): void {
+    if (this.#status === 'up' || this.#closed) return;
+    this.#status = 'up';
+    clearTimeout(this.#probe);
+    this.#probe = undefined;
+    this.#logger.info({}, 'fleet redis up again');
+    this.#onStatus?.('up');
+    const waiters = this.#upWaiters;
+    this.#upWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  #scheduleProbe(): void {
+    clearTimeout(this.#probe);
+    this.#probe = setTimeout(() => this.#probeNow(), this.#probeIntervalMs);
+    this.#probe.unref();
+  }
+
+  #probeNow(): void {
+    if (this.#closed || this.#status === 'up') return;
+    if (this.#redis.status !== 'ready') {
+      this.#scheduleProbe();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('probe timed out')), this.#timeoutMs);
+      timer.unref();
+    });
+    Promise.race([this.#redis.ping(), timeout]).then(
+      () => {
+        clearTimeout(timer);
+        this.#markUp();
+      },
+      () => {
+        clearTimeout(timer);
+        this.#scheduleProbe();
+      },
+    );
+  }
+}
+
+function pushReport(args: (string | number)[], r: Report): void {
+  const member = memberOf(r.key);
+  if (typeof r.fence !== 'number' || !Number.isFinite(r.fence)) throw new TypeError('report fence must be a number');
+  const fence = r.fence.toFixed(0);
+  switch (r.kind) {
+    case 'next': {
+      if (typeof r.state !== 'string') throw new TypeError('next report state must be a string');
+      const delay = positive('delayMs', r.delayMs, 0, 0);
+      args.push('n', member, fence, delay, r.state, r.event ?? '');
+      return;
+    }
+    case 'final':
+      if (typeof r.result !== 'string') throw new TypeError('final report result must be a string');
+      args.push('f', member, fence, 0, r.result, '');
+      return;
+    case 'release':
+      args.push('r', member, fence, 0, '', '');
+      return;
+    default:
+      throw new TypeError(`unknown report kind ${String((r as { kind: unknown }).kind)}`);
+  }
+}
+
+function parseTick(reply: unknown[], validUntil: number): { epoch: string; now: number; nextDueAt: number | null; claims: Claim[]; expired: TaskKey[] } {
+  const nextDue = Number(reply[2]);
+  const n = Number(reply[3]);
+  const claims: Claim[] = [];
+  let i = 4;
+  for (let c = 0; c < n; c++, i += 5) {
+    const state = String(reply[i + 2]);
+    const deadline = Number(reply[i + 4]);
+    claims.push({
+      key: keyOf(String(reply[i])),
+      fence: Number(reply[i + 1]),
+      state: state === '' ? null : state,
+      watchedAt: Number(reply[i + 3]),
+      deadlineAt: deadline >= 8.64e15 ? Infinity : deadline,
+      validUntil,
+    });
+  }
+  const nExpired = Number(reply[i]);
+  const expired: TaskKey[] = [];
+  for (let e = 0; e < nExpired; e++) expired.push(keyOf(String(reply[i + 1 + e])));
+  return { epoch: String(reply[0]), now: Number(reply[1]), nextDueAt: nextDue < 0 ? null : nextDue, claims, expired };
+}

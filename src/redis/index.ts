@@ -1,0 +1,19 @@
+/**
+ * `kie-watcher/redis`: the Redis (or Valkey) side of a fleet of watcher processes. Needs `ioredis` (an
+ * optional peer dependency of kie-watcher); the core package never imports this entry.
+ */
+export { RedisFleetStore, DEFAULT_PER_TASK_INTERVAL_MS, type RedisFleetStoreOptions, type FleetBudget } from './fleet-store.js';
+export { FleetUnavailableError } from './errors.js';
+export { SCRIPT_KEYS } from './lua.js';
+export type {
+  Claim,
+  FleetLogger,
+  FleetMessage,
+  FleetStatus,
+  MonotonicClock,
+  PendingTask,
+  RegisterOutcome,
+  Report,
+  TaskKey,
+  TickResult,
+} from './types.js';

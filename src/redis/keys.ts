@@ -1,0 +1,34 @@
+import type { TaskKey } from './types.js';
+import { SCRIPT_KEYS } from './lua.js';
+
+const FAMILY = /^[a-z0-9-]+$/;
+const TASK_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+// Prefix and account end up inside a hash tag and key names: braces would break the tag.
+const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Throws a TypeError naming `what` unless `value` is a usable prefix or account name. */
+export function checkName(what: string, value: unknown): string {
+  if (typeof value !== 'string' || !NAME.test(value)) throw new TypeError(`${what} must match ${String(NAME)}`);
+  return value;
+}
+
+/**
+ * The zset member and key suffix of a task: `<family>:<taskId>`. Families have no `:`, so the first `:`
+ * splits it back even though task ids may contain one.
+ */
+export function memberOf(key: TaskKey): string {
+  if (typeof key !== 'object' || key === null) throw new TypeError('task key must be { family, taskId }');
+  if (typeof key.family !== 'string' || !FAMILY.test(key.family)) throw new TypeError(`family must match ${String(FAMILY)}`);
+  if (typeof key.taskId !== 'string' || !TASK_ID.test(key.taskId)) throw new TypeError(`taskId must match ${String(TASK_ID)}`);
+  return `${key.family}:${key.taskId}`;
+}
+
+export function keyOf(member: string): TaskKey {
+  const i = member.indexOf(':');
+  return { family: member.slice(0, i), taskId: member.slice(i + 1) };
+}
+
+/** The fixed keys of one account, in {@link SCRIPT_KEYS} order: `<prefix>:{<account>}:<name>`. */
+export function accountKeys(prefix: string, account: string): string[] {
+  return SCRIPT_KEYS.map((name) => `${prefix}:{${account}}:${name}`);
+}

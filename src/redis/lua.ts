@@ -1,0 +1,318 @@
+/**
+ * The fleet's Lua scripts, kept as string constants so that packaging needs no file copying.
+ *
+ * Every script runs on Redis `TIME` (client clocks are not trusted) and touches only keys of one account
+ * hash tag, `<prefix>:{<account>}:...`, so it runs unchanged on Redis Cluster. KEYS declare the fixed keys
+ * (which routes the call to the account's slot); per-task keys are built from KEYS[1] inside the script,
+ * the way BullMQ builds job keys: they share the hash tag, hence the slot.
+ *
+ * Numbers go back to Redis through `string.format`: Lua's own `tostring` keeps only 14 significant digits,
+ * which would cut the sub-millisecond part of a TAT and the last digits of a fence.
+ */
+
+/** KEYS every script receives, in this order. */
+export const SCRIPT_KEYS = ['due', 'results', 'events', 'budget', 'pause', 'fence', 'epoch'] as const;
+
+const PRELUDE = `
+local due = KEYS[1]
+local base = string.sub(due, 1, -4)
+local function ms_now()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+end
+local function f0(x) return string.format('%.0f', x) end
+local function f3(x) return string.format('%.3f', x) end
+local function task_key(m) return base .. 't:' .. m end
+local function poke_key(m) return base .. 'poke:' .. m end
+-- The epoch names this copy of the fleet's data: it changes when Redis lost everything (restart without
+-- persistence), which tells each process to register its waiters again.
+local function epoch(now)
+  local e = redis.call('GET', KEYS[7])
+  if not e then
+    e = f0(now * 1000)
+    redis.call('SET', KEYS[7], e)
+  end
+  return e
+end
+`;
+
+/**
+ * GCRA on one stored TAT ("theoretical arrival time"). Returns true and the new TAT, or false and the
+ * time the request would be allowed. With burst 1, requests are at least \`interval\` apart in Redis time.
+ */
+export const LUA_GCRA = `
+local function gcra(tat, now, interval, burst)
+  local t = tat
+  if t == nil or t < now then t = now end
+  local allow_at = t - (burst - 1) * interval
+  if now < allow_at then return false, allow_at end
+  return true, t + interval
+end
+`;
+
+/**
+ * register: ARGV = n, then per task: member, timeoutMs (-1: none), delayMs, watchedAt (-1: Redis now).
+ * Returns {epoch, now, (status, result)...}: status 'n' (made pending), 'p' (was pending), 'r' (settled:
+ * result follows). A remembered poke makes a new task due at once.
+ */
+export const REGISTER_LUA = `${PRELUDE}
+local NO_DEADLINE = 8640000000000000
+local now = ms_now()
+local out = { epoch(now), f0(now) }
+local n = tonumber(ARGV[1])
+for i = 0, n - 1 do
+  local m = ARGV[2 + i * 4]
+  local timeout = tonumber(ARGV[3 + i * 4])
+  local delay = tonumber(ARGV[4 + i * 4])
+  local watched = tonumber(ARGV[5 + i * 4])
+  local k = task_key(m)
+  local h = redis.call('HMGET', k, 'r', 'w', 'd')
+  local dl = NO_DEADLINE
+  if timeout >= 0 then dl = now + timeout end
+  if h[1] then
+    out[#out + 1] = 'r'
+    out[#out + 1] = h[1]
+  elseif h[2] then
+    if tonumber(h[3]) < dl then redis.call('HSET', k, 'd', f0(dl)) end
+    out[#out + 1] = 'p'
+    out[#out + 1] = ''
+  else
+    local at = now + delay
+    if redis.call('DEL', poke_key(m)) == 1 then at = now end
+    if watched < 0 then watched = now end
+    redis.call('HSET', k, 'w', f0(watched), 'd', f0(dl))
+    redis.call('ZADD', due, f3(at), m)
+    out[#out + 1] = 'n'
+    out[#out + 1] = ''
+  end
+end
+return out
+`;
+
+/**
+ * tick: applies fence-checked reports, then claims due tasks.
+ * ARGV = owner, leaseMs, maxClaims, intervalMs, budgetIntervalMs (0: none), budgetBurst, resultTtlMs,
+ *        resultsMaxLen, eventsMaxLen, scanLimit, nReports, then per report: kind ('n' | 'f' | 'r'), member,
+ *        fence, delayMs, text1 (state | result), text2 (event).
+ * Returns {epoch, now, nextDueAt (-1: nothing pending), nClaims, (member, fence, state, watchedAt,
+ *          deadlineAt)..., nExpired, member...}.
+ */
+export const TICK_LUA = `${PRELUDE}${LUA_GCRA}
+local owner = ARGV[1]
+local lease = tonumber(ARGV[2])
+local max_claims = tonumber(ARGV[3])
+local interval = tonumber(ARGV[4])
+local b_interval = tonumber(ARGV[5])
+local b_burst = tonumber(ARGV[6])
+local result_ttl = tonumber(ARGV[7])
+local results_len = ARGV[8]
+local events_len = ARGV[9]
+local scan_limit = tonumber(ARGV[10])
+local n_reports = tonumber(ARGV[11])
+local now = ms_now()
+local expired = {}
+
+-- ZADDs are batched: one call per few hundred tasks costs far less than one call per task.
+local zbuf = {}
+local function zadd(score, m)
+  zbuf[#zbuf + 1] = f3(score)
+  zbuf[#zbuf + 1] = m
+  if #zbuf >= 1000 then
+    redis.call('ZADD', due, unpack(zbuf))
+    zbuf = {}
+  end
+end
+local function zflush()
+  if #zbuf > 0 then
+    redis.call('ZADD', due, unpack(zbuf))
+    zbuf = {}
+  end
+end
+
+-- Past every waiter's deadline: nobody wants the task any more. Only a TAT still in the future is kept,
+-- so that a task watched again at once still waits its turn.
+local function drop(m, k, tat)
+  redis.call('ZREM', due, m)
+  if tat and tat > now then
+    redis.call('HDEL', k, 'w', 'd', 's', 'o', 'p')
+    redis.call('PEXPIRE', k, math.ceil(tat - now))
+  else
+    redis.call('DEL', k)
+  end
+  expired[#expired + 1] = m
+end
+
+-- 1. reports: a report counts only if its fence is the task's current one (a newer claimer owns it
+-- otherwise) and the task is still pending (a repeated 'final' finds it settled and is ignored).
+for i = 0, n_reports - 1 do
+  local o = 12 + i * 6
+  local kind = ARGV[o]
+  local m = ARGV[o + 1]
+  local k = task_key(m)
+  local h = redis.call('HMGET', k, 'f', 'w', 'T', 'p', 'd')
+  if h[1] and h[2] and tonumber(h[1]) == tonumber(ARGV[o + 2]) then
+    local tat = tonumber(h[3]) or now
+    if kind ~= 'f' and tonumber(h[5]) < now then
+      drop(m, k, tonumber(h[3]))
+    elseif kind == 'n' then
+      local at = now + tonumber(ARGV[o + 3])
+      if h[4] then
+        at = now
+        redis.call('HDEL', k, 'p')
+      end
+      if at < tat then at = tat end
+      -- An empty owner means unclaimed (cheaper than HDEL on every report).
+      redis.call('HSET', k, 's', ARGV[o + 4], 'o', '')
+      zadd(at, m)
+      if ARGV[o + 5] ~= '' then
+        redis.call('XADD', KEYS[3], 'MAXLEN', '~', events_len, '*', 'm', m, 'e', ARGV[o + 5])
+      end
+    elseif kind == 'f' then
+      redis.call('HSET', k, 'r', ARGV[o + 4])
+      redis.call('HDEL', k, 'w', 'd', 's', 'o', 'p')
+      -- The TAT must outlive its window so that a task watched again at once still waits its turn.
+      local ttl = result_ttl
+      if tat - now > ttl then ttl = tat - now end
+      redis.call('PEXPIRE', k, math.ceil(ttl))
+      redis.call('ZREM', due, m)
+      redis.call('XADD', KEYS[2], 'MAXLEN', '~', results_len, '*', 'm', m, 'r', ARGV[o + 4])
+    else
+      local at = now
+      if at < tat then at = tat end
+      if h[4] then redis.call('HDEL', k, 'p') end
+      redis.call('HSET', k, 'o', '')
+      zadd(at, m)
+    end
+  end
+end
+
+zflush()
+
+-- 2. claims
+local claims = {}
+local n_claims = 0
+local next_due = -1
+local blocked_until = nil
+local pause_ms = redis.call('PTTL', KEYS[5])
+if pause_ms > 0 then
+  blocked_until = now + pause_ms
+else
+  local fence = nil
+  local b_tat = nil
+  local b_used = false
+  if b_interval > 0 then b_tat = tonumber(redis.call('GET', KEYS[4])) end
+  local scanned = 0
+  while n_claims < max_claims and scanned < scan_limit and blocked_until == nil do
+    local want = max_claims - n_claims
+    if want > scan_limit - scanned then want = scan_limit - scanned end
+    local batch = redis.call('ZRANGEBYSCORE', due, '-inf', f3(now), 'LIMIT', 0, want)
+    for _, m in ipairs(batch) do
+      scanned = scanned + 1
+      local k = task_key(m)
+      local h = redis.call('HMGET', k, 'w', 'd', 'T', 's')
+      if not h[1] then
+        -- settled or forgotten: nothing to poll
+        redis.call('ZREM', due, m)
+      elseif tonumber(h[2]) < now then
+        drop(m, k, tonumber(h[3]))
+      else
+        local ok, tat = gcra(tonumber(h[3]), now, interval, 1)
+        if not ok then
+          zadd(tat, m)
+        else
+          local b_ok = true
+          if b_interval > 0 then
+            local allowed, v = gcra(b_tat, now, b_interval, b_burst)
+            if allowed then b_tat = v; b_used = true else b_ok = false; blocked_until = v end
+          end
+          if not b_ok then break end
+          if fence == nil then
+            fence = tonumber(redis.call('GET', KEYS[6]))
+            -- Seeded from the clock, so fences keep rising even after Redis lost the counter.
+            if fence == nil then fence = math.floor(now * 1000) end
+          end
+          fence = fence + 1
+          redis.call('HSET', k, 'f', f0(fence), 'o', owner, 'T', f3(tat))
+          -- The lease is a visibility timeout: unreported, the task is due again after it.
+          zadd(now + lease, m)
+          claims[#claims + 1] = m
+          claims[#claims + 1] = f0(fence)
+          claims[#claims + 1] = h[4] or ''
+          claims[#claims + 1] = h[1]
+          claims[#claims + 1] = h[2]
+          n_claims = n_claims + 1
+          if n_claims >= max_claims then break end
+        end
+      end
+    end
+    -- Before the next ZRANGEBYSCORE, which must not see the tasks just claimed or rescheduled.
+    zflush()
+    if #batch < want then break end
+  end
+  if fence ~= nil then redis.call('SET', KEYS[6], f0(fence)) end
+  if b_used then redis.call('SET', KEYS[4], f3(b_tat), 'PX', math.ceil(b_tat - now) + 1000) end
+end
+local first = redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')
+if first[2] then next_due = tonumber(first[2]) end
+if blocked_until ~= nil and next_due >= 0 and next_due < blocked_until then next_due = blocked_until end
+
+local out = { epoch(now), f0(now), f0(math.ceil(next_due)), n_claims }
+for _, v in ipairs(claims) do out[#out + 1] = v end
+out[#out + 1] = #expired
+for _, v in ipairs(expired) do out[#out + 1] = v end
+return out
+`;
+
+/**
+ * poke: ARGV = member, pokeMemoryMs. Returns 'due' (made due now), 'flagged' (claimed: the claimer's next
+ * report makes it due), 'settled', or 'remembered' (unknown task: the next register makes it due at once).
+ */
+export const POKE_LUA = `${PRELUDE}
+local m = ARGV[1]
+local now = ms_now()
+local k = task_key(m)
+local h = redis.call('HMGET', k, 'w', 'o', 'T', 'r')
+if h[4] then return 'settled' end
+if not h[1] then
+  redis.call('SET', poke_key(m), '1', 'PX', ARGV[2])
+  return 'remembered'
+end
+local score = redis.call('ZSCORE', due, m)
+if h[2] and h[2] ~= '' and score and tonumber(score) > now then
+  redis.call('HSET', k, 'p', '1')
+  return 'flagged'
+end
+local at = now
+local tat = tonumber(h[3])
+if tat and tat > at then at = tat end
+redis.call('ZADD', due, f3(at), m)
+return 'due'
+`;
+
+/** pause: ARGV = ms. Never shortens a longer pause. Returns the pause left, in ms. */
+export const PAUSE_LUA = `${PRELUDE}
+local ms = tonumber(ARGV[1])
+local left = redis.call('PTTL', KEYS[5])
+if left < ms then
+  redis.call('SET', KEYS[5], f0(ms_now() + ms), 'PX', ARGV[1])
+  return ms
+end
+return left
+`;
+
+/** list: ARGV = cursor, count. Returns {cursor, (member, watchedAt, deadlineAt)...} of pending tasks. */
+export const LIST_LUA = `${PRELUDE}
+local r = redis.call('ZSCAN', due, ARGV[1], 'COUNT', ARGV[2])
+local out = { r[1] }
+local items = r[2]
+for i = 1, #items, 2 do
+  local m = items[i]
+  local h = redis.call('HMGET', task_key(m), 'w', 'd')
+  if h[1] then
+    out[#out + 1] = m
+    out[#out + 1] = h[1]
+    out[#out + 1] = h[2]
+  end
+end
+return out
+`;

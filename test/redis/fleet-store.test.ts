@@ -1,0 +1,376 @@
+import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { RedisFleetStore, type FleetMessage } from '../../src/redis/index.js';
+import { sleep, task, until, useRedis } from './helpers.js';
+
+const redis = useRedis();
+const hashKey = (id: string | number): string => `kie:{default}:t:gpt4o-image:t-${id}`;
+
+describe('register', () => {
+  it('makes new tasks due at once, reports ones already pending, and extends their deadline', async () => {
+    const store = redis.store();
+    expect(await store.register([{ key: task(1), timeoutMs: 1_000 }, { key: task(2) }])).toEqual([
+      { key: task(1), status: 'new' },
+      { key: task(2), status: 'new' },
+    ]);
+    const c = redis.client();
+    const before = Number(await c.hget(hashKey(1), 'd'));
+    expect(await store.register([{ key: task(1), timeoutMs: 60_000 }])).toEqual([{ key: task(1), status: 'pending' }]);
+    const after = Number(await c.hget(hashKey(1), 'd'));
+    expect(after - before).toBeGreaterThanOrEqual(59_000 - 100);
+    // A shorter deadline never shortens a longer one: another waiter still wants it.
+    await store.register([{ key: task(1), timeoutMs: 10 }]);
+    expect(Number(await c.hget(hashKey(1), 'd'))).toBe(after);
+    const t = await store.tick([], 10);
+    expect(t.claims.map((c) => c.key.taskId).sort()).toEqual(['t-1', 't-2']);
+    expect(t.claims.find((c) => c.key.taskId === 't-2')?.deadlineAt).toBe(Infinity);
+  });
+
+  it('returns the stored result of a task that already settled, so a late waiter settles at once', async () => {
+    const store = redis.store();
+    await store.register([{ key: task(1) }]);
+    const [claim] = (await store.tick([], 1)).claims;
+    await store.tick([{ kind: 'final', key: task(1), fence: claim?.fence ?? 0, result: '{"status":"SUCCESS"}' }], 0);
+    const late = redis.store();
+    expect(await late.register([{ key: task(1) }])).toEqual([{ key: task(1), status: 'settled', result: '{"status":"SUCCESS"}' }]);
+    expect((await late.tick([], 10)).claims).toEqual([]);
+  });
+
+  it('holds a new task back for delayMs, unless a poke for it arrived first', async () => {
+    const store = redis.store();
+    expect(await store.poke(task('early'))).toBe('remembered');
+    await store.register([{ key: task('early'), delayMs: 60_000 }, { key: task('late'), delayMs: 60_000 }]);
+    const t = await store.tick([], 10);
+    expect(t.claims.map((c) => c.key)).toEqual([task('early')]);
+    expect(t.nextDueInMs).toBeGreaterThan(19_000);
+  });
+
+  it('keeps the watchedAt it is given, and takes Redis time otherwise', async () => {
+    const store = redis.store();
+    await store.register([{ key: task(1), watchedAt: 1_700_000_000_000 }, { key: task(2) }]);
+    const pending = await store.listPending();
+    const byId = new Map(pending.map((p) => [p.key.taskId, p]));
+    expect(byId.get('t-1')?.watchedAt).toBe(1_700_000_000_000);
+    const redisNow = Number((await redis.client().time())[0]) * 1000;
+    expect(Math.abs((byId.get('t-2')?.watchedAt ?? 0) - redisNow)).toBeLessThan(2_000);
+  });
+
+  it('rejects malformed task keys before touching Redis', async () => {
+    const store = redis.store();
+    await expect(store.register([{ key: { family: 'Bad Family', taskId: 'x' } }])).rejects.toThrow(TypeError);
+    await expect(store.register([{ key: { family: 'ok', taskId: 'has space' } }])).rejects.toThrow(TypeError);
+    await expect(store.register([{ key: { family: 'ok', taskId: 'x'.repeat(129) } }])).rejects.toThrow(TypeError);
+    expect(() => new RedisFleetStore({ redis: redis.client(), account: 'a{b}' })).toThrow(TypeError);
+  });
+
+  it('registers thousands of tasks in one call', async () => {
+    const store = redis.store();
+    const keys = Array.from({ length: 3_000 }, (_, i) => ({ key: task(i) }));
+    const out = await store.register(keys);
+    expect(out.filter((o) => o.status === 'new')).toHaveLength(3_000);
+    expect(await redis.client().zcard('kie:{default}:due')).toBe(3_000);
+  });
+});
+
+describe('tick', () => {
+  it('claims at most maxClaims and says when the next one is due', async () => {
+    const store = redis.store();
+    await store.register(Array.from({ length: 5 }, (_, i) => ({ key: task(i) })));
+    const t = await store.tick([], 3);
+    expect(t.claims).toHaveLength(3);
+    expect(t.nextDueInMs).toBe(0);
+    expect((await store.tick([], 10)).claims).toHaveLength(2);
+    const idle = await store.tick([], 10);
+    expect(idle.claims).toHaveLength(0);
+    // Nothing reported: due again when the leases (20 s by default) lapse.
+    expect(idle.nextDueInMs).toBeGreaterThan(19_000);
+  });
+
+  it('hands the state of the last accepted report to the next claimer, with a higher fence', async () => {
+    const a = redis.store({ owner: 'a' });
+    const b = redis.store({ owner: 'b' });
+    await a.register([{ key: task(1) }]);
+    const [first] = (await a.tick([], 1)).claims;
+    expect(first?.state).toBeNull();
+    await a.tick([{ kind: 'next', key: task(1), fence: first?.fence ?? 0, delayMs: 0, state: '{"polls":1}' }], 0);
+    expect(await until(async () => ((await b.tick([], 0)).nextDueInMs ?? 1) === 0, 2_000)).toBe(true);
+    const [second] = (await b.tick([], 1)).claims;
+    expect(second?.state).toBe('{"polls":1}');
+    expect(second?.fence).toBeGreaterThan(first?.fence ?? Infinity);
+    expect(await redis.client().hget(hashKey(1), 'o')).toBe('b');
+  });
+
+  it('reschedules a reported task no earlier than its delay', async () => {
+    const store = redis.store();
+    await store.register([{ key: task(1) }]);
+    const t1 = await store.tick([], 1);
+    const t2 = await store.tick([{ kind: 'next', key: task(1), fence: t1.claims[0]?.fence ?? 0, delayMs: 5_000, state: '{}' }], 1);
+    expect(t2.claims).toEqual([]);
+    expect(t2.nextDueAt).toBeGreaterThanOrEqual(t2.redisNow + 4_999);
+    expect(t2.nextDueAt).toBeLessThanOrEqual(t2.redisNow + 5_001);
+  });
+
+  it('fans out a progress event only when the report carries one', async () => {
+    const store = redis.store();
+    const seen: FleetMessage[] = [];
+    await store.subscribe((m) => seen.push(m));
+    await store.register([{ key: task(1) }]);
+    const t1 = await store.tick([], 1);
+    await store.tick([{ kind: 'next', key: task(1), fence: t1.claims[0]?.fence ?? 0, delayMs: 0, state: '{}', event: '{"progress":0.4}' }], 0);
+    await until(() => seen.length > 0);
+    expect(seen).toEqual([{ type: 'event', key: task(1), event: '{"progress":0.4}', id: expect.any(String) }]);
+    expect(await redis.client().xlen('kie:{default}:events')).toBe(1);
+    expect(await redis.client().xlen('kie:{default}:results')).toBe(0);
+  });
+
+  it('drops a due task whose every waiter gave up, without claiming it', async () => {
+    const store = redis.store();
+    await store.register([{ key: task(1), timeoutMs: 0 }]);
+    await sleep(5);
+    const t = await store.tick([], 10);
+    expect(t.claims).toEqual([]);
+    expect(t.expired).toEqual([task(1)]);
+    expect(await store.listPending()).toEqual([]);
+    expect(await redis.client().exists(hashKey(1))).toBe(0);
+  });
+});
+
+describe('fencing', () => {
+  it('ignores every report of a claimer whose lease lapsed and whose task another process claimed', async () => {
+    const a = redis.store({ owner: 'a', leaseMs: 200, leaseMarginMs: 10 });
+    const b = redis.store({ owner: 'b', leaseMs: 20_000 });
+    await a.register([{ key: task(1) }]);
+    const [stale] = (await a.tick([], 1)).claims;
+    await sleep(400);
+    const [fresh] = (await b.tick([], 1)).claims;
+    expect(fresh?.fence).toBeGreaterThan(stale?.fence ?? Infinity);
+    const c = redis.client();
+    const scoreBefore = await c.zscore('kie:{default}:due', 'gpt4o-image:t-1');
+    await a.tick(
+      [
+        { kind: 'next', key: task(1), fence: stale?.fence ?? 0, delayMs: 0, state: '{"stale":true}', event: '{"x":1}' },
+        { kind: 'release', key: task(1), fence: stale?.fence ?? 0 },
+        { kind: 'final', key: task(1), fence: stale?.fence ?? 0, result: '{"stale":true}' },
+      ],
+      0,
+    );
+    expect(await c.zscore('kie:{default}:due', 'gpt4o-image:t-1')).toBe(scoreBefore);
+    expect(await c.hget(hashKey(1), 's')).toBeNull();
+    expect(await c.hget(hashKey(1), 'r')).toBeNull();
+    expect(await c.exists('kie:{default}:results', 'kie:{default}:events')).toBe(0);
+    // The current claimer's report counts.
+    await b.tick([{ kind: 'final', key: task(1), fence: fresh?.fence ?? 0, result: '{"ok":1}' }], 0);
+    expect(await c.hget(hashKey(1), 'r')).toBe('{"ok":1}');
+  });
+
+  it('applies a final only once, even when the claimer repeats it', async () => {
+    const store = redis.store();
+    await store.register([{ key: task(1) }]);
+    const [claim] = (await store.tick([], 1)).claims;
+    const final = { kind: 'final' as const, key: task(1), fence: claim?.fence ?? 0, result: '{}' };
+    await store.tick([final], 0);
+    await store.tick([final], 0);
+    expect(await redis.client().xlen('kie:{default}:results')).toBe(1);
+  });
+
+  it('keeps fences rising after Redis lost the counter', async () => {
+    const store = redis.store();
+    await store.register([{ key: task(1) }]);
+    const [first] = (await store.tick([], 1)).claims;
+    await redis.client().del('kie:{default}:fence');
+    await store.tick([{ kind: 'release', key: task(1), fence: first?.fence ?? 0 }], 0);
+    await sleep(400);
+    const [second] = (await store.tick([], 1)).claims;
+    expect(second?.fence).toBeGreaterThan(first?.fence ?? Infinity);
+  });
+});
+
+describe('leases', () => {
+  it('makes an unreported claim claimable by another owner once leaseMs has passed, not before', async () => {
+    const leaseMs = 600;
+    const a = redis.store({ owner: 'a', leaseMs, leaseMarginMs: 10 });
+    const b = redis.store({ owner: 'b', leaseMs, leaseMarginMs: 10 });
+    await a.register([{ key: task(1) }]);
+    const claimedBy = await a.tick([], 1);
+    expect(claimedBy.claims).toHaveLength(1);
+    let takeover: number | undefined;
+    while (takeover === undefined) {
+      const t = await b.tick([], 1);
+      if (t.claims.length > 0) takeover = t.redisNow - claimedBy.redisNow;
+      else await sleep(5);
+    }
+    expect(takeover).toBeGreaterThanOrEqual(leaseMs);
+    expect(takeover).toBeLessThan(leaseMs + 100);
+  });
+
+  it('lets a released claim be claimed again as soon as its GCRA allows', async () => {
+    const store = redis.store();
+    await store.register([{ key: task(1) }]);
+    const t1 = await store.tick([], 1);
+    const t2 = await store.tick([{ kind: 'release', key: task(1), fence: t1.claims[0]?.fence ?? 0 }], 1);
+    expect(t2.claims).toEqual([]);
+    expect(t2.nextDueAt).toBeGreaterThanOrEqual(t1.redisNow + 374);
+    expect(t2.nextDueAt).toBeLessThanOrEqual(t1.redisNow + 376);
+  });
+});
+
+describe('poke', () => {
+  it('makes a waiting task due now (still under its GCRA)', async () => {
+    const store = redis.store();
+    await store.register([{ key: task(1), delayMs: 60_000 }]);
+    expect((await store.tick([], 1)).claims).toEqual([]);
+    expect(await store.poke(task(1))).toBe('due');
+    expect((await store.tick([], 1)).claims).toHaveLength(1);
+  });
+
+  it("flags a claimed task, so that the claimer's next report makes it due at once whatever delay it asks", async () => {
+    const store = redis.store();
+    await store.register([{ key: task(1) }]);
+    const t1 = await store.tick([], 1);
+    expect(await store.poke(task(1))).toBe('flagged');
+    const t2 = await store.tick([{ kind: 'next', key: task(1), fence: t1.claims[0]?.fence ?? 0, delayMs: 60_000, state: '{}' }], 0);
+    // Due at once, which the GCRA turns into one interval after the claim.
+    expect(t2.nextDueAt).toBeLessThanOrEqual(t1.redisNow + 376);
+    // The flag is spent: the following report's delay counts again.
+    await sleep(400);
+    const t3 = await store.tick([], 1);
+    const t4 = await store.tick([{ kind: 'next', key: task(1), fence: t3.claims[0]?.fence ?? 0, delayMs: 60_000, state: '{}' }], 0);
+    expect(t4.nextDueInMs).toBeGreaterThan(59_000);
+  });
+
+  it('says settled for a task with a stored result, and forgets a poke for an unknown task after pokeMemoryMs', async () => {
+    const store = redis.store({ pokeMemoryMs: 50 });
+    await store.register([{ key: task(1) }]);
+    const [c] = (await store.tick([], 1)).claims;
+    await store.tick([{ kind: 'final', key: task(1), fence: c?.fence ?? 0, result: '{}' }], 0);
+    expect(await store.poke(task(1))).toBe('settled');
+    expect(await store.poke(task(2))).toBe('remembered');
+    await sleep(100);
+    await store.register([{ key: task(2), delayMs: 60_000 }]);
+    expect((await store.tick([], 1)).claims).toEqual([]);
+  });
+});
+
+describe('account pause and budget', () => {
+  it('claims nothing while the account is paused and says when the pause ends; a shorter pause never shortens it', async () => {
+    const store = redis.store();
+    await store.register([{ key: task(1) }]);
+    expect(await store.pause(300)).toBe(300);
+    expect(await store.pause(50)).toBeGreaterThan(200);
+    const t = await store.tick([], 1);
+    expect(t.claims).toEqual([]);
+    expect(t.nextDueInMs).toBeGreaterThan(200);
+    expect(t.nextDueInMs).toBeLessThanOrEqual(300);
+    expect(await until(async () => (await store.tick([], 1)).claims.length === 1, 2_000)).toBe(true);
+  });
+
+  it('pauses every process of the fleet, and a longer pause extends it', async () => {
+    const a = redis.store();
+    const b = redis.store();
+    await a.register([{ key: task(1) }]);
+    await a.pause(100);
+    expect(await b.pause(5_000)).toBe(5_000);
+    await sleep(150);
+    expect((await a.tick([], 1)).claims).toEqual([]);
+  });
+
+  it('shares one account budget (with its burst) across processes', async () => {
+    const budget = { requestsPerSecond: 10, burst: 3 };
+    const stores = [redis.store({ accountBudget: budget }), redis.store({ accountBudget: budget })];
+    await stores[0]?.register(Array.from({ length: 40 }, (_, i) => ({ key: task(i) })));
+    const times: number[] = [];
+    const end = Date.now() + 1_000;
+    await Promise.all(
+      stores.map(async (s) => {
+        while (Date.now() < end) {
+          const t = await s.tick([], 40);
+          for (let i = 0; i < t.claims.length; i++) times.push(t.redisNow);
+          await sleep(5);
+        }
+      }),
+    );
+    const span = Math.max(...times) - Math.min(...times);
+    // burst + one per 100 ms of the span, and never more.
+    expect(times.length).toBeLessThanOrEqual(3 + Math.floor(span / 100) + 1);
+    expect(times.length).toBeGreaterThanOrEqual(3 + Math.floor(span / 100) - 1);
+  });
+});
+
+describe('results', () => {
+  it('stores a final result with a TTL, removes the task from the due set and streams it', async () => {
+    const store = redis.store({ resultTtlMs: 60_000 });
+    await store.register([{ key: task(1) }]);
+    const [c] = (await store.tick([], 1)).claims;
+    await store.tick([{ kind: 'final', key: task(1), fence: c?.fence ?? 0, result: '{"r":1}' }], 0);
+    const admin = redis.client();
+    expect(await admin.zscore('kie:{default}:due', 'gpt4o-image:t-1')).toBeNull();
+    const ttl = await admin.pttl(hashKey(1));
+    expect(ttl).toBeGreaterThan(59_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    const entries = await admin.xrange('kie:{default}:results', '-', '+');
+    expect(entries.map(([, f]) => f)).toEqual([['m', 'gpt4o-image:t-1', 'r', '{"r":1}']]);
+  });
+
+  it('trims the results stream to about resultsMaxLen', async () => {
+    const store = redis.store({ resultsMaxLen: 100 });
+    const n = 400;
+    await store.register(Array.from({ length: n }, (_, i) => ({ key: task(i) })));
+    const t = await store.tick([], n);
+    await store.tick(t.claims.map((c) => ({ kind: 'final' as const, key: c.key, fence: c.fence, result: '{}' })), 0);
+    const len = await redis.client().xlen('kie:{default}:results');
+    expect(len).toBeGreaterThanOrEqual(100);
+    expect(len).toBeLessThan(n);
+  });
+});
+
+describe('listPending', () => {
+  it('returns every pending task to processes that start after all others stopped', async () => {
+    const first = redis.store();
+    const n = 2_500;
+    await first.register(Array.from({ length: n }, (_, i) => ({ key: task(i), timeoutMs: i % 2 === 0 ? 60_000 : null })));
+    const t = await first.tick([], 10);
+    await first.tick([{ kind: 'final', key: t.claims[0]!.key, fence: t.claims[0]!.fence, result: '{}' }], 0);
+    await first.close();
+    const later = new RedisFleetStore({ redis: new Redis({ path: redis.server().socket }) });
+    try {
+      const pending = await later.listPending();
+      expect(pending).toHaveLength(n - 1);
+      expect(new Set(pending.map((p) => p.key.taskId)).size).toBe(n - 1);
+      expect(pending.find((p) => p.key.taskId === 't-1')?.deadlineAt).toBe(Infinity);
+      expect(pending.find((p) => p.key.taskId === 't-2')?.deadlineAt).toBeGreaterThan(Date.now());
+    } finally {
+      await later.close();
+    }
+  });
+});
+
+describe('connections', () => {
+  it('leaves a client passed in open on close(), and closes one it made from a URL', async () => {
+    const c = redis.client();
+    const passed = new RedisFleetStore({ redis: c });
+    await passed.register([{ key: task(1) }]);
+    await passed.subscribe(() => undefined);
+    await passed.close();
+    expect(c.status).toBe('ready');
+    expect(await c.ping()).toBe('PONG');
+    c.disconnect();
+  });
+
+  it('works the same over RESP2, RESP3 and RESP3 with plain-object replies', async () => {
+    for (const [protocol, replyMapping] of [[2, 'legacy'], [3, 'legacy'], [3, 'resp3']] as const) {
+      await redis.client().flushall();
+      const store = redis.store();
+      const other = new RedisFleetStore({ redis: redis.server().client({ protocol, replyMapping }) });
+      const seen: FleetMessage[] = [];
+      await other.subscribe((m) => seen.push(m));
+      await other.register([{ key: task(1) }]);
+      const [c] = (await other.tick([], 1)).claims;
+      expect(c?.state).toBeNull();
+      await other.tick([{ kind: 'final', key: task(1), fence: c?.fence ?? 0, result: '{"p":' + protocol + '}' }], 0);
+      expect(await until(() => seen.length === 1)).toBe(true);
+      expect(seen[0]).toMatchObject({ type: 'final', key: task(1), result: `{"p":${protocol}}` });
+      expect(await store.listPending()).toEqual([]);
+      await other.close();
+    }
+  });
+});
