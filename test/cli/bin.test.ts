@@ -46,3 +46,35 @@ describe('the built binary on SIGINT', () => {
     expect(jsonLines(stdout).at(-1)).toMatchObject({ type: 'summary', interrupted: 3, exitCode: 130 });
   });
 });
+
+describe('the built binary with a closed stdout pipe (kie-watch demo --json | head -1)', () => {
+  it('stops quietly: the watcher closed, exit code 0, nothing on stderr but the banner', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'demo', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    // What `head -1` does: read the first line, then close the pipe.
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => {
+        seen += chunk;
+        if (seen.includes('\n')) {
+          child.stdout.destroy();
+          resolve();
+        }
+      });
+    });
+    const startedAt = Date.now();
+    const { code, signal } = await exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    // The 36 demo tasks take up to 20 s; a run that ignored the closed pipe would still be going.
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    const lines = stderr.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^kie-watch demo: simulator at http:\/\/127\.0\.0\.1:\d+/);
+    expect(stderr).not.toMatch(/interrupted|Error|at .*\.js:\d+/);
+  });
+});

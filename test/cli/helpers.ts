@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { run } from '../../src/cli/run.js';
+import type { TaskRecord } from '../../src/index.js';
 
 export interface Captured extends Writable {
   isTTY?: boolean;
@@ -60,4 +61,20 @@ export function expectNoKey(result: CliRun, ...keys: string[]): void {
   for (const key of keys) {
     if (result.stdout.includes(key) || result.stderr.includes(key)) throw new Error('an API key appeared in the CLI output');
   }
+}
+
+/** A provider record of a task that failed on content policy, for reporter tests. */
+export function failedRecord(taskId: string, status = 'CREATE_TASK_FAILED'): TaskRecord {
+  return {
+    taskId,
+    status,
+    successFlag: 2,
+    progress: 0.4,
+    resultUrls: [],
+    createTime: null,
+    completeTime: null,
+    errorCode: 400,
+    errorMessage: 'content policy',
+    paramJson: null,
+  };
 }
