@@ -4,7 +4,9 @@ export interface Clock {
   now(): number;
   /** Wall-clock epoch ms (for task ages and `Retry-After` dates). */
   epochNow(): number;
+  /** Runs `fn` once after `ms`; the returned handle is only ever passed back to `clearTimeout`. */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timer armed by this clock's `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 

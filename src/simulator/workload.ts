@@ -1,6 +1,7 @@
 import { mulberry32 } from './prng.js';
 import type { SimulatedOutcome, SimulatedTaskSpec } from './types.js';
 
+/** Shapes the workload {@link scriptedTasks} makes. */
 export interface ScriptedTasksOptions {
   /** Default 1. */
   readonly seed?: number;
