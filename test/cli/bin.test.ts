@@ -1,15 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsonLines } from './helpers.js';
 
+// Built from the current sources by the `dist` project's globalSetup (test/build-dist.ts).
 const BIN = 'dist/cli/main.js';
-
-beforeAll(() => {
-  // The suite normally runs after `npm run build`; build only when that was skipped, never skip the test.
-  if (!existsSync(BIN)) execFileSync('npx', ['tsup'], { stdio: 'ignore', timeout: 120_000 });
-}, 130_000);
 
 describe('the built kie-watch binary', () => {
   it('starts with a node shebang and runs the demo end to end', async () => {
