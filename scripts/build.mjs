@@ -39,7 +39,7 @@ const args = new Set(process.argv.slice(2));
 const quiet = args.has('--quiet');
 const hash = inputHash();
 if (args.has('--if-stale') && fresh(hash)) process.exit(0);
-if (quiet && args.has('--if-stale')) process.stderr.write('kie-watcher: dist/ was not built from these sources; building it (tsup)\n');
+if (quiet && args.has('--if-stale')) process.stderr.write('kie-watcher: building dist/ (missing, or built from other sources)\n');
 
 const tsupPackage = createRequire(import.meta.url).resolve('tsup/package.json');
 const tsupBin = join(tsupPackage, '..', JSON.parse(readFileSync(tsupPackage, 'utf8')).bin.tsup);
