@@ -64,7 +64,8 @@ export function count(n: number, singular: string, plural = `${singular}s`): str
 export function failureText(taskId: string, error: KieWatcherError): string {
   if (error instanceof TaskFailedError) {
     const code = error.errorCode === null ? '' : ` (errorCode ${error.errorCode})`;
-    return `${error.status}${code}${error.errorMessage ? `: ${error.errorMessage}` : ''}`;
+    // `status` may be missing for families whose failures carry none; the code still names the outcome.
+    return `${error.status ?? error.code}${code}${error.errorMessage ? `: ${error.errorMessage}` : ''}`;
   }
   if (error instanceof WatchTimeoutError) {
     const progress = error.lastProgress === null ? '' : ` at ${Math.round(error.lastProgress * 100)}%`;
