@@ -4,7 +4,9 @@ export interface Clock {
   now(): number;
   /** Epoch ms (for task ages, `Retry-After` dates and the rate limiter, whose state may be shared). */
   epochNow(): number;
+  /** Runs `fn` once after `ms`; the returned handle is only ever passed back to `clearTimeout`. */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timer armed by this clock's `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 

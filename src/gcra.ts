@@ -9,9 +9,20 @@ export interface GcraParams {
   readonly burst: number;
 }
 
+/** The outcome of {@link gcraTake}: the new TAT to store, or when to try again. */
 export type GcraDecision =
-  | { readonly allowed: true; readonly tat: number }
-  | { readonly allowed: false; readonly retryAt: number };
+  | {
+      /** The request may go now. */
+      readonly allowed: true;
+      /** The key's new theoretical arrival time, to store in place of the old one. */
+      readonly tat: number;
+    }
+  | {
+      /** The request must wait; the stored TAT is unchanged. */
+      readonly allowed: false;
+      /** The earliest time (same clock as `now`) the request would be allowed. */
+      readonly retryAt: number;
+    };
 
 /** Decides one request at `now`. `tat` is `undefined` for a key never seen (a full bucket). */
 export function gcraTake(tat: number | undefined, now: number, params: GcraParams): GcraDecision {

@@ -1,5 +1,6 @@
 /** What a polling policy sees about a task when it picks the delay to its next poll. */
 export interface PollState {
+  /** The task whose next poll is being planned. */
   readonly taskId: string;
   /** The task's family id (`'gpt4o-image'`, `'market'`, ...). */
   readonly family: string;
@@ -38,14 +39,26 @@ export type PollingPolicyFunction = (state: PollState) => number;
  * - `{ intervalMs }`: a fixed interval.
  * - a function of {@link PollState}.
  */
-export type PollingPolicy = 'adaptive' | 'fastest' | { readonly intervalMs: number } | PollingPolicyFunction;
+export type PollingPolicy =
+  | 'adaptive'
+  | 'fastest'
+  | {
+      /** The delay between polls, in ms (raised to the rate-limit interval if shorter). */
+      readonly intervalMs: number;
+    }
+  | PollingPolicyFunction;
 
 /** The adaptive policy's knobs, exported for the docs and the benchmarks. */
 export const ADAPTIVE = {
+  /** The interval while the task is young... */
   earlyMs: 3_500,
+  /** ...up to this age (ms since the task's `createTime`, else since watching started). */
   earlyUntilMs: 30_000,
+  /** The interval from then on... */
   middleMs: 5_000,
+  /** ...up to this age. */
   middleUntilMs: 300_000,
+  /** The interval for older tasks. */
   lateMs: 10_000,
 } as const;
 

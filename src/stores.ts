@@ -8,7 +8,20 @@ import { gcraAllowedAt, gcraTake, type GcraParams } from './gcra.js';
  */
 export interface TaskRateLimiter {
   /** Takes one request slot for `taskId` at `now` (epoch ms), or says when (epoch ms) one will be free. */
-  take(taskId: string, now: number): { readonly allowed: true } | { readonly allowed: false; readonly retryAt: number };
+  take(
+    taskId: string,
+    now: number,
+  ):
+    | {
+        /** The slot is taken: send the request now. */
+        readonly allowed: true;
+      }
+    | {
+        /** No slot yet. */
+        readonly allowed: false;
+        /** When (same clock as `now`) a slot will be free. */
+        readonly retryAt: number;
+      };
   /** The earliest time a request for `taskId` could be allowed. */
   allowedAt(taskId: string, now: number): number;
   /**
@@ -30,7 +43,8 @@ export class MemoryTaskRateLimiter implements TaskRateLimiter {
     this.#params = params;
   }
 
-  take(taskId: string, now: number): { readonly allowed: true } | { readonly allowed: false; readonly retryAt: number } {
+  /** {@inheritDoc TaskRateLimiter.take} */
+  take(taskId: string, now: number): ReturnType<TaskRateLimiter['take']> {
     this.#sweep(now);
     const d = gcraTake(this.#tat.get(taskId), now, this.#params);
     if (!d.allowed) return d;
@@ -66,6 +80,7 @@ export class MemoryTaskRateLimiter implements TaskRateLimiter {
     }
   }
 
+  /** Tasks with rate state held: watched ones, plus forgotten ones whose last interval has not passed. */
   get size(): number {
     return this.#tat.size;
   }
@@ -73,6 +88,7 @@ export class MemoryTaskRateLimiter implements TaskRateLimiter {
 
 /** What a pending-task store remembers of a watched task, enough to resume watching after a restart. */
 export interface PendingTaskInfo {
+  /** The task being watched. */
   readonly taskId: string;
   /** Epoch ms when watching started. */
   readonly watchedAt: number;
@@ -85,22 +101,29 @@ export interface PendingTaskInfo {
  * deletes it once it settles, so a store that survives a restart can be handed to `watcher.resume()`.
  */
 export interface PendingTaskStore {
+  /** Watching `info.taskId` started; a task already listed keeps its first entry. */
   add(info: PendingTaskInfo): void;
+  /** The task settled (or its last interest went): it no longer needs resuming. */
   delete(taskId: string): void;
+  /** Every task to resume, as `watcher.resume()` reads them. */
   list(): Iterable<PendingTaskInfo>;
 }
 
+/** The in-memory reference {@link PendingTaskStore}: what a persistent store must behave like. */
 export class MemoryPendingTaskStore implements PendingTaskStore {
   readonly #tasks = new Map<string, PendingTaskInfo>();
 
+  /** {@inheritDoc PendingTaskStore.add} */
   add(info: PendingTaskInfo): void {
     if (!this.#tasks.has(info.taskId)) this.#tasks.set(info.taskId, info);
   }
 
+  /** {@inheritDoc PendingTaskStore.delete} */
   delete(taskId: string): void {
     this.#tasks.delete(taskId);
   }
 
+  /** {@inheritDoc PendingTaskStore.list} */
   list(): Iterable<PendingTaskInfo> {
     return [...this.#tasks.values()];
   }

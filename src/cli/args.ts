@@ -48,7 +48,8 @@ export type Command =
   | DemoCommand
   | SimulateCommand;
 
-const COMMANDS = new Set(['watch', 'demo', 'simulate', 'help']);
+const COMMAND_NAMES = ['watch', 'demo', 'simulate', 'help'] as const;
+const COMMANDS = new Set<string>(COMMAND_NAMES);
 export const DEFAULT_BASE_URL = 'https://api.kie.ai';
 const MAX_TIMEOUT_S = 30 * 24 * 3600;
 /** The same rule the library applies; checked up front so a typo is a usage error before any request. */
@@ -91,8 +92,16 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
     const { values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
     return { values: values as { [K in keyof T]?: T[K]['type'] extends 'string' ? string : boolean }, positionals };
   } catch (err) {
-    // parseArgs names the option, never its value, so its message is safe to show.
-    throw new UsageError(err instanceof Error ? err.message : String(err), topic);
+    // parseArgs names the option, never its value, so its message is safe to show; its hint about '--' is
+    // long and carries unbalanced quotes, so an unknown option gets a message of our own.
+    const message = err instanceof Error ? err.message : String(err);
+    const unknown = /^Unknown option '([^']*)'/.exec(message);
+    if (unknown) {
+      const option = unknown[1] ?? '';
+      const hint = option === '-v' ? ' (the version is --version or -v as the only argument; logs are --verbose)' : '';
+      throw new UsageError(`unknown option '${option}'${hint}`, topic);
+    }
+    throw new UsageError(message, topic);
   }
 }
 
@@ -119,6 +128,61 @@ export function parsePolicy(value: string | undefined, topic: HelpTopic): Pollin
   throw new UsageError(`--policy needs adaptive, fastest or an interval in milliseconds, got ${JSON.stringify(value)}`, topic);
 }
 
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/**
+ * The library's own check names its options (`allowInsecureHttp`), which the CLI does not have; this one speaks
+ * in flags. Only the scheme and host are echoed: a URL may carry a password.
+ */
+export function parseBaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError('--base-url needs an absolute URL such as https://api.kie.ai', 'watch');
+  }
+  if (url.username !== '' || url.password !== '') throw new UsageError('--base-url must not carry a user name or password', 'watch');
+  if (url.search !== '' || url.hash !== '') throw new UsageError('--base-url must not carry a query or a fragment', 'watch');
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return value;
+  throw new UsageError(
+    `--base-url must be https:// (plain http:// only to this machine: localhost, 127.x.x.x or [::1]), got ${url.protocol}//${url.host}`,
+    'watch',
+  );
+}
+
+/** Optimal string alignment distance: a swap of two neighbours ('wacth') counts as one edit. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number): number => d[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      const row = d[i];
+      if (row) row[j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/**
+ * The command a mistyped first word was meant to be, if it is one. KIE task ids are long and carry digits or
+ * underscores; a short word of letters within two edits of a command name is a typo, not a task.
+ */
+export function suggestCommand(token: string): string | undefined {
+  if (!/^[a-z]{3,10}$/i.test(token)) return undefined;
+  const word = token.toLowerCase();
+  let best: { name: string; distance: number } | undefined;
+  for (const name of COMMAND_NAMES) {
+    const distance = editDistance(word, name);
+    if (distance <= 2 && distance < word.length - 1 && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
 function parseWatch(argv: readonly string[]): Command {
   const { values, positionals } = parse(argv, WATCH_OPTIONS, 'watch');
   if (values.help) return { kind: 'help', topic: 'watch' };
@@ -134,7 +198,7 @@ function parseWatch(argv: readonly string[]): Command {
     kind: 'watch',
     // Watching one task twice would print it twice and count it twice in the summary.
     taskIds: [...new Set(positionals)],
-    baseUrl: values['base-url'] ?? DEFAULT_BASE_URL,
+    baseUrl: values['base-url'] === undefined ? DEFAULT_BASE_URL : parseBaseUrl(values['base-url']),
     timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
     apiKeyFile: values['api-key-file'],
     policy: parsePolicy(values.policy, 'watch'),
@@ -167,7 +231,8 @@ function parseSimulate(argv: readonly string[]): Command {
 export function parseCommand(argv: readonly string[]): Command {
   const first = argv[0];
   if (first === undefined) return { kind: 'help', topic: 'top' };
-  if (first === '--version' || first === '-V') return { kind: 'version' };
+  // -v is what most tools answer with their version; taken alone, it means that here too.
+  if (first === '--version' || first === '-V' || (first === '-v' && argv.length === 1)) return { kind: 'version' };
   if ((first === '--help' || first === '-h') && argv.length === 1) return { kind: 'help', topic: 'top' };
   switch (first) {
     case 'help': {
@@ -184,8 +249,13 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'watch':
       refuseKeyArgument(argv, 'watch');
       return parseWatch(argv.slice(1));
-    default:
+    default: {
       refuseKeyArgument(argv, 'watch');
+      const meant = suggestCommand(first);
+      if (meant !== undefined) {
+        throw new UsageError(`unknown command '${first}'; did you mean '${meant}'? (to watch a task with that id: kie-watch watch ${first})`, 'top');
+      }
       return parseWatch(argv);
+    }
   }
 }

@@ -1,12 +1,13 @@
 import { VERSION } from '../index.js';
+import { exitCodesText } from './exit-codes.js';
 
 export type HelpTopic = 'top' | 'watch' | 'demo' | 'simulate';
 
-const EXIT_CODES = `Exit codes:
-  0    every task succeeded (simulate: stopped by SIGINT/SIGTERM)
-  1    some task failed or timed out
-  2    usage error, or a fatal API error (401 bad key, 402 no credits), or the simulator could not start
-  130  interrupted by SIGINT (143 for SIGTERM); the watcher is closed cleanly first`;
+/**
+ * `npx kie-watch` would run whatever package is published under the name `kie-watch` and hand it the key;
+ * naming the package makes npx fetch this one.
+ */
+export const NPX = 'npx -p kie-watcher kie-watch';
 
 const WATCH = `usage: kie-watch [watch] <taskId...> [options]
 
@@ -24,7 +25,9 @@ Options:
   --verbose            debug logs (pino, JSON) on stderr
   -h, --help           this help
 
-${EXIT_CODES}`;
+Without installing: KIE_API_KEY=... ${NPX} <taskId...>
+
+${exitCodesText('watch')}`;
 
 const DEMO = `usage: kie-watch demo [--tasks N] [--json] [--seed N] [--speed X] [--policy P] [--timeout SECONDS]
 
@@ -34,16 +37,17 @@ watches them all, and prints a summary with the rate-limit violations the simula
 Options:
   --tasks N            number of tasks, 1..10000 (default 36)
   --seed N             seed of the scripted workload (default 1)
-  --speed X            divide every task duration by X, e.g. 10 for a quick run (default 1)
+  --speed X            divide every task duration and polling interval by X, e.g. 10 for a quick
+                       run (default 1; never polls faster than the rate limit)
   --policy P           adaptive (default), fastest, or a fixed interval in milliseconds
   --timeout SECONDS    per-task deadline (default 120)
   --json               one JSON object per line on stdout (human messages go to stderr)
   --verbose            debug logs (pino, JSON) on stderr; disables the live display
   -h, --help           this help
 
-${EXIT_CODES}`;
+${exitCodesText('demo')}`;
 
-const SIMULATE_INTRO = `Runs the KIE simulator in the foreground until SIGINT/SIGTERM (exit code 0).
+const SIMULATE_INTRO = `Runs the KIE simulator in the foreground until SIGINT/SIGTERM.
 --verbose logs its requests to stderr.`;
 
 const TOP = `kie-watch ${VERSION}: watch KIE.AI generation tasks until they finish
@@ -54,12 +58,14 @@ usage:
   kie-watch demo [--tasks N] [--json] [--seed N] [--speed X]
   kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]
   kie-watch help [watch|demo|simulate]
-  kie-watch --version
+  kie-watch --version | -v
 
-The command comes first. Run \`kie-watch <command> --help\` for its options.
+The command comes first. Run \`kie-watch <command> --help\` for its options and exit codes.
 The API key is read from KIE_API_KEY or --api-key-file, never from the command line.
+Without installing: ${NPX} demo
 
-${EXIT_CODES}`;
+${exitCodesText('watch')}
+demo and simulate have their own: kie-watch demo --help, kie-watch simulate --help.`;
 
 export function helpText(topic: HelpTopic, simulateUsage: string): string {
   switch (topic) {
@@ -70,7 +76,7 @@ export function helpText(topic: HelpTopic, simulateUsage: string): string {
     case 'demo':
       return DEMO;
     case 'simulate':
-      return `${simulateUsage}\n\n${SIMULATE_INTRO}\n\n${EXIT_CODES}`;
+      return `${simulateUsage}\n\n${SIMULATE_INTRO}\n\n${exitCodesText('simulate')}`;
   }
 }
 

@@ -26,6 +26,15 @@ export function redactor(secret: string | undefined): (text: string) => string {
   return (text) => (text.includes(secret) ? text.split(secret).join('[redacted]') : text);
 }
 
+/**
+ * Writes, redacted. A stream the reader has closed (`| head`) is destroyed; writing to it again would only
+ * raise more errors, so the rest of the run's output is dropped.
+ */
 export function sink(stream: NodeJS.WritableStream, redact: (text: string) => string): Sink {
-  return { write: (text) => void stream.write(redact(text)) };
+  return {
+    write: (text) => {
+      if ((stream as { destroyed?: boolean }).destroyed === true) return;
+      stream.write(redact(text));
+    },
+  };
 }

@@ -15,10 +15,16 @@ function onSignal(signal: NodeJS.Signals): void {
 
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
-// `kie-watch ... | head` closes the pipe early; treat it as a request to stop, not as a crash.
+// `kie-watch ... | head` closes the pipe early: the reader has what it wanted, so the run stops quietly with
+// exit code 0 (the session maps the 'EPIPE' reason). Writes after that fail too; they are expected, not news.
+let stdoutClosed = false;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') controller.abort('EPIPE');
-  else throw err;
+  if (err.code === 'EPIPE' || stdoutClosed) {
+    stdoutClosed = true;
+    controller.abort('EPIPE');
+  } else {
+    throw err;
+  }
 });
 
 const code = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });

@@ -1,6 +1,6 @@
 import { TaskFailedError, type KieWatcherError, type RateLimitedEvent, type RetryEvent, type WatchResult, type WatchTimeoutError } from '../index.js';
 import type { Sink } from './io.js';
-import { formatDuration, summaryText, type Reporter, type Summary } from './report.js';
+import { failureText, formatDuration, summaryText, type Reporter, type Summary } from './report.js';
 
 /** For pipes and log files: one line per state change, nothing redrawn, so the output reads well in `less`. */
 export class PlainReporter implements Reporter {
@@ -34,12 +34,12 @@ export class PlainReporter implements Reporter {
   }
 
   failed(taskId: string, error: KieWatcherError, elapsedMs: number): void {
-    const label = error instanceof TaskFailedError ? error.status : error.code;
-    this.#line(taskId, `FAILED ${label}: ${error.message}`, elapsedMs);
+    const label = error instanceof TaskFailedError ? '' : `${error.code}: `;
+    this.#line(taskId, `FAILED ${label}${failureText(taskId, error)}`, elapsedMs);
   }
 
   timeout(taskId: string, error: WatchTimeoutError, elapsedMs: number): void {
-    this.#line(taskId, `TIMEOUT ${error.message}`, elapsedMs);
+    this.#line(taskId, `TIMEOUT ${failureText(taskId, error)}`, elapsedMs);
   }
 
   retry(event: RetryEvent): void {

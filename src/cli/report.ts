@@ -1,4 +1,4 @@
-import type { KieWatcherError, RateLimitedEvent, RetryEvent, WatchResult, WatchTimeoutError } from '../index.js';
+import { TaskFailedError, WatchTimeoutError, type KieWatcherError, type RateLimitedEvent, type RetryEvent, type WatchResult } from '../index.js';
 
 export interface Summary {
   readonly tasks: number;
@@ -52,11 +52,35 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
+/** `1 request`, `2 requests`; `plural` for the irregular ones (`retry` / `retries`). */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
+/**
+ * An error's message for a line that already starts with the task id: the message names the task too
+ * (`task X ended with …`), which would say it twice. A task failure is told by its own fields.
+ */
+export function failureText(taskId: string, error: KieWatcherError): string {
+  if (error instanceof TaskFailedError) {
+    const code = error.errorCode === null ? '' : ` (errorCode ${error.errorCode})`;
+    // `status` may be missing for families whose failures carry none; the code still names the outcome.
+    return `${error.status ?? error.code}${code}${error.errorMessage ? `: ${error.errorMessage}` : ''}`;
+  }
+  if (error instanceof WatchTimeoutError) {
+    const progress = error.lastProgress === null ? '' : ` at ${Math.round(error.lastProgress * 100)}%`;
+    const last = error.lastStatus === null ? 'no record seen yet' : `last status ${error.lastStatus}${progress}`;
+    return `timed out after ${formatDuration(error.timeoutMs)} (${last}); the task itself may still finish`;
+  }
+  const text = error.message.split(`task ${taskId}`).join('the task');
+  return text.startsWith('the task ') ? text.slice('the task '.length) : text;
+}
+
 export function summaryText(s: Summary): string {
   const lines = [
-    `${s.succeeded} succeeded, ${s.failed} failed, ${s.timedOut} timed out${s.interrupted > 0 ? `, ${s.interrupted} interrupted` : ''} (of ${s.tasks} task${s.tasks === 1 ? '' : 's'})`,
-    `${s.requests} requests sent, ${s.retries} retries, ${s.rateLimited} rate-limited answers` +
-      (s.violations === undefined ? '' : `, ${s.violations} rate-limit violations counted by the simulator`),
+    `${s.succeeded} succeeded, ${s.failed} failed, ${s.timedOut} timed out${s.interrupted > 0 ? `, ${s.interrupted} interrupted` : ''} (of ${count(s.tasks, 'task')})`,
+    `${count(s.requests, 'request')} sent, ${count(s.retries, 'retry', 'retries')}, ${count(s.rateLimited, 'rate-limited answer')}` +
+      (s.violations === undefined ? '' : `, ${count(s.violations, 'rate-limit violation')} counted by the simulator`),
     `wall time ${formatDuration(s.wallMs)}, exit code ${s.exitCode}`,
   ];
   return `${lines.join('\n')}\n`;

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import {
   KieApiError,
   KieWatcherError,
@@ -8,6 +9,7 @@ import {
   type RetryEvent,
   type TaskWatcher,
 } from '../index.js';
+import { EXIT, stoppedExitCode } from './exit-codes.js';
 import type { Reporter, Summary } from './report.js';
 
 
@@ -23,7 +25,7 @@ export interface SessionResult {
   readonly retries: number;
   readonly rateLimited: number;
   readonly wallMs: number;
-  /** Which signal ended the session early, if one did. */
+  /** What ended the session early, if anything did: 'SIGINT', 'SIGTERM', or 'EPIPE' (the reader closed stdout). */
   readonly stoppedBy: string | undefined;
 }
 
@@ -39,7 +41,13 @@ export async function watchAll(
   watcher: TaskWatcher,
   taskIds: readonly string[],
   reporter: Reporter,
-  options: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined; now?: () => number },
+  options: {
+    timeoutMs?: number | undefined;
+    signal?: AbortSignal | undefined;
+    now?: (() => number) | undefined;
+    /** The library logs completions and failures; a timeout is the CLI's own verdict, so the CLI logs it. */
+    logger?: Pick<Logger, 'debug'> | undefined;
+  },
 ): Promise<SessionResult> {
   const now = options.now ?? Date.now;
   const startedAt = now();
@@ -87,6 +95,10 @@ export async function watchAll(
             interrupted += 1;
           } else if (error instanceof WatchTimeoutError) {
             timedOut += 1;
+            options.logger?.debug(
+              { taskId, timeoutMs: error.timeoutMs, lastStatus: error.lastStatus, lastProgress: error.lastProgress },
+              'task timed out',
+            );
             reporter.timeout(taskId, error, now() - startedAt);
           } else if (error instanceof KieWatcherError) {
             failed += 1;
@@ -123,9 +135,9 @@ export async function watchAll(
 }
 
 export function exitCodeOf(result: SessionResult): number {
-  if (result.stoppedBy !== undefined) return result.stoppedBy === 'SIGTERM' ? 143 : 130;
-  if (result.fatal) return 2;
-  return result.failed > 0 || result.timedOut > 0 ? 1 : 0;
+  if (result.stoppedBy !== undefined) return stoppedExitCode(result.stoppedBy);
+  if (result.fatal) return EXIT.usage;
+  return result.failed > 0 || result.timedOut > 0 ? EXIT.failed : EXIT.ok;
 }
 
 /** The summary line both commands end with; `violations` only when a simulator counted them. */

@@ -1,6 +1,6 @@
-import { TaskFailedError, type KieWatcherError, type WatchResult } from '../index.js';
+import { TaskFailedError, type KieWatcherError, type RateLimitedEvent, type RetryEvent, type WatchResult, type WatchTimeoutError } from '../index.js';
 import type { Sink } from './io.js';
-import { formatDuration, summaryText, type Reporter, type Summary } from './report.js';
+import { count, failureText, formatDuration, summaryText, type Reporter, type Summary } from './report.js';
 
 export type RowState = 'running' | 'succeeded' | 'failed' | 'timeout' | 'interrupted';
 
@@ -10,6 +10,11 @@ export interface Row {
   status: string;
   state: RowState;
   endedAt: number | null;
+  /**
+   * Why a running task is not moving (`retry ECONNREFUSED`, `rate limited`), shown instead of its status
+   * until the next progress: without it a task behind a dead URL reads `0% WAITING` for minutes.
+   */
+  note?: string | undefined;
 }
 
 export interface Screen {
@@ -52,17 +57,60 @@ function bar(progress: number, width: number): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
+const clamp = (n: number, min: number, max: number): number => Math.max(min, Math.min(max, n));
+
+/** The widths of one frame's columns, chosen so that status and time stay visible on a narrow terminal. */
+interface Layout {
+  readonly idWidth: number;
+  /** 0: no bar. */
+  readonly barWidth: number;
+  readonly statusWidth: number;
+}
+
+const STATUS_WIDTH = { min: 7, max: 24 } as const;
+const ID_WIDTH = { min: 8, max: 28 } as const;
+/** symbol + space, space after the id, "100%", two spaces, space before the time, the time. */
+const FIXED_WIDTH = 2 + 1 + 4 + 2 + 1 + 7;
+
+function statusCell(r: Row): string {
+  return r.state === 'running' && r.note !== undefined ? r.note : r.status;
+}
+
+/** The bar repeats the percentage, so it goes first when the line is short; then the id is shortened. */
+function layout(rows: readonly Row[], width: number): Layout {
+  const statusWidth = clamp(Math.max(0, ...rows.map((r) => statusCell(r).length)), STATUS_WIDTH.min, STATUS_WIDTH.max);
+  const idFull = clamp(Math.max(0, ...rows.map((r) => r.taskId.length)), ID_WIDTH.min, ID_WIDTH.max);
+  const fixed = FIXED_WIDTH + statusWidth;
+  for (const barWidth of [20, 10]) {
+    if (fixed + idFull + barWidth + 1 <= width) return { idWidth: idFull, barWidth, statusWidth };
+  }
+  return { idWidth: clamp(width - fixed, ID_WIDTH.min, idFull), barWidth: 0, statusWidth };
+}
+
+function cut(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+}
+
+/** The header's parts in the order they give way on a narrow terminal: the name first, then the request count. */
+function header(rows: readonly Row[], o: FrameOptions, width: number): string {
+  const n = (s: RowState): number => rows.filter((r) => r.state === s).length;
+  // An interrupted task did not finish: Ctrl-C must not turn "3/5" into "5/5".
+  const finished = n('succeeded') + n('failed') + n('timeout');
+  const counts = `✔ ${n('succeeded')}  ✖ ${n('failed')}  ! ${n('timeout')}${n('interrupted') > 0 ? `  - ${n('interrupted')}` : ''}`;
+  const requests = o.requests === undefined ? undefined : count(o.requests, 'request');
+  const time = formatDuration(o.now - o.startedAt);
+  const candidates = [
+    ['kie-watch', `${finished}/${rows.length} finished`, counts, requests, time],
+    [`${finished}/${rows.length} finished`, counts, requests, time],
+    [`${finished}/${rows.length}`, counts, time],
+  ].map((parts) => parts.filter((p): p is string => p !== undefined).join('  '));
+  return fit(candidates.find((c) => [...c].length <= width) ?? candidates.at(-1) ?? '', width);
+}
+
 /** Pure, so the layout is testable without a terminal. Returns the lines of one frame, without newlines. */
 export function renderFrame(rows: readonly Row[], o: FrameOptions): string[] {
   const width = Math.max(20, o.columns - 1);
-  const done = rows.filter((r) => r.state !== 'running');
-  const count = (s: RowState): number => rows.filter((r) => r.state === s).length;
-  const header =
-    `kie-watch  ${done.length}/${rows.length} finished  ✔ ${count('succeeded')}  ✖ ${count('failed')}  ! ${count('timeout')}` +
-    `${o.requests === undefined ? '' : `  ${o.requests} requests`}  ${formatDuration(o.now - o.startedAt)}`;
-  const lines = [fit(header, width)];
-  const idWidth = Math.min(28, Math.max(8, ...rows.map((r) => r.taskId.length)));
-  const barWidth = o.columns < 80 ? 10 : 20;
+  const lines = [header(rows, o, width)];
   let shown: readonly Row[] = rows;
   let folded = 0;
   const room = Math.max(1, o.maxLines - 1);
@@ -72,12 +120,14 @@ export function renderFrame(rows: readonly Row[], o: FrameOptions): string[] {
     shown = [...rows].sort((a, b) => rank(a) - rank(b)).slice(0, room - 1);
     folded = rows.length - shown.length;
   }
+  const { idWidth, barWidth, statusWidth } = layout(shown, width);
   for (const r of shown) {
-    const symbol = r.state === 'running' ? (SPINNER[Math.floor(o.now / REDRAW_MS) % SPINNER.length] ?? ' ') : (SYMBOL[r.state][0]);
-    const id = r.taskId.length > idWidth ? `${r.taskId.slice(0, idWidth - 1)}…` : r.taskId.padEnd(idWidth);
+    const symbol = r.state === 'running' ? (SPINNER[Math.floor(o.now / REDRAW_MS) % SPINNER.length] ?? ' ') : SYMBOL[r.state][0];
+    const id = cut(r.taskId, idWidth);
     const pct = `${Math.round(r.progress * 100)}%`.padStart(4);
     const elapsed = formatDuration((r.endedAt ?? o.now) - o.startedAt).padStart(7);
-    const plain = fit(`${symbol} ${id} ${bar(r.progress, barWidth)} ${pct}  ${r.status.padEnd(18)} ${elapsed}`, width);
+    const barCell = barWidth > 0 ? `${bar(r.progress, barWidth)} ` : '';
+    const plain = fit(`${symbol} ${id} ${barCell}${pct}  ${cut(statusCell(r), statusWidth)} ${elapsed}`, width);
     // Colour only the symbol, after fitting, so escape codes never count against the width.
     lines.push(r.state === 'running' ? plain : paint(plain.slice(0, 1), SYMBOL[r.state][1], o.color) + plain.slice(1));
   }
@@ -101,6 +151,8 @@ export class TtyReporter implements Reporter {
   readonly #color: boolean;
   readonly #requests: (() => number) | undefined;
   readonly #rows = new Map<string, Row>();
+  /** The last retry per task, kept past the next progress so a timeout or a give-up can say what went wrong. */
+  readonly #lastRetry = new Map<string, { readonly text: string; readonly at: number }>();
   readonly #held: string[] = [];
   #startedAt = 0;
   #drawn = 0;
@@ -155,6 +207,7 @@ export class TtyReporter implements Reporter {
     if (!row || row.state !== 'running') return;
     row.progress = progress;
     row.status = status;
+    row.note = undefined;
   }
 
   completed(taskId: string, result: WatchResult): void {
@@ -163,16 +216,32 @@ export class TtyReporter implements Reporter {
 
   failed(taskId: string, error: KieWatcherError): void {
     this.#end(taskId, 'failed', error instanceof TaskFailedError ? (error.status ?? error.code) : error.code);
-    this.#held.push(`${taskId}: ${error.message}`);
+    // A task failure is the provider's verdict; anything else (a transport give-up) is explained by its retries.
+    this.#held.push(`${taskId}: ${failureText(taskId, error)}${error instanceof TaskFailedError ? '' : this.#lastRetryText(taskId)}`);
   }
 
-  timeout(taskId: string): void {
+  timeout(taskId: string, error: WatchTimeoutError): void {
     this.#end(taskId, 'timeout', 'TIMEOUT');
+    this.#held.push(`${taskId}: ${failureText(taskId, error)}${this.#lastRetryText(taskId)}`);
   }
 
-  retry(): void {}
+  #lastRetryText(taskId: string): string {
+    const last = this.#lastRetry.get(taskId);
+    return last === undefined ? '' : `; last retry at ${formatDuration(last.at - this.#startedAt)}: ${last.text}`;
+  }
 
-  rateLimited(): void {}
+  retry(event: RetryEvent): void {
+    const row = this.#rows.get(event.taskId);
+    if (!row || row.state !== 'running') return;
+    row.note = `retry ${event.reason}`;
+    this.#lastRetry.set(event.taskId, { text: `#${event.attempt} ${event.reason}`, at: this.#now() });
+  }
+
+  rateLimited(event: RateLimitedEvent): void {
+    const row = this.#rows.get(event.taskId);
+    if (!row || row.state !== 'running') return;
+    row.note = event.scope === 'account' ? 'rate limited (account)' : 'rate limited';
+  }
 
   message(text: string): void {
     if (this.#timer === undefined) this.#err.write(`${text}\n`);

@@ -36,13 +36,14 @@ export async function runWatch(cmd: WatchCommand, io: CliIo): Promise<number> {
   const redact = redactor(key);
   const out = sink(io.stdout, redact);
   const err = sink(io.stderr, redact);
+  const logger = makeLogger(cmd.verbose, err);
   let watcher: TaskWatcher;
   try {
     watcher = new TaskWatcher({
       apiKey: key,
       baseUrl: cmd.baseUrl,
       policy: cmd.policy,
-      logger: makeLogger(cmd.verbose, err),
+      logger,
       ...(cmd.timeoutMs === undefined ? {} : { timeoutMs: cmd.timeoutMs }),
     });
   } catch (e) {
@@ -53,7 +54,7 @@ export async function runWatch(cmd: WatchCommand, io: CliIo): Promise<number> {
   const reporter = makeReporter({ json: cmd.json, verbose: cmd.verbose, io, out, err, requests: () => watcher.stats().requests });
   let result;
   try {
-    result = await watchAll(watcher, cmd.taskIds, reporter, { timeoutMs: cmd.timeoutMs, signal: io.signal });
+    result = await watchAll(watcher, cmd.taskIds, reporter, { timeoutMs: cmd.timeoutMs, signal: io.signal, logger });
   } finally {
     await watcher.close();
   }

@@ -45,8 +45,27 @@ function compact<T extends object>(value: object): T {
   return out as T;
 }
 
+const FAULT_NAMES = Object.keys(faultsSchema.shape);
+
+/**
+ * zod's own message is a JSON dump of its issues, which a CLI cuts to its first line (`[`). A fault config
+ * is typed by hand, so the error names the offending key and lists the valid ones.
+ */
 export function parseFaults(input: unknown): SimulatorFaults {
-  return compact<SimulatorFaults>(faultsSchema.parse(input));
+  const parsed = faultsSchema.safeParse(input);
+  if (parsed.success) return compact<SimulatorFaults>(parsed.data);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new TypeError(`faults must be an object of fault names to probabilities; valid names: ${FAULT_NAMES.join(', ')}`);
+  }
+  const unknown = Object.keys(input).filter((k) => !FAULT_NAMES.includes(k));
+  if (unknown.length > 0) {
+    const names = unknown.map((k) => `'${k}'`).join(', ');
+    throw new TypeError(`unknown fault${unknown.length === 1 ? '' : 's'} ${names}; valid names: ${FAULT_NAMES.join(', ')}`);
+  }
+  const issue = parsed.error.issues[0];
+  const key = String(issue?.path[0] ?? '');
+  const range = key === 'slowMs' ? 'a number of ms from 0 to 600000' : 'a probability from 0 to 1';
+  throw new TypeError(`fault '${key}' must be ${range}, got ${JSON.stringify((input as Record<string, unknown>)[key])}`);
 }
 
 export function parseAddTasksBody(input: unknown): SimulatedTaskSpec[] {

@@ -161,6 +161,7 @@ export class KieSimulator {
     this.#callbacks = new CallbackDeliveries({ seed: this.#seed, now: this.#now, logger: this.#logger, hmacKey: options.callbackHmacKey, callbacks: options.callbacks });
   }
 
+  /** Starts the HTTP server; resolves with its base URL. `port` 0 picks a free one. */
   listen(port = 0, host = '127.0.0.1'): Promise<string> {
     if (this.#server) return Promise.reject(new Error('simulator is already listening'));
     const server = createServer((req, res) => this.#handle(req, res));
@@ -186,23 +187,28 @@ export class KieSimulator {
     });
   }
 
+  /** The base URL to give a watcher as `baseUrl`; throws while not listening. */
   get url(): string {
     if (this.#url === undefined) throw new Error('simulator is not listening');
     return this.#url;
   }
 
+  /** Adds one task, created now; returns its id. Throws on an invalid spec or a duplicate `taskId`. */
   addTask(spec: SimulatedTaskSpec): string {
     return this.#addTask(spec, undefined);
   }
 
+  /** {@link addTask} for each spec, in order. */
   addTasks(specs: readonly SimulatedTaskSpec[]): string[] {
     return specs.map((spec) => this.#addTask(spec, undefined));
   }
 
+  /** Replaces the fault config, live. Throws a `TypeError` naming an unknown or out-of-range fault. */
   setFaults(faults: SimulatorFaults): void {
     this.#faults = parseFaults(faults);
   }
 
+  /** Counters over every task since start (or the last {@link resetStats}). */
   stats(): SimulatorStats {
     return {
       requests: this.#requests,
@@ -215,21 +221,28 @@ export class KieSimulator {
     };
   }
 
+  /** One task's counters, `undefined` for a task never added. */
   taskStats(taskId: string): SimulatorTaskStats | undefined {
     const task = this.#tasks.get(taskId);
     return task ? this.#taskStats(task, this.#now()) : undefined;
   }
 
+  /** Every task's counters, in the order they were added. */
   allTaskStats(): SimulatorTaskStats[] {
     const now = this.#now();
     return Array.from(this.#tasks.values(), (task) => this.#taskStats(task, now));
   }
 
+  /**
+   * The clock time the task became final, `null` if it is not final yet or never will be: the reference point
+   * for a watcher's detection delay.
+   */
   finalAt(taskId: string): number | null {
     const task = this.#tasks.get(taskId);
     return task ? this.#finalAtBy(task, this.#now()) : null;
   }
 
+  /** Zeroes the counters; keeps the tasks and the rate windows (they enforce the limit). */
   resetStats(): void {
     this.#requests = 0;
     this.#violations = 0;
@@ -259,6 +272,7 @@ export class KieSimulator {
     return this.#callbacks.flush();
   }
 
+  /** Closes the server and every socket, idle keep-alive ones included; no handle is left once it resolves. */
   close(): Promise<void> {
     const callbacksClosed = this.#callbacks.close();
     const server = this.#server;
@@ -569,6 +583,7 @@ export class KieSimulator {
   }
 }
 
+/** Constructs a {@link KieSimulator} and listens, by default on a free port of 127.0.0.1. */
 export async function startSimulator(options: KieSimulatorOptions & { port?: number; host?: string } = {}): Promise<KieSimulator> {
   const { port, host, ...rest } = options;
   const simulator = new KieSimulator(rest);

@@ -90,7 +90,11 @@ export function parseStandaloneArgs(argv: readonly string[]): StandaloneArgs {
         } catch {
           throw new Error(`--faults needs a JSON object, got '${value}'`);
         }
-        args.faults = parseFaults(parsed);
+        try {
+          args.faults = parseFaults(parsed);
+        } catch (e) {
+          throw new TypeError(`--faults: ${e instanceof Error ? e.message : String(e)}`);
+        }
         break;
       }
       default:

@@ -1,13 +1,15 @@
 import type { SimulatorCallbackOptions } from './callbacks.js';
 
-export type SimulatedOutcome = 'SUCCESS' | 'GENERATE_FAILED' | 'CREATE_TASK_FAILED' | 'MODERATED' | 'NEVER';
-
 /**
  * The KIE task families the simulator serves, each on its own status endpoint with its own record shape.
  * (The simulator keeps its own copy of each wire shape; it shares no code with the watcher's readers.)
  */
 export type SimulatedFamily = 'gpt4o-image' | 'market' | 'veo' | 'flux-kontext' | 'runway' | 'luma' | 'suno' | 'mj';
 
+/** How a simulated task ends; `MODERATED` and `NEVER` are described on {@link SimulatedTaskSpec.outcome}. */
+export type SimulatedOutcome = 'SUCCESS' | 'GENERATE_FAILED' | 'CREATE_TASK_FAILED' | 'MODERATED' | 'NEVER';
+
+/** One scripted task: how long it runs, how it ends, and which provider quirks it shows. */
 export interface SimulatedTaskSpec {
   /** Default: 'sim-' + 24 hex chars, derived from the simulator seed. */
   readonly taskId?: string;
@@ -26,7 +28,9 @@ export interface SimulatedTaskSpec {
   readonly resultUrls?: readonly string[];
   /** SUCCESS but the result URL list is empty (a provider quirk). */
   readonly successWithoutUrls?: boolean;
+  /** The record's `errorCode` on failure. Default: 500 for GENERATE_FAILED, 400 otherwise. */
   readonly errorCode?: number;
+  /** The record's `errorMessage` on failure. Default: 'Failed to generate image', 'content policy', 'Internal Error'. */
   readonly errorMessage?: string;
   /**
    * 'openapi' (default): int64 ms times, response.resultUrls. 'quickstart': 'YYYY-MM-DD HH:mm:ss' (UTC) strings,
@@ -51,8 +55,11 @@ export interface SimulatorFaults {
   readonly http5xx?: number;
   /** HTTP 200 with that body code and data null. */
   readonly body500?: number;
+  /** HTTP 200 with body code 455 (maintenance) and data null. */
   readonly body455?: number;
+  /** HTTP 200 with body code 429 (rate limited) and data null. */
   readonly body429?: number;
+  /** HTTP 200 with body code 408 (timeout) and data null. */
   readonly body408?: number;
   /** Plain HTTP 429, sometimes with `Retry-After: 1`. */
   readonly http429?: number;
@@ -62,11 +69,15 @@ export interface SimulatorFaults {
   readonly reset?: number;
   /** Delay the answer by slowMs (default 2000). */
   readonly slow?: number;
+  /** How long a `slow` answer is delayed, in ms. Default 2000. */
   readonly slowMs?: number;
 }
 
+/** The pino-shaped logger the simulator accepts; it never writes to the console itself. */
 export interface SimulatorLogger {
+  /** Per-request detail. */
   debug(obj: object, msg?: string): void;
+  /** Listening and closing. */
   info(obj: object, msg?: string): void;
 }
 
@@ -82,6 +93,7 @@ export interface SimulatorGenerateOptions {
   readonly invisibleForMs?: number;
 }
 
+/** Options of {@link KieSimulator} and `startSimulator`; every one has a default. */
 export interface KieSimulatorOptions {
   /** Default 'sim-key'. */
   readonly apiKey?: string;
@@ -89,11 +101,13 @@ export interface KieSimulatorOptions {
   readonly perTaskLimit?: number;
   /** ... per sliding 1000 ms window per taskId. */
   readonly perTaskWindowMs?: number;
+  /** Fault probabilities per record-info request. Default: none. */
   readonly faults?: SimulatorFaults;
   /** PRNG seed, default 1. */
   readonly seed?: number;
   /** Injectable clock in ms, default Date.now. */
   readonly now?: () => number;
+  /** Default: no logging. */
   readonly logger?: SimulatorLogger;
   /** Extension: how `POST /api/v1/gpt4o-image/generate` shapes the tasks it creates. */
   readonly generate?: SimulatorGenerateOptions;
@@ -103,21 +117,35 @@ export interface KieSimulatorOptions {
   readonly callbacks?: SimulatorCallbackOptions;
 }
 
+/** One task's counters, as `taskStats()` and `GET /__sim/tasks/<id>` give them. */
 export interface SimulatorTaskStats {
+  /** The task. */
   readonly taskId: string;
+  /** Record-info requests for it, every one counted (unauthorized, faulted and rate-limited included). */
   readonly requests: number;
+  /** Requests that found more than `perTaskLimit` requests in their window. */
   readonly violations: number;
+  /** See `finalAt()`. */
   readonly finalAt: number | null;
+  /** How it was scripted to end. */
   readonly outcome: SimulatedOutcome;
   readonly family: SimulatedFamily;
 }
 
+/** The simulator's counters, as `stats()` and `GET /__sim/stats` give them. */
 export interface SimulatorStats {
+  /** Record-info requests (other routes are not counted). */
   readonly requests: number;
+  /** Requests over the per-task limit, all tasks together: must stay 0 for a correct watcher. */
   readonly violations: number;
+  /** Requests answered with an injected fault. */
   readonly faultsInjected: number;
+  /** Requests without the right bearer token. */
   readonly unauthorized: number;
+  /** Requests for a task never added. */
   readonly unknownTask: number;
+  /** Tasks added so far. */
   readonly tasks: number;
+  /** The most requests any one task had in one window (saturates at 1024). */
   readonly maxRequestsInWindow: number;
 }

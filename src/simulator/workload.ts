@@ -2,6 +2,7 @@ import { mulberry32 } from './prng.js';
 import { FAMILIES } from './record.js';
 import type { SimulatedFamily, SimulatedOutcome, SimulatedTaskSpec } from './types.js';
 
+/** Shapes the workload {@link scriptedTasks} makes. */
 export interface ScriptedTasksOptions {
   /** Default 1. */
   readonly seed?: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand, UsageError } from '../../src/cli/args.js';
+import { parseBaseUrl, parseCommand, suggestCommand, UsageError } from '../../src/cli/args.js';
 import { serializeError } from '../../src/cli/report.js';
 import { KieApiError, WatchTimeoutError } from '../../src/index.js';
 
@@ -57,5 +57,42 @@ describe('serializeError', () => {
     const json = serializeError(error);
     expect(json).toEqual({ name: 'KieApiError', code: 'KIE_API_ERROR', message: 'KIE API answered 401: Unauthorized', providerCode: 401, providerMessage: 'Unauthorized', httpStatus: 200, accountWide: false });
     expect(serializeError(new WatchTimeoutError('t', 1000, { lastStatus: 'GENERATING', lastProgress: 0.4 }))).toMatchObject({ timeoutMs: 1000, lastStatus: 'GENERATING', lastProgress: 0.4 });
+  });
+});
+
+describe('command typos', () => {
+  it('suggests the command for a short word within two edits of one', () => {
+    expect(suggestCommand('wacth')).toBe('watch');
+    expect(suggestCommand('demi')).toBe('demo');
+    expect(suggestCommand('simulat')).toBe('simulate');
+    expect(suggestCommand('hepl')).toBe('help');
+    expect(() => parseCommand(['wacth', 'T1'])).toThrow(/did you mean 'watch'/);
+  });
+
+  it('takes anything that looks like a KIE task id as one', () => {
+    for (const id of ['4o_abc123', 'd3m0', 'a1b2c3d4e5f60718293a4b5c6d7e8f90', 'sim-3888fca3631f7f137a01fca3', 'veo_task_abcdef', 'zebra']) {
+      expect(suggestCommand(id), id).toBeUndefined();
+    }
+    expect(parseCommand(['4o_abc123'])).toMatchObject({ kind: 'watch', taskIds: ['4o_abc123'] });
+  });
+});
+
+describe('--base-url', () => {
+  it('accepts https anywhere and plain http to this machine only', () => {
+    for (const url of ['https://api.kie.ai', 'http://127.0.0.1:8787', 'http://localhost:9', 'http://[::1]:9', 'http://127.1.2.3']) {
+      expect(parseBaseUrl(url)).toBe(url);
+    }
+    for (const url of ['http://example.com', 'http://10.0.0.1', 'ftp://api.kie.ai', 'api.kie.ai']) {
+      expect(() => parseBaseUrl(url), url).toThrow(UsageError);
+    }
+  });
+
+  it('never echoes a password in the URL', () => {
+    expect(() => parseBaseUrl('http://user:hunter2secret@example.com')).toThrow(/user name or password/);
+    try {
+      parseBaseUrl('http://user:hunter2secret@example.com');
+    } catch (e) {
+      expect((e as Error).message).not.toContain('hunter2secret');
+    }
   });
 });

@@ -1,6 +1,51 @@
 import { describe, expect, it } from 'vitest';
 import { demoTasks } from '../../src/cli/demo.js';
+import { scaledPolicy } from '../../src/cli/demo-policy.js';
+import { ADAPTIVE, TaskWatcher, type PollState } from '../../src/index.js';
 import { jsonLines, runCli } from './helpers.js';
+
+const MIN_INTERVAL_MS = new TaskWatcher({ apiKey: 'k' }).minIntervalMs;
+const state = (over: Partial<PollState> = {}): PollState => ({
+  taskId: 't',
+  family: 'gpt4o-image',
+  watchedForMs: 0,
+  taskAgeMs: 0,
+  polls: 1,
+  progress: 0,
+  status: 'GENERATING',
+  msSinceProgressChange: null,
+  etaMs: null,
+  minIntervalMs: MIN_INTERVAL_MS,
+  ...over,
+});
+
+describe('the demo polling policy at --speed X', () => {
+  it('is the policy itself at speed 1, and fastest stays fastest', () => {
+    expect(scaledPolicy('adaptive', 1)).toBe('adaptive');
+    expect(scaledPolicy('fastest', 10)).toBe('fastest');
+  });
+
+  it('divides the adaptive intervals by the speed, judging age as if at speed 1', () => {
+    const policy = scaledPolicy('adaptive', 2);
+    if (typeof policy !== 'function') throw new Error('expected a policy function');
+    expect(policy(state({ taskAgeMs: 1_000 }))).toBe(ADAPTIVE.earlyMs / 2);
+    // 20 s at speed 2 is 40 s of task life: the middle band.
+    expect(policy(state({ taskAgeMs: 20_000 }))).toBe(ADAPTIVE.middleMs / 2);
+    expect(policy(state({ taskAgeMs: 200_000 }))).toBe(ADAPTIVE.lateMs / 2);
+  });
+
+  it('never polls faster than the rate-limit interval the watcher exposes', () => {
+    for (const speed of [10, 100, 1000]) {
+      for (const policy of [scaledPolicy('adaptive', speed), scaledPolicy({ intervalMs: 500 }, speed)]) {
+        if (typeof policy !== 'function') throw new Error('expected a policy function');
+        for (const s of [state(), state({ taskAgeMs: 600_000 }), state({ etaMs: 1 })]) expect(policy(s)).toBeGreaterThanOrEqual(MIN_INTERVAL_MS);
+      }
+    }
+    const fixed = scaledPolicy({ intervalMs: 8_000 }, 4);
+    if (typeof fixed !== 'function') throw new Error('expected a policy function');
+    expect(fixed(state())).toBe(2_000);
+  });
+});
 
 describe('kie-watch demo --json', () => {
   it('prints one terminal event per scripted task, a summary last with 0 violations, and exits 0 when the failures are the scripted ones', async () => {
@@ -42,6 +87,27 @@ describe('kie-watch demo --json', () => {
     const result = await runCli(['demo', '--tasks', '3', '--json', '--seed', String(seed), '--speed', '10', '--policy', 'fastest']);
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout).at(-1)).toMatchObject({ type: 'summary', succeeded: 3, failed: 0, violations: 0, exitCode: 0 });
+  });
+
+  it('at --speed 10 polls faster too, so a run of short tasks ends well before the 3.5 s first interval', async () => {
+    const seed = [...Array(50).keys()].find((s) => demoTasks(3, s, 10).every((t) => t.outcome === 'SUCCESS' && t.durationMs <= 1_500));
+    expect(seed).toBeDefined();
+    const result = await runCli(['demo', '--tasks', '3', '--json', '--seed', String(seed), '--speed', '10']);
+    const summary = jsonLines(result.stdout).at(-1);
+    expect(summary).toMatchObject({ type: 'summary', succeeded: 3, violations: 0, exitCode: 0 });
+    expect(summary?.wallMs).toBeLessThan(ADAPTIVE.earlyMs);
+  });
+
+  it('logs every timeout with --verbose, as it does completions and failures', async () => {
+    const result = await runCli(['demo', '--tasks', '1', '--seed', '3', '--timeout', '0.3', '--verbose']);
+    expect(result.code).toBe(1);
+    const logs = result.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg?: string; taskId?: string; timeoutMs?: number });
+    const timedOut = logs.filter((l) => l.msg === 'task timed out');
+    expect(timedOut).toHaveLength(1);
+    expect(timedOut[0]).toMatchObject({ timeoutMs: 300, taskId: expect.stringMatching(/^sim-/) as unknown });
   });
 
   it('prints one plain line per state change and a readable summary when stdout is not a TTY', async () => {

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { run } from '../../src/cli/run.js';
+import type { TaskFailure } from '../../src/index.js';
 
 export interface Captured extends Writable {
   isTTY?: boolean;
@@ -60,4 +61,9 @@ export function expectNoKey(result: CliRun, ...keys: string[]): void {
   for (const key of keys) {
     if (result.stdout.includes(key) || result.stderr.includes(key)) throw new Error('an API key appeared in the CLI output');
   }
+}
+
+/** A provider record of a task that failed on content policy, for reporter tests. */
+export function failedRecord(taskId: string, status = 'CREATE_TASK_FAILED'): TaskFailure {
+  return { taskId, family: 'gpt4o-image', status, successFlag: 2, errorCode: 400, errorMessage: 'content policy', record: null };
 }

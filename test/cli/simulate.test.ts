@@ -24,4 +24,14 @@ describe('kie-watch simulate', () => {
     expect(await done).toBe(0);
     expect(stderr.text()).toBe('');
   });
+
+  it('exits 2 on a --faults key it does not know, naming it and the valid ones', async () => {
+    const stdout = capture();
+    const stderr = capture();
+    const code = await run(['simulate', '--faults', '{"bogus":1}'], { stdout, stderr, env: {} });
+    expect(code).toBe(2);
+    const first = stderr.text().split('\n')[0];
+    expect(first).toMatch(/^kie-watch: --faults: unknown fault 'bogus'; valid names: http5xx, body500, /);
+    expect(stdout.text()).toBe('');
+  });
 });

@@ -1,7 +1,11 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Sink } from '../../src/cli/io.js';
 import { REDRAW_MS, renderFrame, TtyReporter, type Row } from '../../src/cli/tty.js';
-import { capture, runCli } from './helpers.js';
+import { TaskFailedError, WatchTimeoutError } from '../../src/index.js';
+import { capture, failedRecord, runCli } from './helpers.js';
+
 
 const ESC = '\x1b';
 
@@ -22,6 +26,36 @@ describe('renderFrame', () => {
   it('never draws a line wider than the terminal, so the cursor arithmetic holds', () => {
     const lines = renderFrame([{ taskId: 'x'.repeat(120), progress: 1, status: 'A_VERY_LONG_UNDOCUMENTED_STATUS', state: 'succeeded', endedAt: 4_000 }], { ...base, columns: 40 });
     for (const line of lines) expect([...line].length).toBeLessThan(40);
+  });
+
+  it('counts interrupted tasks as not finished in the header', () => {
+    const all = [...rows(2, 'succeeded'), { taskId: 'bad', progress: 0, status: 'GENERATE_FAILED', state: 'failed' as const, endedAt: 1 }, ...rows(2, 'interrupted')];
+    const [head] = renderFrame(all, base);
+    expect(head).toContain('3/5 finished');
+    expect(head).toContain('- 2');
+  });
+
+  it('says "1 request", not "1 requests"', () => {
+    expect(renderFrame(rows(1), { ...base, requests: 1 })[0]).toMatch(/ 1 request /);
+  });
+
+  it('keeps the status and the time visible at 50 columns by dropping the bar and shortening the id', () => {
+    const all: Row[] = [
+      { taskId: 'sim-3888fca3631f7f137a01fca3', progress: 0.49, status: 'GENERATING', state: 'running', endedAt: null },
+      { taskId: 'sim-eff7b6db38b7ee5f5ac2b1de', progress: 0.41, status: 'CREATE_TASK_FAILED', state: 'failed', endedAt: 3_500 },
+    ];
+    const lines = renderFrame(all, { ...base, columns: 50 });
+    for (const line of lines) expect([...line].length).toBeLessThan(50);
+    expect(lines[1]).toMatch(/49%\s+GENERATING\s+5\.0s$/);
+    expect(lines[2]).toMatch(/41%\s+CREATE_TASK_FAILED\s+3\.5s$/);
+    expect(lines.join('\n')).not.toContain('█');
+    // Wide enough again, the bar comes back.
+    expect(renderFrame(all, { ...base, columns: 100 }).join('\n')).toContain('█');
+  });
+
+  it('shows why a running task is not moving in place of its status', () => {
+    const lines = renderFrame([{ taskId: 'abc', progress: 0, status: 'WAITING', state: 'running', endedAt: null, note: 'retry ECONNREFUSED' }], base);
+    expect(lines[1]).toMatch(/0%\s+retry ECONNREFUSED\s+5\.0s$/);
   });
 
   it('folds tasks that do not fit into one line, keeping running and failed tasks visible', () => {
@@ -71,6 +105,56 @@ describe('TtyReporter', () => {
     expect(text).toMatch(/4\/4 finished/);
     expect(text).toContain('rate-limit violations counted by the simulator');
     expect(code === 0 || code === 1).toBe(true);
+  });
+
+  it('shows the last retry reason of a waiting task, and says at the deadline why it timed out', () => {
+    vi.useFakeTimers();
+    const writes: string[] = [];
+    const held: string[] = [];
+    const reporter = new TtyReporter({ write: (t) => void writes.push(t) }, { write: (t) => void held.push(t) }, {
+      screen: { columns: 100, rows: 40 },
+      color: false,
+      now: () => Date.now(),
+    });
+    reporter.start(['t-dead']);
+    reporter.retry({ taskId: 't-dead', family: 'gpt4o-image', attempt: 3, delayMs: 4000, reason: 'ECONNREFUSED' });
+    vi.advanceTimersByTime(REDRAW_MS);
+    expect(writes.at(-1)).toMatch(/0%\s+retry ECONNREFUSED/);
+    vi.advanceTimersByTime(2_000);
+    reporter.timeout('t-dead', new WatchTimeoutError('t-dead', 2_100, { lastStatus: null, lastProgress: null }));
+    reporter.finish({ tasks: 1, succeeded: 0, failed: 0, timedOut: 1, interrupted: 0, requests: 4, retries: 3, rateLimited: 0, wallMs: 2_100, exitCode: 1 });
+    const message = held.join('');
+    expect(message).toContain('t-dead: timed out after 2.1s (no record seen yet)');
+    expect(message).toContain('last retry at 0.0s: #3 ECONNREFUSED');
+    // Said once, at the front of the line.
+    expect(message.split('t-dead')).toHaveLength(2);
+  });
+
+  it('against a dead --base-url, shows the connection error while waiting and names it at the deadline', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const stdout = capture({ columns: 100, rows: 30 });
+    const stderr = capture();
+    const { run } = await import('../../src/cli/run.js');
+    const code = await run(['watch', 'task-1', '--base-url', `http://127.0.0.1:${port}`, '--timeout', '1.5'], {
+      stdout,
+      stderr,
+      env: { NO_COLOR: '1', KIE_API_KEY: 'k-1234567890' },
+    });
+    expect(code).toBe(1);
+    expect(stdout.text()).toMatch(/0%\s+retry ECONNREFUSED/);
+    expect(stderr.text()).toMatch(/^task-1: timed out after 1\.5s \(no record seen yet\).*; last retry at \d+\.\ds: #\d+ ECONNREFUSED$/m);
+  });
+
+  it('prints a failure once per line, without repeating the task id', () => {
+    const held: string[] = [];
+    const reporter = new TtyReporter({ write: () => undefined }, { write: (t) => void held.push(t) }, { screen: { columns: 100, rows: 40 }, color: false });
+    reporter.start(['sim-X']);
+    reporter.failed('sim-X', new TaskFailedError(failedRecord('sim-X', 'CREATE_TASK_FAILED')));
+    reporter.finish({ tasks: 1, succeeded: 0, failed: 1, timedOut: 0, interrupted: 0, requests: 1, retries: 0, rateLimited: 0, wallMs: 1, exitCode: 1 });
+    expect(held.join('')).toBe('sim-X: CREATE_TASK_FAILED (errorCode 400): content policy\n');
   });
 
   it('is not used with --verbose, where logs share the terminal', async () => {

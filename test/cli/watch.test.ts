@@ -134,7 +134,7 @@ describe('kie-watch usage', () => {
   it('exits 2 with a usage message on an unknown option', async () => {
     const result = await cli(['watch', 'task1', '--frobnicate']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("Unknown option '--frobnicate'");
+    expect(result.stderr).toContain("unknown option '--frobnicate'");
     expect(result.stderr).toContain('usage: kie-watch');
   });
 
@@ -158,14 +158,40 @@ describe('kie-watch usage', () => {
       const result = await cli(argv);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('usage:');
-      expect(result.stdout).toContain('130');
+      expect(result.stdout).toContain('Exit codes');
     }
   });
 
-  it('prints the version', async () => {
-    const result = await cli(['--version']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^kie-watch \d+\.\d+\.\d+\n$/);
+  it('prints the version for --version, -V, and -v alone', async () => {
+    for (const flag of ['--version', '-V', '-v']) {
+      const result = await cli([flag]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^kie-watch \d+\.\d+\.\d+\n$/);
+    }
+  });
+
+  it('answers an unknown option with a short message of its own, not the parser\'s hint with unbalanced quotes', async () => {
+    const result = await cli(['demo', '-v']);
+    expect(result.code).toBe(2);
+    const first = result.stderr.split('\n')[0] ?? '';
+    expect(first).toMatch(/^kie-watch: unknown option '-v' \(the version is --version/);
+    expect(first).not.toContain('"');
+    expect(result.stderr).not.toContain('positional argument');
+  });
+
+  it('suggests the command for a mistyped one instead of watching a task named after the typo', async () => {
+    const result = await cli(['wacth', 'T1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown command 'wacth'; did you mean 'watch'?");
+    expect(result.stderr).toContain('kie-watch watch wacth');
+  });
+
+  it('refuses a plain-http --base-url to another host in terms of the CLI, without library option names', async () => {
+    const result = await cli(['watch', 'task1', '--base-url', 'http://example.com']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--base-url must be https://');
+    expect(result.stderr).toContain('http:// only to this machine');
+    expect(result.stderr).not.toMatch(/allowInsecureHttp|baseUrl/);
   });
 });
 

@@ -28,6 +28,12 @@ describe('examples from the docs run as written (against the built package)', ()
     expect(stdout).toMatch(/record-info requests: 2$/m);
   });
 
+  it('sharding.mjs: three workers that each watch their shard of shared taskIds stay within the per-task limit', async () => {
+    const { stdout } = await exec('node', [resolve(root, 'examples/sharding.mjs')], { cwd: root, timeout: 60_000 });
+    expect(stdout).toMatch(/^every worker watches every task: \d+ requests, \d+ over the per-task limit$/m);
+    expect(stdout).toMatch(/^each task on one worker \(sha256 % 3\): \d+ requests, 0 over the per-task limit$/m);
+  });
+
   it('errors.mjs tells all four outcomes apart', async () => {
     const { stdout } = await exec('node', [resolve(root, 'examples/errors.mjs')], { cwd: root, timeout: 60_000 });
     expect(stdout).toMatch(/SUCCESS/);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +12,8 @@ function run(cmd: string, args: string[], cwd: string): string {
 }
 
 // What a user does: npm pack, install the tarball in an empty project, then import / require it.
+// dist/ is built from the current sources by the `dist` project's globalSetup (test/build-dist.ts).
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist/index.js'))) run('npx', ['tsup'], root);
   dir = mkdtempSync(join(tmpdir(), 'kie-watcher-pack-'));
   run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], root);
   const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
@@ -81,6 +81,22 @@ describe('the packed tarball', () => {
        const { verifyKieCallback, CallbackRejectedError, createCallbackHandler } = require('kie-watcher/callbacks');
        ${body}`, 'cjs'),
     ).toEqual(expected);
+  });
+
+  it('ships the MIT license and the examples, which run from the installed package', () => {
+    const pkg = join(dir, 'node_modules/kie-watcher');
+    const license = readFileSync(join(pkg, 'LICENSE'), 'utf8');
+    expect(license).toMatch(/^MIT License\n\nCopyright \(c\) 2026 kie-watcher contributors\n/);
+    expect(JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'))).toMatchObject({ license: 'MIT' });
+    // The README's command for a registry reader.
+    expect(run('node', ['node_modules/kie-watcher/examples/wait.mjs'], dir)).toMatch(/done: \[ 'https:\/\/example\.invalid\//);
+  });
+
+  it('lists LICENSE, docs and examples in npm pack --dry-run, and no build stamp or generated reference', () => {
+    const [report] = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], root)) as [{ files: { path: string }[] }];
+    const files = report.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'docs/api.md', 'examples/wait.mjs', 'dist/index.js', 'dist/cli/main.js']));
+    expect(files.filter((f) => f.includes('.build-hash') || f.startsWith('docs/api-reference/'))).toEqual([]);
   });
 
   it('ships type declarations for both module systems and the kie-watch bin', () => {

@@ -1,0 +1,82 @@
+/** The exit codes the commands use; every `return` in the CLI names one of these. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  interrupted: 130,
+  terminated: 143,
+} as const;
+
+/** The commands that have exit codes of their own (`help` and `--version` always exit 0). */
+export type CommandName = 'watch' | 'demo' | 'simulate';
+
+/** One row of a command's exit-code table. */
+export interface ExitCodeRow {
+  readonly code: number;
+  readonly meaning: string;
+}
+
+const CLOSED_STDOUT = 'or the reader closed stdout early (kie-watch ... | head)';
+const SIGINT = 'interrupted by SIGINT (Ctrl-C); the watcher is closed cleanly and a summary is printed first';
+const SIGTERM = 'stopped by SIGTERM; the watcher is closed cleanly and a summary is printed first';
+
+/**
+ * The one statement of what each command's exit codes mean. The help screens are rendered from it, and a test
+ * holds docs/cli.md's table to it, so the three can never disagree.
+ */
+export const EXIT_CODES: Readonly<Record<CommandName, readonly ExitCodeRow[]>> = {
+  watch: [
+    { code: EXIT.ok, meaning: `every task succeeded, ${CLOSED_STDOUT}` },
+    { code: EXIT.failed, meaning: 'some task failed or timed out' },
+    {
+      code: EXIT.usage,
+      meaning: 'usage error (unknown option, bad value, no key, --api-key given), or a fatal API error: 401 bad key, 402 no credits, HTTP 401/403',
+    },
+    { code: EXIT.interrupted, meaning: SIGINT },
+    { code: EXIT.terminated, meaning: SIGTERM },
+  ],
+  demo: [
+    {
+      code: EXIT.ok,
+      meaning: `every task ended as scripted (scripted failures included) and the simulator counted 0 rate-limit violations, ${CLOSED_STDOUT}`,
+    },
+    { code: EXIT.failed, meaning: 'some task did not end as scripted, or the simulator counted a rate-limit violation (either is a bug)' },
+    { code: EXIT.usage, meaning: 'usage error, or the simulator could not start' },
+    { code: EXIT.interrupted, meaning: SIGINT },
+    { code: EXIT.terminated, meaning: SIGTERM },
+  ],
+  simulate: [
+    { code: EXIT.ok, meaning: 'stopped by SIGINT or SIGTERM, the only way it ends' },
+    { code: EXIT.usage, meaning: 'usage error (bad flag, bad --faults), or the simulator could not start (e.g. the port is taken)' },
+  ],
+};
+
+/** The exit code for a session stopped early: a signal, or a reader that went away (not an error). */
+export function stoppedExitCode(reason: string): number {
+  if (reason === 'EPIPE') return EXIT.ok;
+  return reason === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+}
+
+const HELP_WIDTH = 100;
+
+/** Word-wraps a meaning under its own column, so the table reads at 100 columns. */
+function wrap(text: string, indent: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && indent + line.length + 1 + word.length > HELP_WIDTH) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+/** Help-screen rendering of one command's table. */
+export function exitCodesText(command: CommandName): string {
+  const rows = EXIT_CODES[command].map((r) => `  ${String(r.code).padEnd(5)}${wrap(r.meaning, 7)}`);
+  return `Exit codes (${command}):\n${rows.join('\n')}`;
+}

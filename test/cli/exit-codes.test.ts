@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoTasks } from '../../src/cli/demo.js';
+import { EXIT_CODES, type CommandName } from '../../src/cli/exit-codes.js';
+import { helpText } from '../../src/cli/help.js';
+import { STANDALONE_USAGE } from '../../src/simulator/standalone.js';
+import { startSimulator, type KieSimulator } from '../../src/simulator/index.js';
+import { tableAfter } from '../helpers/markdown.js';
+import { CANARY_KEY, runCli } from './helpers.js';
+
+const COMMANDS: readonly CommandName[] = ['watch', 'demo', 'simulate'];
+const docs = readFileSync(resolve(import.meta.dirname, '../../docs/cli.md'), 'utf8');
+const squash = (text: string): string => text.replace(/\s+/g, ' ');
+
+describe('exit codes: one table in the code, the help screens and docs/cli.md', () => {
+  it('docs/cli.md lists exactly the rows of EXIT_CODES, in order', () => {
+    const documented = tableAfter(docs, '## Exit codes').map(([command, code, meaning]) => ({
+      command: (command ?? '').replace(/`/g, ''),
+      code: Number(code),
+      meaning,
+    }));
+    const coded = COMMANDS.flatMap((command) => EXIT_CODES[command].map((r) => ({ command, code: r.code, meaning: r.meaning })));
+    expect(documented).toEqual(coded);
+  });
+
+  it.each(COMMANDS)('`%s --help` lists its own codes and no others', (command) => {
+    const help = helpText(command, STANDALONE_USAGE);
+    for (const row of EXIT_CODES[command]) expect(squash(help)).toContain(`${row.code} ${row.meaning}`);
+    const sections = help.split('Exit codes');
+    expect(sections).toHaveLength(2);
+    const listed = [...(sections[1] ?? '').matchAll(/^ {2}(\d+) +/gm)].map((m) => Number(m[1]));
+    expect(listed).toEqual(EXIT_CODES[command].map((r) => r.code));
+  });
+
+  it('the top-level help lists the codes of watch, its default command, and points to the others', () => {
+    const help = squash(helpText('top', STANDALONE_USAGE));
+    for (const row of EXIT_CODES.watch) expect(help).toContain(`${row.code} ${row.meaning}`);
+    expect(help).toContain('kie-watch demo --help, kie-watch simulate --help');
+  });
+});
+
+describe('exit codes: each documented row is what the command returns', () => {
+  let sim: KieSimulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ apiKey: CANARY_KEY });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  const stopAfter = (ms: number, reason: string): AbortSignal => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(reason), ms);
+    return controller.signal;
+  };
+  const key = { KIE_API_KEY: CANARY_KEY };
+  const failingSeed = (): number => {
+    const seed = [...Array(50).keys()].find((s) => demoTasks(4, s, 10).some((t) => t.outcome !== 'SUCCESS'));
+    if (seed === undefined) throw new Error('no seed with a scripted failure');
+    return seed;
+  };
+
+  // One scenario per documented row: a row without one fails below, so a new code needs a test.
+  const scenarios: Record<CommandName, Record<number, () => Promise<number>>> = {
+    watch: {
+      0: async () => (await runCli(['watch', sim.addTask({ durationMs: 100, outcome: 'SUCCESS' }), '--base-url', sim.url, '--policy', 'fastest'], key)).code,
+      1: async () => (await runCli(['watch', sim.addTask({ durationMs: 100, outcome: 'GENERATE_FAILED' }), '--base-url', sim.url, '--policy', 'fastest'], key)).code,
+      2: async () => (await runCli(['watch', 'task1'], {})).code,
+      130: async () => (await runCli(['watch', sim.addTask({ durationMs: 100, outcome: 'NEVER' }), '--base-url', sim.url], key, stopAfter(200, 'SIGINT'))).code,
+      143: async () => (await runCli(['watch', sim.addTask({ durationMs: 100, outcome: 'NEVER' }), '--base-url', sim.url], key, stopAfter(200, 'SIGTERM'))).code,
+    },
+    demo: {
+      // Scripted failures included: the demo checks the watcher, not the tasks.
+      0: async () => (await runCli(['demo', '--tasks', '4', '--seed', String(failingSeed()), '--speed', '10', '--json'])).code,
+      1: async () => (await runCli(['demo', '--tasks', '2', '--timeout', '0.3', '--json'])).code,
+      2: async () => (await runCli(['demo', '--tasks', '0'])).code,
+      130: async () => (await runCli(['demo', '--tasks', '2', '--json'], {}, stopAfter(200, 'SIGINT'))).code,
+      143: async () => (await runCli(['demo', '--tasks', '2', '--json'], {}, stopAfter(200, 'SIGTERM'))).code,
+    },
+    simulate: {
+      0: async () => (await runCli(['simulate', '--port', '0'], {}, stopAfter(200, 'SIGINT'))).code,
+      2: async () => (await runCli(['simulate', '--faults', '{"http5xx":7}'])).code,
+    },
+  };
+
+  const rows = COMMANDS.flatMap((command) => EXIT_CODES[command].map((r) => [command, r.code] as const));
+  it.each(rows)('%s exits %i when the table says so', async (command, code) => {
+    const scenario = scenarios[command][code];
+    expect(scenario, `no scenario for ${command} exit code ${code}`).toBeDefined();
+    expect(await scenario?.()).toBe(code);
+  });
+
+  it('a stdout closed by its reader ends a watch with 0, like a finished one', async () => {
+    const result = await runCli(['watch', sim.addTask({ durationMs: 100, outcome: 'NEVER' }), '--base-url', sim.url], key, stopAfter(200, 'EPIPE'));
+    expect(result.code).toBe(0);
+  });
+});

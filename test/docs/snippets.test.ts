@@ -1,0 +1,262 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helpText } from '../../src/cli/help.js';
+import { summaryText, type Summary } from '../../src/cli/report.js';
+import { STANDALONE_USAGE } from '../../src/simulator/standalone.js';
+import { TaskWatcher } from '../../src/index.js';
+import { startSimulator, type KieSimulator } from '../../src/simulator/index.js';
+import { jsonLines, runCli } from '../cli/helpers.js';
+import { fencedBlocks } from '../helpers/markdown.js';
+import { checkShellLine } from './commands.js';
+import { root } from './pack-files.js';
+import { typecheckAsConsumer } from './strict-consumer.js';
+
+/**
+ * Every fenced block of README.md and docs/*.md is placed here: `ts`/`js` blocks are compiled as a strict
+ * TypeScript consumer of the built package would compile them, `sh` blocks are checked command by command,
+ * and every other block is listed below with what it is and, where it can be, a check against the code. A
+ * block the harness cannot place fails the suite, so new docs cannot drift unnoticed.
+ */
+
+interface Block {
+  readonly id: string;
+  readonly file: string;
+  readonly lang: string;
+  readonly code: string;
+}
+
+const FILES = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const BLOCKS: Block[] = FILES.flatMap((file) =>
+  fencedBlocks(readFileSync(join(root, file), 'utf8')).map((b) => ({ id: `${file}:${b.line}`, file, lang: b.lang, code: b.code })),
+);
+const CODE = new Set(['ts', 'js']);
+const SHELL = new Set(['sh']);
+
+/** A block found by its file and the start of its text (line numbers move with every edit). */
+interface Locator {
+  readonly file: string;
+  readonly startsWith: string;
+}
+
+const find = (l: Locator): Block[] => BLOCKS.filter((b) => b.file === l.file && b.code.trimStart().startsWith(l.startsWith));
+
+/**
+ * Snippets a strict consumer cannot compile today, each waiting for an API change made on another branch.
+ * Each must still fail with exactly these errors: once it compiles, this test fails until the entry goes.
+ */
+const KNOWN_STRICT_FAILURES: readonly (Locator & { readonly codes: readonly string[]; readonly why: string })[] = [
+  {
+    file: 'README.md',
+    startsWith: "import { TaskWatcher } from 'kie-watcher';\n\nconst watcher = new TaskWatcher({ apiKey: process.env.KIE_API_KEY });",
+    codes: ['TS2322'],
+    why: '`process.env.KIE_API_KEY` is `string | undefined` and `apiKey` takes a string: fixed when `apiKey` defaults to KIE_API_KEY (issue 8)',
+  },
+];
+
+/** TypeScript appended to a snippet before it is compiled: checks that hold a declaration in the docs to the package's. */
+const APPENDED: readonly (Locator & { readonly code: string })[] = [
+  {
+    file: 'docs/simulator.md',
+    startsWith: 'interface SimulatedTaskSpec {',
+    code: `
+import type { SimulatedTaskSpec as Published } from 'kie-watcher/simulator';
+type NoKeys<T extends never> = T;
+export type DocumentedEveryField = NoKeys<Exclude<keyof Published, keyof SimulatedTaskSpec>>;
+export type DocumentedNoOtherField = NoKeys<Exclude<keyof SimulatedTaskSpec, keyof Published>>;`,
+  },
+];
+
+let sim: KieSimulator;
+let demoJson = '';
+let demoPlain = '';
+
+beforeAll(async () => {
+  sim = await startSimulator({ apiKey: 'docs-key-1234' });
+  // The runs the examples in docs/cli.md were taken from; their ids and outcomes are fixed by the seed.
+  demoJson = (await runCli(['demo', '--tasks', '2', '--json', '--speed', '10'])).stdout;
+  demoPlain = (await runCli(['demo', '--tasks', '2', '--speed', '10'])).stdout;
+}, 60_000);
+
+afterAll(async () => {
+  await sim.close();
+});
+
+/**
+ * Timing varies from run to run, and with it which progress values a poll happens to see; everything else
+ * in these examples (every terminal event, the summary, its exit code) must match a real run.
+ */
+const TIMING = new Set(['elapsedMs', 'wallMs', 'createTime', 'completeTime', 'requests', 'progress']);
+function withoutTiming(event: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(event).map(([k, v]) => [k, TIMING.has(k) ? typeof v : v]));
+}
+
+function expectLinesOf(documented: string, real: string): void {
+  const actual = jsonLines(real).map(withoutTiming);
+  for (const event of jsonLines(documented).map(withoutTiming)) expect(actual).toContainEqual(event);
+}
+
+/** Blocks that are neither code to compile nor commands: what each one is, and how it is held to the code. */
+const OTHER: readonly (Locator & { readonly reason: string; readonly check?: (code: string) => void | Promise<void> })[] = [
+  {
+    file: 'docs/cli.md',
+    startsWith: 'kie-watch [watch] <taskId...>',
+    reason: 'the synopsis: every flag it shows is one the command documents in its --help',
+    check: (code) => {
+      let command: 'top' | 'watch' | 'demo' | 'simulate' = 'watch';
+      for (const line of code.split('\n')) {
+        const named = /^kie-watch (demo|simulate|help)\b/.exec(line);
+        if (!line.startsWith(' ')) command = named?.[1] === 'demo' || named?.[1] === 'simulate' ? named[1] : line.startsWith('kie-watch [watch]') ? 'watch' : 'top';
+        const help = helpText(command, STANDALONE_USAGE);
+        for (const flag of line.match(/--[a-z-]+/g) ?? []) expect(help, `${flag} in: ${line}`).toContain(flag);
+      }
+    },
+  },
+  {
+    file: 'docs/cli.md',
+    startsWith: 'kie-watch  5/12 finished',
+    reason: 'one frame of the live view; each row has the layout renderFrame draws (test/cli/tty.test.ts)',
+    check: (code) => {
+      const [header, ...rows] = code.split('\n');
+      expect(header).toMatch(/^kie-watch {2}\d+\/\d+ finished {2}✔ \d+ {2}✖ \d+ {2}! \d+ {2}\d+ requests {2}\d+\.\ds$/);
+      for (const row of rows) expect(row).toMatch(/^[✔✖!\-⠙] \S+ [█░]{20} +\d+% {2}[A-Z_]+ +\d+\.\ds$/);
+    },
+  },
+  {
+    file: 'docs/cli.md',
+    startsWith: '9 succeeded, 3 failed',
+    reason: "the demo's summary: summaryText renders these numbers the same way, and a demo whose failures are scripted exits 0",
+    check: (code) => {
+      const n = [...code.matchAll(/\d+(\.\d+)?/g)].map((m) => Number(m[0]));
+      const [succeeded = 0, failed = 0, timedOut = 0, tasks = 0, requests = 0, retries = 0, rateLimited = 0, violations = 0, wallS = 0, exitCode = 0] = n;
+      const summary: Summary = { tasks, succeeded, failed, timedOut, interrupted: 0, requests, retries, rateLimited, violations, wallMs: wallS * 1000, exitCode };
+      expect(`${code}\n`).toBe(summaryText(summary));
+      if (timedOut === 0 && violations === 0) expect(exitCode).toBe(0);
+    },
+  },
+  {
+    file: 'docs/cli.md',
+    startsWith: 'watching 2 tasks',
+    reason: 'plain lines of `kie-watch demo --tasks 2 --speed 10`: each one appears in a real run (times aside)',
+    check: (code) => {
+      const untimed = (text: string): string[] => text.split('\n').map((l) => l.replace(/^ *\d+\.\ds {2}/, '').replace(/ \d+%$/, ' N%'));
+      const real = untimed(demoPlain);
+      for (const line of untimed(code)) expect(real).toContain(line);
+    },
+  },
+  {
+    file: 'docs/cli.md',
+    startsWith: '{"type":"progress","taskId":"sim-cd40b9c444af408a4ac61ac7"',
+    reason: 'JSON lines of `kie-watch demo --tasks 2 --json --speed 10`: each event appears in a real run (times aside), exit code included',
+    check: (code) => expectLinesOf(code, demoJson),
+  },
+  {
+    file: 'docs/cli.md',
+    startsWith: '{"type":"failed","taskId":"4o_abc123"',
+    reason: 'the event a refused key gives: the same as a real run with a wrong key (times aside)',
+    check: async (code) => {
+      const real = await runCli(['watch', '4o_abc123', '--base-url', sim.url, '--json'], { KIE_API_KEY: 'a-wrong-key-5678' });
+      expect(real.code).toBe(2);
+      expectLinesOf(code, real.stdout);
+    },
+  },
+  {
+    file: 'docs/design.md',
+    startsWith: 'src/index.ts',
+    reason: 'the source tree: every path it names exists',
+    check: (code) => {
+      for (const path of code.match(/^src\/\S+/gm) ?? []) expect(existsSync(join(root, path)), path).toBe(true);
+    },
+  },
+  {
+    file: 'docs/simulator.md',
+    startsWith: '{ "code": 200, "msg": "success", "data": {',
+    reason: "the simulator's envelope: valid JSON with the fields a real answer has",
+    check: async (code) => {
+      const documented = JSON.parse(code) as { data: Record<string, unknown> };
+      const [id = ''] = sim.addTasks([{ durationMs: 60_000, outcome: 'SUCCESS' }]);
+      const res = await fetch(`${sim.url}/api/v1/gpt4o-image/record-info?taskId=${id}`, { headers: { authorization: 'Bearer docs-key-1234', 'user-agent': 'docs-test' } });
+      const real = (await res.json()) as { data: Record<string, unknown> };
+      expect(Object.keys(documented.data).sort()).toEqual(Object.keys(real.data).sort());
+    },
+  },
+  {
+    file: 'docs/api.md',
+    startsWith: "{ taskId, status: 'SUCCESS'",
+    reason: 'the shape of WatchResult, written as a literal for reading: it names exactly the fields a real result has',
+    check: async (code) => {
+      // Keys only: a name at the start of a line or after `{` or `,`, followed by `:`, `,` or `}`.
+      const named = [...code.replace(/\/\/.*$/gm, '').matchAll(/(?:^|[{,])\s*(\w+)\s*(?=[:,}])/gm)].map((m) => m[1] ?? '');
+      const [id = ''] = sim.addTasks([{ durationMs: 0, outcome: 'SUCCESS' }]);
+      const watcher = new TaskWatcher({ apiKey: 'docs-key-1234', baseUrl: sim.url });
+      try {
+        const result = await watcher.waitForCompletion(id);
+        expect([...new Set(named)].sort()).toEqual(Object.keys(result).sort());
+      } finally {
+        await watcher.close();
+      }
+    },
+  },
+];
+
+function placement(block: Block): 'typecheck' | 'shell' | 'other' | undefined {
+  if (OTHER.some((o) => find(o).includes(block))) return 'other';
+  if (CODE.has(block.lang)) return 'typecheck';
+  if (SHELL.has(block.lang)) return 'shell';
+  return undefined;
+}
+
+describe('the code blocks of README.md and docs/*.md', () => {
+  it('are all placed: compiled, checked as commands, or listed with a reason', () => {
+    expect(BLOCKS.length).toBeGreaterThan(20);
+    const unplaced = BLOCKS.filter((b) => placement(b) === undefined).map((b) => `${b.id} (${b.lang || 'no language'})`);
+    expect(unplaced, 'give each a language the harness checks, or an entry in OTHER with a reason').toEqual([]);
+  });
+
+  it('have no stale entries in the lists above', () => {
+    for (const entry of [...OTHER, ...KNOWN_STRICT_FAILURES, ...APPENDED]) {
+      expect(find(entry), `${entry.file}: no single block starts with ${JSON.stringify(entry.startsWith.slice(0, 40))}`).toHaveLength(1);
+    }
+  });
+
+  it('compile unchanged as a strict TypeScript consumer of the built package (strict, exactOptionalPropertyTypes, NodeNext)', () => {
+    const code = BLOCKS.filter((b) => placement(b) === 'typecheck');
+    const appended = (b: Block): string => APPENDED.filter((a) => find(a).includes(b)).map((a) => a.code).join('\n');
+    const diagnostics = typecheckAsConsumer(code.map((b) => ({ id: b.id, code: `${b.code}\n${appended(b)}` })));
+    const report: Record<string, string[]> = {};
+    for (const block of code) {
+      const errors = diagnostics.get(block.id) ?? [];
+      const known = KNOWN_STRICT_FAILURES.find((k) => find(k).includes(block));
+      if (known === undefined) {
+        if (errors.length > 0) report[block.id] = errors;
+        continue;
+      }
+      const codes = [...new Set(errors.map((e) => e.split(' ')[0] ?? ''))].sort();
+      if (codes.join() !== [...known.codes].sort().join()) report[block.id] = [`known failure (${known.why}) now gives: ${codes.join(', ') || 'no error: remove it from KNOWN_STRICT_FAILURES'}`, ...errors];
+    }
+    expect(report).toEqual({});
+  }, 60_000);
+
+  it.each(BLOCKS.filter((b) => SHELL.has(b.lang)).map((b) => [b.id, b] as const))('%s: commands this project provides, with flags they accept', (_id, block) => {
+    for (const line of block.code.split('\n')) expect(() => checkShellLine(line), line).not.toThrow();
+  });
+
+  it.each(OTHER.filter((o) => o.check !== undefined).map((o) => [`${o.file}: ${o.reason}`, o] as const))('%s', async (_name, entry) => {
+    const [block] = find(entry);
+    if (!block || !entry.check) throw new Error('not found');
+    await entry.check(block.code);
+  });
+});
+
+describe('running the CLI without installing it', () => {
+  it('is shown as npx -p kie-watcher kie-watch in the docs and every help screen, never as npx kie-watch', () => {
+    const texts = [
+      ...FILES.map((f) => [f, readFileSync(join(root, f), 'utf8')] as const),
+      ...(['top', 'watch', 'demo', 'simulate'] as const).map((t) => [`kie-watch ${t} --help`, helpText(t, STANDALONE_USAGE)] as const),
+    ];
+    for (const [name, text] of texts) expect(text, name).not.toMatch(/npx (?!-p kie-watcher kie-watch)[^\n]*kie-watch/);
+    for (const name of ['README.md', 'docs/cli.md', 'kie-watch top --help', 'kie-watch watch --help']) {
+      expect(texts.find(([n]) => n === name)?.[1], name).toContain('npx -p kie-watcher kie-watch');
+    }
+  });
+});
