@@ -80,6 +80,12 @@ export interface TaskWatcherOptions {
   readonly rateLimiter?: TaskRateLimiter | undefined;
   /** Mirror of the pending set, for resuming after a restart. @default none */
   readonly store?: PendingTaskStore | undefined;
+  /**
+   * Every task is created with a `callBackUrl` that reaches your callback handler (see docs/callbacks.md):
+   * polling is then only a safety net, and the default policy polls far less. Per task: `expectCallback`.
+   * @default false
+   */
+  readonly expectCallbacks?: boolean | undefined;
   /** Custom task families (made with `defineFamily`), so that `family: '<their id>'` strings work too. @default none */
   readonly families?: readonly TaskFamily[] | undefined;
 }
@@ -87,6 +93,7 @@ export interface TaskWatcherOptions {
 export const DEFAULTS = {
   baseUrl: 'https://api.kie.ai',
   allowInsecureHttp: false,
+  expectCallbacks: false,
   policy: 'adaptive',
   maxRequestsPerSecondPerTask: 3,
   rateJitterMarginMs: 120,
@@ -126,6 +133,7 @@ export interface ResolvedOptions {
   readonly retry: ResolvedRetry;
   readonly connections: number;
   readonly userAgent: string;
+  readonly expectCallbacks: boolean;
 }
 
 export function describe(value: unknown): string {
@@ -245,6 +253,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (o.random !== undefined) checkFunction('random', o.random);
   if (o.families !== undefined && !Array.isArray(o.families)) fail('families', 'an array of families made with defineFamily', o.families);
   const maxInFlight = checkNumber('maxInFlight', o.maxInFlight ?? DEFAULTS.maxInFlight, 1, 100_000, true);
+  const expectCallbacks = o.expectCallbacks ?? DEFAULTS.expectCallbacks;
+  if (typeof expectCallbacks !== 'boolean') fail('expectCallbacks', 'a boolean', expectCallbacks);
   return {
     apiKey,
     minIntervalMs,
@@ -263,6 +273,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     retry,
     connections: checkNumber('connections', o.connections ?? Math.min(1024, maxInFlight), 1, 1024, true),
     userAgent: (userAgent as string | null) ?? '',
+    expectCallbacks,
   };
 }
 

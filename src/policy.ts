@@ -23,6 +23,14 @@ export interface PollState {
   readonly etaMs: number | null;
   /** The shortest delay the per-task rate limit allows. */
   readonly minIntervalMs: number;
+  /** A callback is expected for this task (`expectCallback`), so polling is only its safety net. */
+  readonly expectCallback: boolean;
+  /**
+   * Of the recent tasks that expected a callback, the share whose end was found by a scheduled poll rather
+   * than one a callback asked for: an estimate of how many callbacks are lost (or late). `null` until there
+   * is enough to say.
+   */
+  readonly callbackMissRate: number | null;
 }
 
 /**

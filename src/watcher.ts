@@ -13,6 +13,12 @@ export interface WatchOptions<F extends FamilyRef = 'gpt4o-image'> {
   readonly family?: F | undefined;
   /** @default the watcher's `timeoutMs` */
   readonly timeoutMs?: number | undefined;
+  /**
+   * The task was created with a `callBackUrl` that reaches your callback handler (which calls `poke`): polling
+   * is then only a safety net for lost callbacks, and the default policy polls far less.
+   * @default the watcher's `expectCallbacks`
+   */
+  readonly expectCallback?: boolean | undefined;
 }
 
 export interface WaitOptions<F extends FamilyRef = 'gpt4o-image'> extends WatchOptions<F> {
@@ -73,9 +79,9 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
    * watcher halted by 401/402) emits its outcome again, on a later tick, without a request.
    */
   watch<F extends FamilyRef = 'gpt4o-image'>(taskId: string, options: WatchOptions<F> = {}): void {
-    const { family, timeoutMs } = this.#request(taskId, options);
+    const req = this.#request(taskId, options);
     this.#engine.assertOpen();
-    this.#engine.watch(family, taskId, timeoutMs);
+    this.#engine.watch(req);
   }
 
   /**
@@ -170,12 +176,14 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     }
   }
 
-  #request(taskId: string, options: { readonly family?: FamilyRef | undefined; readonly timeoutMs?: number | undefined; readonly signal?: AbortSignal | undefined }): InterestRequest {
+  #request(taskId: string, options: WatchOptions<FamilyRef> & { readonly signal?: AbortSignal | undefined }): InterestRequest {
     checkTaskId(taskId);
     checkObject('options', options);
     const timeoutMs = options.timeoutMs === undefined ? this.#opts.timeoutMs : checkNumber('timeoutMs', options.timeoutMs, 0, MAX_TIMEOUT_MS);
     checkSignal(options.signal);
-    return { family: this.#family(options.family ?? DEFAULT_FAMILY), taskId, timeoutMs, signal: options.signal };
+    const expectCallback = options.expectCallback ?? this.#opts.expectCallbacks;
+    if (typeof expectCallback !== 'boolean') throw new TypeError(`kie-watcher: option \`expectCallback\` must be a boolean, got a value of type ${typeof expectCallback}`);
+    return { family: this.#family(options.family ?? DEFAULT_FAMILY), taskId, timeoutMs, signal: options.signal, expectCallback };
   }
 }
 

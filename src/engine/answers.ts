@@ -12,6 +12,7 @@ import type { Admission } from './admission.js';
 import type { Notifier } from './notifier.js';
 import { foldRecord, pollState } from './progress.js';
 import { ctxOf, type Registry } from './registry.js';
+import { CallbackMisses } from './callback-misses.js';
 import { backoffMs, describeError } from './retry.js';
 import type { Scheduler } from './scheduler.js';
 import type { Settlement, TaskEntry } from './task.js';
@@ -52,6 +53,7 @@ type Record = Extract<FamilyVerdict<unknown>, { record: unknown }>;
 export class Answers {
   readonly #d: AnswerDeps;
   readonly counters: AnswerCounters = { requests: 0, polls: 0, retries: 0, rateLimited: 0 };
+  readonly #misses = new CallbackMisses();
 
   constructor(deps: AnswerDeps) {
     this.#d = deps;
@@ -71,6 +73,7 @@ export class Answers {
       case 'success':
       case 'failure':
         this.#record(task, answer, answer.kind, now);
+        if (task.expectCallback) this.#misses.record(!task.lastPollPoked);
         this.#debug(task, { status: answer.view.status }, answer.kind === 'success' ? 'task completed' : 'task failed');
         registry.settle(task, this.#finalSettlement(task, answer, echoesKey), true);
         return;
@@ -80,8 +83,8 @@ export class Answers {
           task.unknownStatusLogged = true;
           this.#taskLog(task).warn({ status: answer.view.status }, 'undocumented status, treated as not final');
         }
+        // A poke that came while the request was out asks for another look as soon as the limit allows.
         this.#d.scheduler.schedule(task, task.poked ? now : now + this.#nextDelay(task, now));
-        task.poked = false;
         return;
       case 'invalid':
       case 'invalid-answer': {
@@ -258,7 +261,7 @@ export class Answers {
     const { minIntervalMs } = this.#d;
     let delay: number;
     try {
-      delay = this.#d.policy(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs));
+      delay = this.#d.policy(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs, this.#misses.rate));
     } catch (err) {
       this.#d.notifier.report('policy', err, ctxOf(task));
       return minIntervalMs;

@@ -39,6 +39,7 @@ export interface InterestRequest {
   readonly taskId: string;
   readonly timeoutMs: number;
   readonly signal: AbortSignal | undefined;
+  readonly expectCallback: boolean;
 }
 
 /** What `close()` resolves with: the tasks that were still pending, for a worker to persist or hand over. */
@@ -130,7 +131,8 @@ export class Engine {
     return this.#cache.get(taskKey(family.id, taskId), this.#parts.clock.now());
   }
 
-  watch(family: TaskFamily, taskId: string, timeoutMs: number): void {
+  watch(req: InterestRequest): void {
+    const { family, taskId } = req;
     const known = this.known(family, taskId);
     if (known) {
       // Someone who watches through events must still hear the outcome, after this call returns.
@@ -141,9 +143,9 @@ export class Engine {
       });
       return;
     }
-    const task = this.#registry.ensure(family, taskId);
+    const task = this.#ensure(req);
     if (task.watchInterest) return;
-    this.#registry.addInterest(task, 'watch', timeoutMs, undefined, () => undefined);
+    this.#registry.addInterest(task, 'watch', req.timeoutMs, undefined, () => undefined);
   }
 
   wait<F extends FamilyRef>(req: InterestRequest, onProgress: Interest['onProgress']): Promise<WatchResult<F>> {
@@ -151,7 +153,7 @@ export class Engine {
     if (known) return known.ok ? Promise.resolve(known.result as unknown as WatchResult<F>) : Promise.reject(known.error);
     if (req.signal?.aborted) return Promise.reject(new AbortError(req.taskId, req.signal.reason, req.family.id));
     return new Promise<WatchResult<F>>((resolve, reject) => {
-      const task = this.#registry.ensure(req.family, req.taskId);
+      const task = this.#ensure(req);
       const interest = this.#registry.addInterest(task, 'wait', req.timeoutMs, onProgress, (s) => (s.ok ? resolve(s.result as unknown as WatchResult<F>) : reject(s.error)));
       this.#registry.attachSignal(interest, req.signal);
     });
@@ -169,7 +171,7 @@ export class Engine {
       stream.fail(new AbortError(req.taskId, req.signal.reason, req.family.id));
       return stream;
     }
-    const task = this.#registry.ensure(req.family, req.taskId);
+    const task = this.#ensure(req);
     const interest = this.#registry.addInterest(
       task,
       'updates',
@@ -192,8 +194,8 @@ export class Engine {
       const task = this.#registry.get(family.id, taskId);
       if (task === undefined || task.interests.size === 0) continue;
       found = true;
-      if (task.inFlight) task.poked = true;
-      else this.#scheduler.hurry(task);
+      task.poked = true;
+      if (!task.inFlight) this.#scheduler.hurry(task);
     }
     return found;
   }
@@ -246,6 +248,13 @@ export class Engine {
     return { pending };
   }
 
+  /** The task for an interest; any interest expecting a callback marks the task so. */
+  #ensure(req: InterestRequest): TaskEntry {
+    const task = this.#registry.ensure(req.family, req.taskId);
+    if (req.expectCallback) task.expectCallback = true;
+    return task;
+  }
+
   #halt(error: KieApiError): void {
     this.#halted = error;
     this.#parts.log.error({ providerCode: error.providerCode, httpStatus: error.httpStatus }, 'kie-watcher: the API refused the key or account; all watching stopped');
@@ -255,6 +264,8 @@ export class Engine {
   #start(task: TaskEntry): void {
     task.inFlight = true;
     task.sentAt = this.#parts.clock.now();
+    task.lastPollPoked = task.poked;
+    task.poked = false;
     this.#answers.counters.requests += 1;
     if (pollStartChannel.hasSubscribers) pollStartChannel.publish({ family: task.family.id, taskId: task.taskId });
     void this.#poll(task);

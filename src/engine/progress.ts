@@ -49,7 +49,7 @@ export function taskAgeMs(task: TaskEntry, epochNow: number): number | null {
 }
 
 /** What a polling policy sees about the task. */
-export function pollState(task: TaskEntry, now: number, epochNow: number, minIntervalMs: number): PollState {
+export function pollState(task: TaskEntry, now: number, epochNow: number, minIntervalMs: number, callbackMissRate: number | null): PollState {
   const age = taskAgeMs(task, epochNow);
   const progressed = task.progress !== null && task.lastProgressAt > task.firstProgressAt;
   // Progress is measured from creation when the provider's createTime is plausible (0 progress then), which
@@ -75,5 +75,7 @@ export function pollState(task: TaskEntry, now: number, epochNow: number, minInt
     msSinceProgressChange: progressed ? now - task.lastProgressAt : null,
     etaMs,
     minIntervalMs,
+    expectCallback: task.expectCallback,
+    callbackMissRate,
   };
 }

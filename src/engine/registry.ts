@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { taskSettledChannel, type TaskSettledMessage } from '../diagnostics.js';
 import { AbortError, KieApiError, WatchTimeoutError, WatcherClosedError } from '../errors.js';
 import type { ProgressEvent } from '../events.js';
 import type { TaskFamily } from '../families/family.js';
@@ -94,7 +95,10 @@ export class Registry {
       const task = interest.task;
       if (!task.interests.has(interest)) return;
       // Counted per task, like completed / failed: when its last interest goes.
-      if (task.interests.size === 1) this.counters.aborted += 1;
+      if (task.interests.size === 1) {
+        this.counters.aborted += 1;
+        publishSettled(task, 'aborted', 'KIE_ABORTED');
+      }
       this.#removeInterest(interest);
       const error = new AbortError(task.taskId, signal.reason, task.family.id);
       this.#deps.notifier.run(() => interest.settle({ ok: false, error }));
@@ -107,7 +111,10 @@ export class Registry {
   cancel(interest: Interest): void {
     const task = interest.task;
     if (!task.interests.has(interest)) return;
-    if (task.interests.size === 1) this.counters.aborted += 1;
+    if (task.interests.size === 1) {
+      this.counters.aborted += 1;
+      publishSettled(task, 'aborted', 'KIE_ABORTED');
+    }
     this.#removeInterest(interest);
   }
 
@@ -125,7 +132,10 @@ export class Registry {
         lastRetryReason: task.lastReason,
       });
       const last = task.interests.size === 1;
-      if (last) this.counters.timedOut += 1;
+      if (last) {
+        this.counters.timedOut += 1;
+        publishSettled(task, 'timeout', error.code);
+      }
       this.#removeInterest(top);
       if (last) this.#deps.notifier.emit('timeout', { taskId: task.taskId, family: task.family.id, error }, ctxOf(task));
       const interest = top;
@@ -150,6 +160,7 @@ export class Registry {
     for (const interest of interests) this.#removeInterest(interest, false);
     if (!task.inFlight) this.#drop(task);
     const ctx = ctxOf(task);
+    publishSettled(task, settlement.ok ? 'completed' : 'failed', settlement.ok ? null : settlement.error.code);
     if (settlement.ok) {
       this.counters.completed += 1;
       this.#deps.notifier.emit('completed', { taskId: task.taskId, family: task.family.id, result: settlement.result }, ctx);
@@ -188,6 +199,7 @@ export class Registry {
     const now = this.#deps.clock.now();
     for (const task of this.attachedTasks()) {
       pending.push({ taskId: task.taskId, family: task.family.id, watchedAt: epoch - (now - task.watchedAt) });
+      publishSettled(task, 'closed', 'KIE_WATCHER_CLOSED');
       const interests = [...task.interests];
       for (const interest of interests) this.#removeInterest(interest, false);
       const error = new WatcherClosedError(task.taskId, task.family.id);
@@ -253,6 +265,10 @@ export class Registry {
       this.#deps.notifier.report('store', err, ctxOf(task));
     }
   }
+}
+
+function publishSettled(task: TaskEntry, outcome: TaskSettledMessage['outcome'], errorCode: string | null): void {
+  if (taskSettledChannel.hasSubscribers) taskSettledChannel.publish({ family: task.family.id, taskId: task.taskId, outcome, errorCode } satisfies TaskSettledMessage);
 }
 
 export function ctxOf(task: TaskEntry): EffectContext {

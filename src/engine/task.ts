@@ -37,8 +37,12 @@ export interface TaskEntry extends HeapItem {
   inFlight: boolean;
   /** Monotonic ms when the outstanding request was started, for the latency metric. */
   sentAt: number;
-  /** Poll as soon as the limits allow, whatever the policy said (a callback arrived). */
+  /** Poll as soon as the limits allow, whatever the policy said (a callback arrived); consumed by the next poll. */
   poked: boolean;
+  /** The poll in flight (or the last one) was one a poke asked for. */
+  lastPollPoked: boolean;
+  /** A callback is expected for this task (some interest said so): the policy may poll slowly. */
+  expectCallback: boolean;
   // answers / retry
   polls: number;
   errors: number;
@@ -73,6 +77,8 @@ export function newTaskEntry(family: TaskFamily, taskId: string, now: number): T
     inFlight: false,
     sentAt: 0,
     poked: false,
+    lastPollPoked: false,
+    expectCallback: false,
     polls: 0,
     errors: 0,
     invalid: 0,

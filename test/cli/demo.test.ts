@@ -8,6 +8,8 @@ const MIN_INTERVAL_MS = new TaskWatcher({ apiKey: 'k' }).minIntervalMs;
 const state = (over: Partial<PollState> = {}): PollState => ({
   taskId: 't',
   family: 'gpt4o-image',
+  expectCallback: false,
+  callbackMissRate: null,
   watchedForMs: 0,
   taskAgeMs: 0,
   polls: 1,

@@ -8,6 +8,8 @@ import pkg from '../../package.json' with { type: 'json' };
 const state = (s: Partial<PollState>): PollState => ({
   taskId: 't',
   family: 'gpt4o-image',
+  expectCallback: false,
+  callbackMissRate: null,
   watchedForMs: 0,
   taskAgeMs: null,
   polls: 1,
