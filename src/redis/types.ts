@@ -1,61 +1,10 @@
-/** A task in the fleet: its family (`[a-z0-9-]+`) and its provider taskId (`[A-Za-z0-9_.:-]{1,128}`). */
-export interface TaskKey {
-  readonly family: string;
-  readonly taskId: string;
-}
+import type { TickResult as CoreTickResult } from '../engine/coordinator.js';
 
-/**
- * What a process reports about a claim it got from {@link RedisFleetStore.tick}. A report whose `fence` is
- * not the task's current fence is ignored: a newer claimer owns the task.
- */
-export type Report =
-  | {
-      /** Still pending: due again no earlier than `delayMs` from now (Redis time) and never before its GCRA allows. */
-      readonly kind: 'next';
-      readonly key: TaskKey;
-      readonly fence: number;
-      readonly delayMs: number;
-      /** Opaque (JSON) per-task state the engine keeps between polls; handed back with the next claim. */
-      readonly state: string;
-      /** Only when progress or status changed: appended to the events stream for every process. */
-      readonly event?: string | undefined;
-    }
-  | {
-      /** Settled: `result` (opaque JSON) is stored on the task with a TTL and appended to the results stream. */
-      readonly kind: 'final';
-      readonly key: TaskKey;
-      readonly fence: number;
-      readonly result: string;
-    }
-  | {
-      /** The claim was not used (send guard, shutdown): due again at once (its GCRA still applies). */
-      readonly kind: 'release';
-      readonly key: TaskKey;
-      readonly fence: number;
-    };
-
-/** One task this process may poll now, exactly once. */
-export interface Claim {
-  readonly key: TaskKey;
-  /** The fencing token: quote it in the report; a later claimer gets a higher one. */
-  readonly fence: number;
-  /** The state of the last accepted `next` report, `null` for a task never polled. */
-  readonly state: string | null;
-  /** Epoch ms (Redis clock) when the fleet started watching the task. */
-  readonly watchedAt: number;
-  /** Epoch ms (Redis clock) of the latest waiter's deadline; `Infinity` when a waiter has none. */
-  readonly deadlineAt: number;
-  /**
-   * Local monotonic ms (the store's clock, `performance.now()` by default) after which the claim must not
-   * be used: check it right before sending, and report `release` instead.
-   */
-  readonly validUntil: number;
-}
+// The seam's types are the core's (src/engine/coordinator.ts): the store implements `FleetStore`.
+export type { Claim, FleetMessage, PendingTask, RegisterOutcome, Report, TaskKey } from '../engine/coordinator.js';
 
 /** What one {@link RedisFleetStore.tick} did. */
-export interface TickResult {
-  /** Tasks to poll now; empty when the send guard dropped them (see `released`). */
-  readonly claims: readonly Claim[];
+export interface TickResult extends CoreTickResult {
   /** Redis time (epoch ms) when the script ran. */
   readonly redisNow: number;
   /**
@@ -63,42 +12,10 @@ export interface TickResult {
    * account pause or budget wait; `null` when nothing is pending.
    */
   readonly nextDueAt: number | null;
-  /** `nextDueAt - redisNow`, at least 0; `null` when nothing is pending. Schedule the next tick from this. */
-  readonly nextDueInMs: number | null;
-  /** Claims dropped because the reply came back later than `sendGuardMs`; released on the next tick. */
-  readonly released: number;
-  /** Tasks dropped because every waiter's deadline had passed. */
-  readonly expired: readonly TaskKey[];
-  /** Local round trip of the call, ms. */
-  readonly roundTripMs: number;
 }
-
-/** What {@link RedisFleetStore.register} found for one task. */
-export type RegisterOutcome =
-  | { readonly key: TaskKey; readonly status: 'new' | 'pending' }
-  | { readonly key: TaskKey; readonly status: 'settled'; readonly result: string };
-
-/** A task waiting in the fleet's durable pending set. */
-export interface PendingTask {
-  readonly key: TaskKey;
-  /** Epoch ms (Redis clock, or what the registering process passed). */
-  readonly watchedAt: number;
-  /** Epoch ms (Redis clock); `Infinity` when a waiter has none. */
-  readonly deadlineAt: number;
-}
-
-/** A message from the fleet's streams. */
-export type FleetMessage =
-  | { readonly type: 'final'; readonly key: TaskKey; readonly result: string; readonly id: string }
-  | { readonly type: 'event'; readonly key: TaskKey; readonly event: string; readonly id: string }
-  /**
-   * The reader reconnected: entries may have been trimmed meanwhile (or Redis lost them). Read the stored
-   * results of the tasks you wait for again (`register` returns them).
-   */
-  | { readonly type: 'resync' };
 
 /** Availability of Redis as the store sees it. */
-export type FleetStatus = 'up' | 'down';
+export type { FleetStatus } from '../engine/coordinator.js';
 
 /** pino-shaped logger; only these four methods are used. */
 export interface FleetLogger {
