@@ -93,6 +93,7 @@ export interface TaskWatcherOptions {
 export const DEFAULTS = {
   baseUrl: 'https://api.kie.ai',
   allowInsecureHttp: false,
+  /** Tasks are not expected to be called back: polling alone finds their outcome. */
   expectCallbacks: false,
   policy: 'adaptive',
   maxRequestsPerSecondPerTask: 3,
