@@ -55,6 +55,8 @@ type Handler = (message: unknown) => void;
  * The channels are process-wide: one adapter counts every `TaskWatcher` in the process, whichever copy of
  * the package (ESM or CJS) made it. Create one per process; two adapters on one meter provider would count
  * everything twice.
+ *
+ * @throws TypeError when both `watcher` and `watchers` are given.
  */
 export function instrumentKieWatcher(options: KieWatcherMetricsOptions = {}): KieWatcherInstrumentation {
   const sources = statsSources(options);
