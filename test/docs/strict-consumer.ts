@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { root } from './pack-files.js';
 
@@ -32,6 +32,13 @@ export const CONSUMER_OPTIONS: ts.CompilerOptions = {
   noEmit: true,
 };
 
+/**
+ * Packages the docs' snippets import besides kie-watcher and Node, linked from this repository's
+ * node_modules as a reader would have installed them next to kie-watcher (docs/metrics.md's OpenTelemetry
+ * SDK and exporter, and the optional peer dependency `kie-watcher/metrics` needs).
+ */
+export const SNIPPET_DEPENDENCIES: readonly string[] = ['@opentelemetry/api', '@opentelemetry/sdk-metrics', '@opentelemetry/exporter-prometheus'];
+
 export interface Snippet {
   readonly id: string;
   readonly code: string;
@@ -51,6 +58,10 @@ export function typecheckAsConsumer(snippets: readonly Snippet[]): Diagnostics {
     mkdirSync(join(dir, 'node_modules/@types'), { recursive: true });
     symlinkSync(root, join(dir, 'node_modules/kie-watcher'), 'dir');
     symlinkSync(join(root, 'node_modules/@types/node'), join(dir, 'node_modules/@types/node'), 'dir');
+    for (const name of SNIPPET_DEPENDENCIES) {
+      mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
+      symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
+    }
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     writeFileSync(join(dir, 'prelude.d.ts'), PRELUDE);
     const files = snippets.map((s, i) => {
