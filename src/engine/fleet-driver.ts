@@ -118,8 +118,18 @@ export class FleetDriver implements PollDriver {
     if (claim === undefined) return;
     this.#held.delete(task);
     this.#events.delete(task);
-    this.#reports.push({ kind: 'final', key: claim.key, fence: claim.fence, result: encodeSettlement(settlement, this.#d.store.owner) });
-    this.#wakeIn(0);
+    const report: Report = { kind: 'final', key: claim.key, fence: claim.fence, result: encodeSettlement(settlement, this.#d.store.owner) };
+    if (!this.#ticking) {
+      this.#reports.push(report);
+      this.#wakeIn(0);
+      return;
+    }
+    // Other processes are waiting for this: do not let it wait for the tick in flight. A call with no claims
+    // may run beside a tick (reports are fenced, and it claims nothing).
+    this.#d.store.tick([report], 0).catch(() => {
+      this.#reports.push(report);
+      this.#wakeIn(RETRY_MS);
+    });
   }
 
   pauseAccount(ms: number): void {
