@@ -66,7 +66,7 @@ export {
 } from './families/index.js';
 export { DEFAULTS, type TaskWatcherOptions, type RetryOptions } from './options.js';
 export type { LoggerLike } from './logger.js';
-export { ADAPTIVE, adaptivePolicy, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy.js';
+export { ADAPTIVE, SAFETY_NET, adaptivePolicy, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy.js';
 export { MemoryTaskRateLimiter, MemoryPendingTaskStore, type TaskRateLimiter, type PendingTaskStore, type PendingTaskInfo } from './stores.js';
 export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './gcra.js';
 export {
