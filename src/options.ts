@@ -93,6 +93,7 @@ export interface TaskWatcherOptions {
 export const DEFAULTS = {
   baseUrl: 'https://api.kie.ai',
   allowInsecureHttp: false,
+  /** Polling as if no callback will come: the ordinary adaptive schedule. */
   expectCallbacks: false,
   policy: 'adaptive',
   maxRequestsPerSecondPerTask: 3,
