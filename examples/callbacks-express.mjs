@@ -9,18 +9,10 @@ import { startSimulator } from 'kie-watcher/simulator';
 const HMAC_KEY = 'demo-webhook-hmac-key';
 
 const sim = await startSimulator({ apiKey: 'demo-key', callbackHmacKey: HMAC_KEY, callbacks: { delayMs: [50, 300] } });
-const watcher = new TaskWatcher({ apiKey: 'demo-key', baseUrl: sim.url });
+// Callbacks expected: polling is a safety net, and each callback makes the watcher poll its task at once.
+const watcher = new TaskWatcher({ apiKey: 'demo-key', baseUrl: sim.url, expectCallbacks: true });
+const handler = createCallbackHandler(watcher, { hmacKey: HMAC_KEY });
 
-// Stand-in for TaskWatcher#poke (on its way): confirm the hinted task with the real watcher.
-let confirm;
-const confirmed = new Promise((resolve) => (confirm = resolve));
-const pokeTarget = {
-  poke(taskId) {
-    watcher.waitForCompletion(taskId, { timeoutMs: 30_000 }).then(confirm, confirm);
-  },
-};
-
-const handler = createCallbackHandler(pokeTarget, { hmacKey: HMAC_KEY });
 const app = express();
 app.use(express.json()); // the rest of your app may parse JSON; the handler copes either way
 app.post('/kie/callback', handler);
@@ -30,8 +22,9 @@ const server = await new Promise((resolve) => {
 const callBackUrl = `http://127.0.0.1:${server.address().port}/kie/callback`;
 
 const [taskId] = sim.addTasks([{ durationMs: 1_000, outcome: 'SUCCESS', callBackUrl }]);
-const result = await confirmed;
-console.log(`express received the callback for ${taskId}; confirmed by polling: ${result.status} ${result.resultUrls.join(' ')}`);
+const result = await watcher.waitForCompletion(taskId, { timeoutMs: 30_000 });
+const requests = sim.taskStats(taskId).requests;
+console.log(`${taskId}: called back through express, confirmed by polling: ${result.status} ${result.resultUrls.join(' ')} after ${requests} requests`);
 
 handler.close();
 server.closeAllConnections();

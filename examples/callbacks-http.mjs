@@ -1,4 +1,4 @@
-// Receive KIE callbacks on a plain node:http server, verify them, and let a watcher confirm each by polling.
+// Receive KIE callbacks on a plain node:http server and let them tell the watcher when to look.
 // Runs against the bundled simulator, which calls back like KIE (signed, late, sometimes twice).
 // Run: npm run build && node examples/callbacks-http.mjs
 import { createServer } from 'node:http';
@@ -13,28 +13,12 @@ const sim = await startSimulator({
   callbackHmacKey: HMAC_KEY,
   callbacks: { delayMs: [50, 300], duplicateRate: 0.5 },
 });
-const watcher = new TaskWatcher({ apiKey: 'demo-key', baseUrl: sim.url });
 
-// TaskWatcher#poke is on its way; until it lands, this stand-in confirms a hinted task with one wait on the
-// real watcher. A callback is only a hint (KIE does not sign the body): the poll decides how the task ended.
-const settled = new Map();
-let allSettled;
-const done = new Promise((resolve) => (allSettled = resolve));
-const pokeTarget = {
-  poke(taskId, { family } = {}) {
-    if (settled.has(taskId)) return;
-    settled.set(
-      taskId,
-      watcher.waitForCompletion(taskId, { timeoutMs: 30_000 }).then(
-        (r) => console.log(`callback -> ${taskId}${family ? ` (${family})` : ''}: ${r.status} ${r.resultUrls.join(' ')}`),
-        (e) => console.log(`callback -> ${taskId}: ${e.code} ${e.message}`),
-      ),
-    );
-    if (settled.size === 2) Promise.all(settled.values()).then(allSettled);
-  },
-};
-
-const handler = createCallbackHandler(pokeTarget, { hmacKey: HMAC_KEY });
+// The tasks are created with a callBackUrl, so polling is only a safety net: the first poll at once, then
+// slowly. Each callback pokes the watcher, which confirms the outcome with one poll (KIE does not sign the
+// body, so the callback is only a hint); duplicates and replays poke nothing.
+const watcher = new TaskWatcher({ apiKey: 'demo-key', baseUrl: sim.url, expectCallbacks: true });
+const handler = createCallbackHandler(watcher, { hmacKey: HMAC_KEY });
 const server = createServer((req, res) => {
   if (req.url === '/kie/callback') handler(req, res);
   else res.writeHead(404).end();
@@ -43,12 +27,16 @@ await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const callBackUrl = `http://127.0.0.1:${server.address().port}/kie/callback`;
 
 // With the real API you pass callBackUrl when you create the task; the simulator takes it in the task spec.
-sim.addTasks([
+const taskIds = sim.addTasks([
   { durationMs: 1_000, outcome: 'SUCCESS', callBackUrl },
   { durationMs: 1_500, outcome: 'MODERATED', callBackUrl },
 ]);
-
-await done;
+const outcomes = await Promise.allSettled(taskIds.map((taskId) => watcher.waitForCompletion(taskId, { timeoutMs: 30_000 })));
+outcomes.forEach((outcome, i) => {
+  const requests = sim.taskStats(taskIds[i]).requests;
+  if (outcome.status === 'fulfilled') console.log(`${taskIds[i]}: ${outcome.value.status} ${outcome.value.resultUrls.join(' ')} after ${requests} requests`);
+  else console.log(`${taskIds[i]}: ${outcome.reason.code} after ${requests} requests: ${outcome.reason.message}`);
+});
 const { stats } = sim.callbackLog();
 console.log(`deliveries: ${stats.delivered} delivered, ${stats.failed} failed; record-info requests: ${sim.stats().requests}`);
 

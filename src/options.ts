@@ -101,7 +101,7 @@ export interface TaskWatcherOptions {
 export const DEFAULTS = {
   baseUrl: 'https://api.kie.ai',
   allowInsecureHttp: false,
-  /** Polling is a safety net for expected callbacks: off by default. */
+  /** Polling as if no callback will come: the ordinary adaptive schedule. */
   expectCallbacks: false,
   policy: 'adaptive',
   maxRequestsPerSecondPerTask: 3,

@@ -42,7 +42,9 @@ export type PollingPolicyFunction = (state: PollState) => number;
 /**
  * - `'adaptive'` (default): at once, then every 3.5 s for the first 30 s of the task's life, 5 s until
  *   5 minutes, 10 s after; when progress predicts the end before the next regular poll, one poll at that
- *   moment instead. Measured against fixed intervals in docs/performance.md.
+ *   moment instead. Measured against fixed intervals in docs/performance.md. For a task that expects a
+ *   callback it polls as a safety net instead (see {@link SAFETY_NET}): slowly while callbacks arrive,
+ *   tighter as more of them are missed, the schedule above once most are.
  * - `'fastest'`: the per-task rate limit (about 2.7 polls/s with the jitter margin).
  * - `{ intervalMs }`: a fixed interval.
  * - a function of {@link PollState}.
@@ -75,13 +77,98 @@ export const ADAPTIVE = {
  * tail of the delay is set by the age-based intervals; they are kept flat enough that no age band (a
  * quarter of tasks run past 2 minutes) gets a long one. Progress is used only to add a poll where it
  * predicts the end, never to stretch an interval: the provider's coarse progress steps make such
- * predictions too unreliable to wait on. See docs/scheduling.md.
+ * predictions too unreliable to wait on. See docs/scheduling.md. A task that expects a callback gets the
+ * {@link SAFETY_NET} instead, where a late prediction costs little: the callback, not the poll, is meant to
+ * find the end.
  */
 export function adaptivePolicy(state: PollState): number {
+  return state.expectCallback ? safetyNet(state) : ordinarySchedule(state);
+}
+
+/** The adaptive schedule of a task that expects no callback. */
+function ordinarySchedule(state: PollState): number {
   const age = state.taskAgeMs ?? state.watchedForMs;
   const base = age < ADAPTIVE.earlyUntilMs ? ADAPTIVE.earlyMs : age < ADAPTIVE.middleUntilMs ? ADAPTIVE.middleMs : ADAPTIVE.lateMs;
   if (state.etaMs !== null && state.etaMs > 0 && state.etaMs < base) return Math.max(state.minIntervalMs, state.etaMs);
   return base;
+}
+
+/**
+ * The adaptive policy's safety net for tasks that expect a callback, exported for the docs and the
+ * benchmarks. Chosen with an offline replay of the benchmark workload (`bench/safety-net-replay.mjs`, numbers
+ * in docs/callbacks.md); which schedule applies depends on the watcher's callback miss rate `m`:
+ *
+ * - `m <= trustedMissRate` (callbacks arrive): the **slow net**, one poll every `slowMinMs` to `slowMaxMs`
+ *   (the task's age, within those bounds). A lost callback costs at most that.
+ * - `watchfulMissRate <= m <= blendMissRate`: the **watchful net**. Tight (`nearMs`) where a task is likely
+ *   to end: from `firstAtMs` to `blindUntilMs` of age while progress gives no estimate, and from shortly before
+ *   the end progress predicts; loose elsewhere (`farMs`, `overdueMs`). Over all tasks the p95 detection delay is
+ *   then set by the lost callbacks only, and only by the three quarters of them (at 20% lost) this net covers.
+ * - `m >= adaptiveMissRate` (most callbacks lost): the ordinary adaptive schedule ({@link ADAPTIVE}).
+ * - Between these bands, the interval moves linearly from one schedule's to the next's.
+ */
+export const SAFETY_NET = {
+  /**
+   * The miss rate assumed until enough callback-expecting tasks have ended to measure it: the watchful net,
+   * so that a callback that never comes (a wrong `callBackUrl`) stays cheap while delivered ones still save
+   * half the requests.
+   */
+  priorMissRate: 0.2,
+  /** Up to this miss rate (about one end in 64 found by a scheduled poll), the slow net. */
+  trustedMissRate: 0.02,
+  /** The slow net's shortest interval... */
+  slowMinMs: 60_000,
+  /** ...and longest: in between, the task's age. */
+  slowMaxMs: 120_000,
+  /**
+   * From this miss rate, the watchful net. Far below the 20% it is measured at on purpose: over 64 ends the
+   * estimate wanders by about 0.05, and reads low early on (lost ends are found later than delivered ones).
+   */
+  watchfulMissRate: 0.08,
+  /** The watchful net's interval where the task is likely to end. */
+  nearMs: 4_500,
+  /** Its interval where it is not. */
+  farMs: 40_000,
+  /** Without a progress estimate, its first poll after the one at once comes at this age... */
+  firstAtMs: 7_500,
+  /** ...and it polls at `nearMs` until this age, then at `farMs`. */
+  blindUntilMs: 20_000,
+  /** With an estimate, the interval is this share of the time left to the predicted end (within `nearMs`..`farMs`). */
+  leadShare: 0.45,
+  /** Once the predicted end is this far past, the prediction was wrong (a long task)... */
+  overdueAfterMs: 80_000,
+  /** ...and the interval becomes this. */
+  overdueMs: 25_000,
+  /** From this miss rate the watchful net blends into the ordinary schedule... */
+  blendMissRate: 0.3,
+  /** ...which applies alone from this one. */
+  adaptiveMissRate: 0.6,
+} as const;
+
+/** Polling when a callback is expected: see {@link SAFETY_NET}. */
+function safetyNet(state: PollState): number {
+  const n = SAFETY_NET;
+  const m = state.callbackMissRate ?? n.priorMissRate;
+  if (m >= n.adaptiveMissRate) return ordinarySchedule(state);
+  const age = state.taskAgeMs ?? state.watchedForMs;
+  const slow = Math.min(n.slowMaxMs, Math.max(n.slowMinMs, age));
+  if (m <= n.trustedMissRate) return slow;
+  const watchful = watchfulNet(state.etaMs, age);
+  if (m < n.watchfulMissRate) return mix(slow, watchful, (m - n.trustedMissRate) / (n.watchfulMissRate - n.trustedMissRate));
+  if (m <= n.blendMissRate) return watchful;
+  return mix(watchful, ordinarySchedule(state), (m - n.blendMissRate) / (n.adaptiveMissRate - n.blendMissRate));
+}
+
+function watchfulNet(etaMs: number | null, age: number): number {
+  const n = SAFETY_NET;
+  if (etaMs === null) return age < n.firstAtMs ? n.firstAtMs - age : age < n.blindUntilMs ? n.nearMs : n.farMs;
+  // Closing in on the predicted end: each poll goes a little under halfway there, so the end is met at `nearMs`.
+  if (etaMs > n.nearMs) return Math.min(n.farMs, Math.max(n.nearMs, etaMs * n.leadShare));
+  return etaMs < -n.overdueAfterMs ? n.overdueMs : n.nearMs;
+}
+
+function mix(from: number, to: number, share: number): number {
+  return from + (to - from) * share;
 }
 
 export function resolvePolicy(policy: PollingPolicy): PollingPolicyFunction {

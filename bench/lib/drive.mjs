@@ -10,9 +10,10 @@ import { providerWorkload } from './workload.mjs';
 
 /**
  * `watchTask(taskId, spec, createdAt)` must resolve to 'completed' | 'failed' | 'timeout' | 'error' once the
- * poller under test has settled the task (all times are provider-time epoch ms).
+ * poller under test has settled the task (all times are provider-time epoch ms). With `callBackUrl`, every task is
+ * created with it, as a KIE task created with `callBackUrl` would be.
  */
-export async function driveWorkload({ url, workload, timeScale, t0, tickMs = 250 }, watchTask) {
+export async function driveWorkload({ url, workload, timeScale, t0, tickMs = 250, callBackUrl }, watchTask) {
   const { count, ...workloadOptions } = workload;
   const tasks = providerWorkload(count, workloadOptions);
   const epochNow = scaledEpoch(t0, timeScale);
@@ -30,7 +31,7 @@ export async function driveWorkload({ url, workload, timeScale, t0, tickMs = 250
     const batch = [];
     while (next < tasks.length && tasks[next].arriveAtMs <= elapsed) batch.push(tasks[next++]);
     if (batch.length > 0) {
-      const ids = await addTasks(url, batch.map((t) => t.spec));
+      const ids = await addTasks(url, batch.map((t) => (callBackUrl === undefined ? t.spec : { ...t.spec, callBackUrl })));
       const createdAt = epochNow();
       ids.forEach((taskId, i) => {
         const p = watchTask(taskId, batch[i].spec, createdAt).then(

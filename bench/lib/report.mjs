@@ -13,6 +13,9 @@ const POLICY_LABELS = {
   awsExponential: 'AWS-waiter exponential (2 s to 120 s, jitter)',
   adaptive: "**default ('adaptive')**",
   oracle: 'oracle (one request at the end)',
+  callbacksDelivered: '**callbacks, all delivered** (default policy, `expectCallbacks`)',
+  callbacksLost20: '**callbacks, 20% lost**',
+  callbacksLost: '**callbacks, all lost**',
   proposal: 'candidate (bench/lib/proposal.mjs, not shipped)',
 };
 const PEER_LABELS = {
@@ -108,6 +111,7 @@ export function tables(r) {
       ),
       '',
       `Target (default vs fixed 2 s: at most half the requests per task and a lower p95): requests ratio ${fmt(f.target.requestsRatio, 2)}, p95 ratio ${fmt(f.target.p95Ratio, 2)}: ${yes(f.target.met)}.`,
+      ...(f.callbackTarget ? ['', callbackTargetText(f.callbackTarget)] : []),
     ].join('\n');
   }
   if (r.peers) {
@@ -141,6 +145,15 @@ export function tables(r) {
   return out;
 }
 
+function callbackTargetText(t) {
+  return [
+    'Callback goals (issue 11):',
+    `all delivered, p95 <= 0.5 s and <= 3 requests per task: ${s(t.delivered.p95, 2)} s, ${fmt(t.delivered.requestsPerTask, 1)} requests: ${yes(t.delivered.met)};`,
+    `20% lost, p95 no worse than the default's and at most half its requests: p95 ratio ${fmt(t.lost20.p95Ratio, 2)}, requests ratio ${fmt(t.lost20.requestsRatio, 2)}: ${yes(t.lost20.met)};`,
+    `all lost, p95 no worse than fixed 10 s: p95 ratio ${fmt(t.lost.p95Ratio, 2)}: ${yes(t.lost.met)}.`,
+  ].join(' ');
+}
+
 /** Replaces each `<!-- bench:NAME -->...<!-- /bench:NAME -->` block whose table exists in this run. */
 export function renderDocs(text, results) {
   const t = tables(results);
@@ -163,7 +176,7 @@ export function renderFrontierSvg(results) {
   const [y0, y1] = [0.5, 500];
   const X = (v) => L + ((Math.log10(v) - Math.log10(x0)) / (Math.log10(x1) - Math.log10(x0))) * (W - L - R);
   const Y = (v) => H - B - ((Math.log10(v) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0))) * (H - T - B);
-  const esc = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\*\*/g, '').replace(/'/g, '’');
+  const esc = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\*\*|`/g, '').replace(/'/g, '’');
   const lines = [];
   lines.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`);
   lines.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
@@ -184,7 +197,7 @@ export function renderFrontierSvg(results) {
   lines.push(`<rect x="${L}" y="${ry}" width="${rx - L}" height="${H - B - ry}" fill="#2a9d8f" fill-opacity="0.08" stroke="#2a9d8f" stroke-dasharray="4 3"/>`);
   lines.push(`<text x="${L + 6}" y="${ry + 14}" fill="#2a9d8f">target for the default: &lt;= half of fixed 2 s’s requests, lower p95</text>`);
   for (const { p, x, y } of pts) {
-    const color = p === 'adaptive' ? '#d62828' : p === 'oracle' ? '#2a9d8f' : '#264653';
+    const color = p === 'adaptive' ? '#d62828' : p === 'oracle' ? '#2a9d8f' : p.startsWith('callbacks') ? '#e76f51' : '#264653';
     lines.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="${p === 'adaptive' ? 6 : 4.5}" fill="${color}"/>`);
     // Labels of points in the right third go to their left so they stay inside the plot.
     const left = X(x) > L + (2 * (W - L - R)) / 3;

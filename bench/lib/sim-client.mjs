@@ -25,3 +25,5 @@ export async function addTasks(url, specs, chunk = 20_000) {
 export const simStats = (url) => call(url, 'GET', 'stats');
 export const simTasks = (url) => call(url, 'GET', 'tasks');
 export const resetStats = (url) => call(url, 'POST', 'reset-stats', {});
+export const simCallbacks = (url) => call(url, 'GET', 'callbacks');
+export const configureCallbacks = (url, knobs) => call(url, 'POST', 'callbacks', knobs);

@@ -12,6 +12,13 @@ export class UsageError extends Error {
   }
 }
 
+/** Where `watch --callback-port` listens for KIE callbacks, and the file with the key that signs them. */
+export interface CallbackListen {
+  readonly port: number;
+  readonly host: string;
+  readonly hmacKeyFile: string | undefined;
+}
+
 export interface WatchCommand {
   readonly kind: 'watch';
   readonly taskIds: readonly string[];
@@ -21,6 +28,8 @@ export interface WatchCommand {
   readonly policy: PollingPolicy;
   readonly json: boolean;
   readonly verbose: boolean;
+  /** Receive callbacks and watch with `expectCallback`; `undefined` without `--callback-port`. */
+  readonly callbacks: CallbackListen | undefined;
 }
 
 export interface DemoCommand {
@@ -32,6 +41,8 @@ export interface DemoCommand {
   readonly policy: PollingPolicy;
   readonly json: boolean;
   readonly verbose: boolean;
+  /** `--callbacks`: the simulator calls back, signed, and the share `lossRate` of callbacks is lost. */
+  readonly callbacks: { readonly lossRate: number } | undefined;
 }
 
 export interface SimulateCommand {
@@ -63,8 +74,26 @@ const COMMON = {
   timeout: { type: 'string' },
 } as const;
 
-const WATCH_OPTIONS = { ...COMMON, 'base-url': { type: 'string' }, 'api-key-file': { type: 'string' } } as const;
-const DEMO_OPTIONS = { ...COMMON, tasks: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' } } as const;
+const WATCH_OPTIONS = {
+  ...COMMON,
+  'base-url': { type: 'string' },
+  'api-key-file': { type: 'string' },
+  'callback-port': { type: 'string' },
+  'callback-host': { type: 'string' },
+  'hmac-key-file': { type: 'string' },
+} as const;
+const DEMO_OPTIONS = { ...COMMON, tasks: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, callbacks: { type: 'boolean' }, loss: { type: 'string' } } as const;
+export const DEFAULT_CALLBACK_HOST = '127.0.0.1';
+
+/** Flags that would put a secret on the command line, and where the secret belongs instead. */
+const SECRET_FLAGS: readonly { readonly flags: readonly string[]; readonly what: string; readonly instead: string }[] = [
+  { flags: ['--api-key', '--apikey', '--key'], what: 'an API key', instead: 'Set KIE_API_KEY in the environment, or put the key in a file readable only by you and pass --api-key-file PATH.' },
+  {
+    flags: ['--hmac-key', '--hmackey', '--webhook-hmac-key', '--webhook-key'],
+    what: 'a webhook HMAC key',
+    instead: 'Set KIE_WEBHOOK_HMAC_KEY in the environment, or put the key in a file readable only by you and pass --hmac-key-file PATH.',
+  },
+];
 
 /**
  * A key passed as an argument is already exposed (ps, shell history) by the time we see it, so refusing it
@@ -73,10 +102,11 @@ const DEMO_OPTIONS = { ...COMMON, tasks: { type: 'string' }, seed: { type: 'stri
 function refuseKeyArgument(argv: readonly string[], topic: HelpTopic): void {
   for (const token of argv) {
     if (token === '--') return;
-    if (token === '--api-key' || token.startsWith('--api-key=') || token === '--apikey' || token.startsWith('--apikey=') || token === '--key' || token.startsWith('--key=')) {
+    const flag = token.split('=', 1)[0] ?? token;
+    const secret = SECRET_FLAGS.find((s) => s.flags.includes(flag));
+    if (secret !== undefined) {
       throw new UsageError(
-        'an API key on the command line is refused: arguments are visible to every user through `ps` and are saved in shell history.\n' +
-          'Set KIE_API_KEY in the environment, or put the key in a file readable only by you and pass --api-key-file PATH.',
+        `${secret.what} on the command line is refused: arguments are visible to every user through \`ps\` and are saved in shell history.\n${secret.instead}`,
         topic,
       );
     }
@@ -110,6 +140,12 @@ function integer(flag: string, value: string, min: number, max: number, topic: H
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw new UsageError(`--${flag} needs an integer from ${min} to ${max}, got ${JSON.stringify(value)}`, topic);
   }
+  return n;
+}
+
+function share(flag: string, value: string, topic: HelpTopic): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--${flag} needs a number from 0 to 1, got ${JSON.stringify(value)}`, topic);
   return n;
 }
 
@@ -194,6 +230,14 @@ function parseWatch(argv: readonly string[]): Command {
     }
   }
   const timeout = values.timeout === undefined ? undefined : positiveNumber('timeout', values.timeout, MAX_TIMEOUT_S, 'watch');
+  const port = values['callback-port'];
+  if (port === undefined) {
+    for (const flag of ['callback-host', 'hmac-key-file'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --callback-port`, 'watch');
+    }
+  }
+  const host = values['callback-host'];
+  if (host !== undefined && (host.trim() === '' || /[\s/]/.test(host))) throw new UsageError('--callback-host needs a host name or an IP address to listen on', 'watch');
   return {
     kind: 'watch',
     // Watching one task twice would print it twice and count it twice in the summary.
@@ -204,6 +248,10 @@ function parseWatch(argv: readonly string[]): Command {
     policy: parsePolicy(values.policy, 'watch'),
     json: values.json ?? false,
     verbose: values.verbose ?? false,
+    callbacks:
+      port === undefined
+        ? undefined
+        : { port: integer('callback-port', port, 0, 65_535, 'watch'), host: host ?? DEFAULT_CALLBACK_HOST, hmacKeyFile: values['hmac-key-file'] },
   };
 }
 
@@ -220,7 +268,16 @@ function parseDemo(argv: readonly string[]): Command {
     policy: parsePolicy(values.policy, 'demo'),
     json: values.json ?? false,
     verbose: values.verbose ?? false,
+    callbacks: demoCallbacks(values.callbacks ?? false, values.loss),
   };
+}
+
+function demoCallbacks(enabled: boolean, loss: string | undefined): DemoCommand['callbacks'] {
+  if (!enabled) {
+    if (loss !== undefined) throw new UsageError('--loss needs --callbacks', 'demo');
+    return undefined;
+  }
+  return { lossRate: loss === undefined ? 0 : share('loss', loss, 'demo') };
 }
 
 function parseSimulate(argv: readonly string[]): Command {

@@ -21,6 +21,11 @@ Options:
   --timeout SECONDS    per-task deadline; reaching it is reported as "timeout", not as a failure (default 900)
   --api-key-file PATH  read the key from this file (trimmed); takes precedence over KIE_API_KEY
   --policy P           adaptive (default), fastest, or a fixed interval in milliseconds
+  --callback-port N    receive KIE callbacks on port N (0: any free port) and poll only as a
+                       safety net; create the tasks with a callBackUrl that reaches this port
+  --callback-host H    address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --hmac-key-file PATH the webhook HMAC key (else KIE_WEBHOOK_HMAC_KEY); without a key,
+                       unsigned callbacks are accepted. A key on the command line is refused
   --json               one JSON object per line on stdout (human messages go to stderr)
   --verbose            debug logs (pino, JSON) on stderr
   -h, --help           this help
@@ -30,9 +35,11 @@ Without installing: KIE_API_KEY=... ${NPX} <taskId...>
 ${exitCodesText('watch')}`;
 
 const DEMO = `usage: kie-watch demo [--tasks N] [--json] [--seed N] [--speed X] [--policy P] [--timeout SECONDS]
+                      [--callbacks [--loss R]]
 
 Starts an in-process KIE simulator on 127.0.0.1 with N scripted tasks (a few of them fail),
-watches them all, and prints a summary with the rate-limit violations the simulator counted.
+watches them all, and prints a summary with the rate-limit violations the simulator counted,
+the requests per task and the detection delay (from each task's end to its report).
 
 Options:
   --tasks N            number of tasks, 1..10000 (default 36)
@@ -41,6 +48,9 @@ Options:
                        run (default 1; never polls faster than the rate limit)
   --policy P           adaptive (default), fastest, or a fixed interval in milliseconds
   --timeout SECONDS    per-task deadline (default 120)
+  --callbacks          the simulator calls back (signed with a fresh key) to a handler of
+                       this process, which tells the watcher; polling is only a safety net
+  --loss R             with --callbacks, the share of callbacks lost, 0..1 (default 0)
   --json               one JSON object per line on stdout (human messages go to stderr)
   --verbose            debug logs (pino, JSON) on stderr; disables the live display
   -h, --help           this help
@@ -55,13 +65,15 @@ const TOP = `kie-watch ${VERSION}: watch KIE.AI generation tasks until they fini
 usage:
   kie-watch [watch] <taskId...> [--base-url URL] [--timeout SECONDS] [--api-key-file PATH]
                                 [--policy adaptive|fastest|<ms>] [--json] [--verbose]
-  kie-watch demo [--tasks N] [--json] [--seed N] [--speed X]
+                                [--callback-port N [--callback-host H] [--hmac-key-file PATH]]
+  kie-watch demo [--tasks N] [--json] [--seed N] [--speed X] [--callbacks [--loss R]]
   kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]
   kie-watch help [watch|demo|simulate]
   kie-watch --version | -v
 
 The command comes first. Run \`kie-watch <command> --help\` for its options and exit codes.
-The API key is read from KIE_API_KEY or --api-key-file, never from the command line.
+The API key is read from KIE_API_KEY or --api-key-file, never from the command line
+(nor is the webhook HMAC key: KIE_WEBHOOK_HMAC_KEY or --hmac-key-file).
 Without installing: ${NPX} demo
 
 ${exitCodesText('watch')}
@@ -85,9 +97,9 @@ export function usageLine(topic: HelpTopic): string {
   switch (topic) {
     case 'top':
     case 'watch':
-      return 'usage: kie-watch [watch] <taskId...> [--base-url URL] [--timeout SECONDS] [--api-key-file PATH] [--policy P] [--json]';
+      return 'usage: kie-watch [watch] <taskId...> [--base-url URL] [--timeout SECONDS] [--api-key-file PATH] [--policy P] [--json] [--callback-port N]';
     case 'demo':
-      return 'usage: kie-watch demo [--tasks N] [--json] [--seed N] [--speed X]';
+      return 'usage: kie-watch demo [--tasks N] [--json] [--seed N] [--speed X] [--callbacks [--loss R]]';
     case 'simulate':
       return 'usage: kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]';
   }

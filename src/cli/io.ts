@@ -18,12 +18,12 @@ export interface Sink {
 }
 
 /**
- * The key is never put into output on purpose; this is the net under that rule, for text we do not control
- * (a provider message that echoes a header, a future log field).
+ * The keys (API, webhook HMAC) are never put into output on purpose; this is the net under that rule, for text
+ * we do not control (a provider message that echoes a header, a future log field).
  */
-export function redactor(secret: string | undefined): (text: string) => string {
-  if (secret === undefined || secret.length < 4) return (text) => text;
-  return (text) => (text.includes(secret) ? text.split(secret).join('[redacted]') : text);
+export function redactor(...secrets: (string | undefined)[]): (text: string) => string {
+  const known = secrets.filter((s): s is string => s !== undefined && s.length >= 4);
+  return (text) => known.reduce((t, secret) => (t.includes(secret) ? t.split(secret).join('[redacted]') : t), text);
 }
 
 /**

@@ -12,6 +12,10 @@ export interface Summary {
   readonly rateLimited: number;
   /** Counted by the simulator in `demo`; unknown (absent) when watching the real API. */
   readonly violations?: number;
+  /** `demo --callbacks` only: from each task's end (the simulator knows it) to its report, over the tasks that ended. */
+  readonly detectionMs?: { readonly p50: number; readonly p95: number; readonly max: number };
+  /** `demo --callbacks` only: what became of the simulator's callbacks. */
+  readonly callbacks?: { readonly delivered: number; readonly lost: number; readonly failed: number };
   readonly wallMs: number;
   readonly exitCode: number;
 }
@@ -76,11 +80,21 @@ export function failureText(taskId: string, error: KieWatcherError): string {
   return text.startsWith('the task ') ? text.slice('the task '.length) : text;
 }
 
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)}s`;
+}
+
 export function summaryText(s: Summary): string {
   const lines = [
     `${s.succeeded} succeeded, ${s.failed} failed, ${s.timedOut} timed out${s.interrupted > 0 ? `, ${s.interrupted} interrupted` : ''} (of ${count(s.tasks, 'task')})`,
     `${count(s.requests, 'request')} sent, ${count(s.retries, 'retry', 'retries')}, ${count(s.rateLimited, 'rate-limited answer')}` +
       (s.violations === undefined ? '' : `, ${count(s.violations, 'rate-limit violation')} counted by the simulator`),
+    ...(s.detectionMs === undefined
+      ? []
+      : [
+          `${(s.requests / Math.max(1, s.tasks)).toFixed(1)} requests per task; detection delay (a task's end to its report) p50 ${seconds(s.detectionMs.p50)}, p95 ${seconds(s.detectionMs.p95)}, max ${seconds(s.detectionMs.max)}`,
+        ]),
+    ...(s.callbacks === undefined ? [] : [`callbacks: ${s.callbacks.delivered} delivered, ${s.callbacks.lost} lost, ${s.callbacks.failed} failed`]),
     `wall time ${formatDuration(s.wallMs)}, exit code ${s.exitCode}`,
   ];
   return `${lines.join('\n')}\n`;

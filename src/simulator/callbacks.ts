@@ -15,7 +15,7 @@ export type SimulatedDelay = number | readonly [number, number];
 /**
  * How the simulator delivers callbacks. Knobs drawn per callback (`delayMs`, `duplicateRate`, `duplicateDelayMs`,
  * `outOfOrder`, `outOfOrderDelayMs`, `lossRate`) apply to tasks added after they are set; the rest apply to every
- * attempt from then on.
+ * attempt (and `tickMs` to every check) from then on.
  */
 export interface SimulatorCallbackOptions {
   /** From the task's final state to the first attempt, in simulator-clock ms. @default 0 */
@@ -38,6 +38,11 @@ export interface SimulatorCallbackOptions {
   readonly timeoutMs?: number | undefined;
   /** Signs every delivery (`X-Webhook-Timestamp`, `X-Webhook-Signature`); `null` stops signing. @default unsigned */
   readonly hmacKey?: string | null | undefined;
+  /**
+   * Real ms between two checks for due deliveries. Under a compressed clock (a `now` that runs faster than real
+   * time) 10 ms of real time is a coarse step of simulator time: lower it there. @default 10
+   */
+  readonly tickMs?: number | undefined;
 }
 
 /** The knobs in effect, every default filled in (the key excluded). */
@@ -110,6 +115,7 @@ export const callbackOptionsSchema = z.strictObject({
   retryBackoffMs: ms.optional(),
   timeoutMs: z.number().min(1).max(600_000).optional(),
   hmacKey: z.string().min(1).max(4096).nullable().optional(),
+  tickMs: z.number().min(1).max(1000).optional(),
 });
 
 /** A `callBackUrl` the simulator will post to: absolute http(s), as KIE requires. */
@@ -168,7 +174,7 @@ interface InFlight {
   readonly deadline: number;
 }
 
-/** Polling period of the one driver timer: the simulator clock may be moved by hand, so it cannot be slept on. */
+/** Default polling period of the one driver timer: the simulator clock may be moved by hand, so it cannot be slept on. */
 export const CALLBACK_TICK_MS = 10;
 const MAX_LOG = 10_000;
 /** Connections per receiver origin: a burst of final tasks queues instead of opening thousands of sockets. */
@@ -184,6 +190,7 @@ const DEFAULTS: SimulatorCallbackKnobs = {
   maxAttempts: 3,
   retryBackoffMs: 1000,
   timeoutMs: 15_000,
+  tickMs: CALLBACK_TICK_MS,
 };
 
 /**
@@ -314,7 +321,7 @@ export class CallbackDeliveries {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#tick();
-    }, CALLBACK_TICK_MS);
+    }, this.#options.tickMs);
     this.#timer.unref();
   }
 

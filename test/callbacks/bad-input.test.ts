@@ -10,8 +10,8 @@ import { Pool, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CallbackRejectedError, signKieCallback, verifyKieCallback } from '../../src/callbacks/index.js';
 import { failOnProcessErrors, reachableStrings } from '../reliability/helpers.js';
-import { HMAC_KEY, post, signed, startReceiver, successBody } from './helpers.js';
-import type { Answer, Receiver } from './helpers.js';
+import { HMAC_KEY, post, postPaced, signed, startReceiver, successBody } from './helpers.js';
+import type { Answer, FloodItem, Receiver } from './helpers.js';
 
 failOnProcessErrors();
 
@@ -221,7 +221,7 @@ describe('bodies', () => {
 });
 
 describe('tasks the watcher does not know', () => {
-  it('answers 200 and pokes anyway: the watcher remembers a poke for a task it does not watch yet', async () => {
+  it('answers 200 and pokes anyway: which tasks are watched is the watcher\'s to know (see watcher-flood.test.ts)', async () => {
     const r = await receiver({ hmacKey: HMAC_KEY });
     const answer = await post(`${r.url}/cb`, successBody('never-heard-of-it'), { headers: signed('never-heard-of-it') });
     expect(answer.status).toBe(200);
@@ -231,7 +231,7 @@ describe('tasks the watcher does not know', () => {
 
 describe('a flood of 1,000 callbacks per second for one task', () => {
   /** Sends `count` requests at `perSecond` through 16 connections while pinging the same server. */
-  async function flood(r: Receiver, count: number, perSecond: number, make: (i: number) => { body: unknown; headers: Record<string, string> }) {
+  async function flood(r: Receiver, count: number, perSecond: number, make: FloodItem) {
     const pool = new Pool(r.url, { connections: 16 });
     const histogram = monitorEventLoopDelay({ resolution: 5 });
     histogram.enable();
@@ -246,19 +246,7 @@ describe('a flood of 1,000 callbacks per second for one task', () => {
         await sleep(20);
       }
     })();
-    const statuses: number[] = [];
-    const started = performance.now();
-    const batch = perSecond / 20;
-    const inFlight: Promise<void>[] = [];
-    for (let i = 0; i < count; i += batch) {
-      for (let j = i; j < Math.min(count, i + batch); j++) {
-        const { body, headers } = make(j);
-        inFlight.push(post(`${r.url}/cb`, body, { headers, dispatcher: pool }).then((a) => void statuses.push(a.status)));
-      }
-      await sleep(Math.max(0, started + ((i + batch) / perSecond) * 1000 - performance.now()));
-    }
-    await Promise.all(inFlight);
-    const elapsedMs = performance.now() - started;
+    const { statuses, elapsedMs } = await postPaced(`${r.url}/cb`, pool, count, perSecond, make);
     flooding = false;
     await pinger;
     histogram.disable();

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { request } from 'undici';
@@ -96,4 +97,27 @@ export function successBody(taskId: string): object {
 
 export function signed(taskId: string, nowMs = Date.now(), key = HMAC_KEY): Record<string, string> {
   return kieCallbackHeaders(taskId, key, nowMs);
+}
+
+/** One callback of a flood: what to post. */
+export type FloodItem = (i: number) => { body: unknown; headers: Record<string, string> };
+
+/**
+ * Posts `count` callbacks to `url` at `perSecond`, in batches 20 times a second, through `dispatcher`; resolves
+ * with every answer's status and the time it all took.
+ */
+export async function postPaced(url: string, dispatcher: Dispatcher, count: number, perSecond: number, make: FloodItem): Promise<{ statuses: number[]; elapsedMs: number }> {
+  const statuses: number[] = [];
+  const started = performance.now();
+  const batch = perSecond / 20;
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < count; i += batch) {
+    for (let j = i; j < Math.min(count, i + batch); j++) {
+      const { body, headers } = make(j);
+      inFlight.push(post(url, body, { headers, dispatcher }).then((a) => void statuses.push(a.status)));
+    }
+    await sleep(Math.max(0, started + ((i + batch) / perSecond) * 1000 - performance.now()));
+  }
+  await Promise.all(inFlight);
+  return { statuses, elapsedMs: performance.now() - started };
 }

@@ -417,6 +417,28 @@ describe('control', () => {
     expect(sim.stats().tasks).toBe(1);
   });
 
+  it('checks for due deliveries every tickMs of real time (for compressed clocks), 10 ms unless told', async () => {
+    const periods: (number | undefined)[] = [];
+    const realSet = globalThis.setTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      periods.push(ms);
+      return realSet(fn, ms);
+    }) as typeof setTimeout);
+    const r = await receiver();
+    const sim = await simulator();
+    sim.addTasks([{ durationMs: 30, outcome: 'SUCCESS', callBackUrl: r.url }]);
+    await waitUntil(() => r.received.length === 1);
+    expect(periods).toContain(CALLBACK_TICK_MS);
+    periods.length = 0;
+    sim.setCallbackOptions({ tickMs: 2 });
+    sim.addTasks([{ durationMs: 30, outcome: 'SUCCESS', callBackUrl: r.url }]);
+    await waitUntil(() => r.received.length === 2);
+    expect(periods).toContain(2);
+    expect(periods).not.toContain(CALLBACK_TICK_MS);
+    expect(sim.callbackLog().options.tickMs).toBe(2);
+    expect(() => sim.setCallbackOptions({ tickMs: 0 })).toThrow();
+  });
+
   it('calls back tasks created through POST /api/v1/gpt4o-image/generate with callBackUrl, and refuses a bad one', async () => {
     const r = await receiver();
     const sim = await simulator({ generate: { minDurationMs: 0, maxDurationMs: 0, failureRate: 0 } });
