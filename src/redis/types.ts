@@ -1,6 +1,8 @@
 /** A task in the fleet: its family (`[a-z0-9-]+`) and its provider taskId (`[A-Za-z0-9_.:-]{1,128}`). */
 export interface TaskKey {
+  /** The family id, `[a-z0-9-]+`. */
   readonly family: string;
+  /** The provider's taskId. */
   readonly taskId: string;
 }
 
@@ -12,8 +14,11 @@ export type Report =
   | {
       /** Still pending: due again no earlier than `delayMs` from now (Redis time) and never before its GCRA allows. */
       readonly kind: 'next';
+      /** The task. */
       readonly key: TaskKey;
+      /** The claim's fence, as {@link Claim.fence} gave it. */
       readonly fence: number;
+      /** ms until the next poll, by the policy (the GCRA may push it later). */
       readonly delayMs: number;
       /** Opaque (JSON) per-task state the engine keeps between polls; handed back with the next claim. */
       readonly state: string;
@@ -23,19 +28,25 @@ export type Report =
   | {
       /** Settled: `result` (opaque JSON) is stored on the task with a TTL and appended to the results stream. */
       readonly kind: 'final';
+      /** The task. */
       readonly key: TaskKey;
+      /** The claim's fence, as {@link Claim.fence} gave it. */
       readonly fence: number;
+      /** The outcome, as opaque JSON; what waiters in every process receive. */
       readonly result: string;
     }
   | {
       /** The claim was not used (send guard, shutdown): due again at once (its GCRA still applies). */
       readonly kind: 'release';
+      /** The task. */
       readonly key: TaskKey;
+      /** The claim's fence, as {@link Claim.fence} gave it. */
       readonly fence: number;
     };
 
 /** One task this process may poll now, exactly once. */
 export interface Claim {
+  /** The task to poll. */
   readonly key: TaskKey;
   /** The fencing token: quote it in the report; a later claimer gets a higher one. */
   readonly fence: number;
@@ -75,11 +86,24 @@ export interface TickResult {
 
 /** What {@link RedisFleetStore.register} found for one task. */
 export type RegisterOutcome =
-  | { readonly key: TaskKey; readonly status: 'new' | 'pending' }
-  | { readonly key: TaskKey; readonly status: 'settled'; readonly result: string };
+  | {
+      /** The task registered. */
+      readonly key: TaskKey;
+      /** `new`: the fleet did not watch it yet; `pending`: it did (its deadline may have been extended). */
+      readonly status: 'new' | 'pending';
+    }
+  | {
+      /** The task registered. */
+      readonly key: TaskKey;
+      /** It already settled within the result TTL. */
+      readonly status: 'settled';
+      /** Its stored outcome (the `final` report's opaque JSON). */
+      readonly result: string;
+    };
 
 /** A task waiting in the fleet's durable pending set. */
 export interface PendingTask {
+  /** The task. */
   readonly key: TaskKey;
   /** Epoch ms (Redis clock, or what the registering process passed). */
   readonly watchedAt: number;
@@ -89,22 +113,47 @@ export interface PendingTask {
 
 /** A message from the fleet's streams. */
 export type FleetMessage =
-  | { readonly type: 'final'; readonly key: TaskKey; readonly result: string; readonly id: string }
-  | { readonly type: 'event'; readonly key: TaskKey; readonly event: string; readonly id: string }
+  | {
+      /** A task settled (a `final` report). */
+      readonly type: 'final';
+      /** The task. */
+      readonly key: TaskKey;
+      /** Its outcome, opaque JSON. */
+      readonly result: string;
+      /** The stream entry id. */
+      readonly id: string;
+    }
+  | {
+      /** A task's progress or status changed (a `next` report with an `event`). */
+      readonly type: 'event';
+      /** The task. */
+      readonly key: TaskKey;
+      /** The event, opaque JSON. */
+      readonly event: string;
+      /** The stream entry id. */
+      readonly id: string;
+    }
   /**
    * The reader reconnected: entries may have been trimmed meanwhile (or Redis lost them). Read the stored
    * results of the tasks you wait for again (`register` returns them).
    */
-  | { readonly type: 'resync' };
+  | {
+      /** The reader reconnected (see above). */
+      readonly type: 'resync';
+    };
 
 /** Availability of Redis as the store sees it. */
 export type FleetStatus = 'up' | 'down';
 
 /** pino-shaped logger; only these four methods are used. */
 export interface FleetLogger {
+  /** Connection errors and stream reads that failed and will resume after a reconnect. */
   debug(obj: object, msg?: string): void;
+  /** Redis is up again. */
   info(obj: object, msg?: string): void;
+  /** Redis down (claiming paused), fleet data lost, a tick reply too slow to use its claims. */
   warn(obj: object, msg?: string): void;
+  /** A stream listener (your code) threw. */
   error(obj: object, msg?: string): void;
 }
 
