@@ -83,8 +83,9 @@ export interface TaskWatcherOptions {
   /** Mirror of the pending set, for resuming after a restart. @default none */
   readonly store?: PendingTaskStore | undefined;
   /**
-   * Every task is created with a `callBackUrl` that reaches your callback handler (see docs/callbacks.md):
-   * polling is then only a safety net, and the default policy polls far less. Per task: `expectCallback`.
+   * Every task is created with a `callBackUrl` that reaches your callback handler (see docs/callbacks.md), which
+   * calls `poke`. A policy function sees it as `PollState.expectCallback`, with `PollState.callbackMissRate`; the
+   * built-in policies do not change their intervals for it yet. Per task: `expectCallback`.
    * @default false
    */
   readonly expectCallbacks?: boolean | undefined;

@@ -15,8 +15,8 @@ export interface WatchOptions<F extends FamilyRef = 'gpt4o-image'> {
   /** This interest's deadline, in ms from now; it ends with `WatchTimeoutError` (not a task failure). @default the watcher's `timeoutMs` */
   readonly timeoutMs?: number | undefined;
   /**
-   * The task was created with a `callBackUrl` that reaches your callback handler (which calls `poke`): polling
-   * is then only a safety net for lost callbacks, and the default policy polls far less.
+   * The task was created with a `callBackUrl` that reaches your callback handler (which calls `poke`). A policy
+   * function sees it as `PollState.expectCallback`; the built-in policies do not change their intervals for it yet.
    * @default the watcher's `expectCallbacks`
    */
   readonly expectCallback?: boolean | undefined;

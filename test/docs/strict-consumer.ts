@@ -17,7 +17,16 @@ declare const myStore: import('kie-watcher').PendingTaskStore;
 declare const bar: { update(progress: number): void };
 declare function save(taskId: string, urls: readonly string[]): void;
 declare function report(taskId: string, code: string, message: string): void;
+declare const handler: import('kie-watcher/callbacks').CallbackHandler;
+declare const app: import('express').Express;
+declare const fastify: import('fastify').FastifyInstance;
 `;
+
+/**
+ * Packages a reader of the docs installs next to kie-watcher to use a snippet: zod for `defineFamily` schemas,
+ * the web frameworks the callback handler is mounted in. Linked from this project's own node_modules.
+ */
+const CONSUMER_PACKAGES = ['zod', 'fastify', '@types/express', '@types/node'];
 
 /** What `tsc --init` users add for a strict build of ESM code, plus the option this project itself uses. */
 export const CONSUMER_OPTIONS: ts.CompilerOptions = {
@@ -50,7 +59,7 @@ export function typecheckAsConsumer(snippets: readonly Snippet[]): Diagnostics {
   try {
     mkdirSync(join(dir, 'node_modules/@types'), { recursive: true });
     symlinkSync(root, join(dir, 'node_modules/kie-watcher'), 'dir');
-    symlinkSync(join(root, 'node_modules/@types/node'), join(dir, 'node_modules/@types/node'), 'dir');
+    for (const name of CONSUMER_PACKAGES) symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     writeFileSync(join(dir, 'prelude.d.ts'), PRELUDE);
     const files = snippets.map((s, i) => {
