@@ -89,7 +89,11 @@ export interface TaskWatcherOptions {
    * @default false
    */
   readonly expectCallbacks?: boolean | undefined;
-  /** Custom task families (made with `defineFamily`), so that `family: '<their id>'` strings work too. @default none */
+  /**
+   * Custom task families (made with `defineFamily`), so that their ids resolve where a family arrives as a
+   * string at run time: `resume()` from a store, `poke`, `isWatching`, JavaScript callers. From TypeScript,
+   * pass the family object as `family` (its record type follows). @default none
+   */
   readonly families?: readonly TaskFamily[] | undefined;
 }
 
