@@ -17,9 +17,10 @@ const sharedErrors: Plugin = {
 
 export default defineConfig([
   {
-    // The library and its simulator and redis subpaths ship for both `import` and `require`; ioredis, an
-    // optional peer dependency, stays external and is loaded only by `kie-watcher/redis`.
-    entry: { index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts', 'redis/index': 'src/redis/index.ts' },
+    // The library and its simulator, redis and metrics subpaths ship for both `import` and `require`; ioredis
+    // and @opentelemetry/api, optional peer dependencies, stay external and are loaded only by
+    // `kie-watcher/redis` and `kie-watcher/metrics`.
+    entry: { index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts', 'redis/index': 'src/redis/index.ts', 'metrics/index': 'src/metrics/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

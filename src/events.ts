@@ -116,6 +116,14 @@ export interface RateLimitedEvent {
   readonly source: 'http' | 'body';
 }
 
+/** The fleet coordinator (Redis) became unusable, or usable again. */
+export interface CoordinatorEvent {
+  /** `down`: no task is polled (there is no shared limiter to ask); deadlines still run. `up`: polling resumes. */
+  readonly status: 'up' | 'down';
+  /** Why it went down (key-free), `null` when it came back. */
+  readonly reason: string | null;
+}
+
 /** The events a `TaskWatcher` emits, with their payloads. */
 export interface TaskWatcherEvents {
   /** Progress rose, the status text changed, or the task reached a final state. */
@@ -132,6 +140,8 @@ export interface TaskWatcherEvents {
   rateLimited: [RateLimitedEvent];
   /** No task is pending any more (after the last `completed` / `failed` / `timeout`). */
   idle: [];
+  /** With a `coordinator`: Redis went down (polling paused) or came back. */
+  coordinator: [CoordinatorEvent];
   /** Your code threw inside the watcher (a listener, `onProgress`, a policy, a limiter, a store). Unhandled, Node throws it. */
   error: [CallbackError];
 }

@@ -20,6 +20,7 @@ export {
 export {
   isFamily,
   type TaskWatcherEvents,
+  type CoordinatorEvent,
   type ProgressEvent,
   type CompletedEvent,
   type FailedEvent,
@@ -68,6 +69,8 @@ export { DEFAULTS, type TaskWatcherOptions, type RetryOptions } from './options.
 export type { LoggerLike } from './logger.js';
 export { ADAPTIVE, adaptivePolicy, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy.js';
 export { MemoryTaskRateLimiter, MemoryPendingTaskStore, type TaskRateLimiter, type PendingTaskStore, type PendingTaskInfo } from './stores.js';
+export { FilePendingTaskStore, type FilePendingTaskStoreOptions, type FilePendingTaskStoreStats } from './stores/file-pending-store.js';
+export type { Coordinator, CoordinatorParams, FleetStore, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './engine/coordinator.js';
 export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './gcra.js';
 export {
   CHANNELS,

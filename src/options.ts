@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Clock } from './clock.js';
+import type { Coordinator } from './engine/coordinator.js';
 import type { TaskFamily } from './families/family.js';
 import { paramsForWindow } from './gcra.js';
 import type { LoggerLike } from './logger.js';
@@ -89,6 +90,13 @@ export interface TaskWatcherOptions {
    * @default false
    */
   readonly expectCallbacks?: boolean | undefined;
+  /**
+   * Runs this watcher as one process of a fleet (`new RedisCoordinator(...)` from `kie-watcher/redis`): the
+   * per-task limit, the account budget and the 429 pause are fleet-wide, exactly one process polls a task at a
+   * time, results reach every process, and the pending set survives restarts. See docs/fleet.md.
+   * @default none (in process)
+   */
+  readonly coordinator?: Coordinator | undefined;
   /**
    * Custom task families (made with `defineFamily`), so that their ids resolve where a family arrives as a
    * string at run time: `resume()` from a store, `poke`, `isWatching`, JavaScript callers. From TypeScript,
@@ -279,7 +287,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   };
   const userAgent = o.userAgent ?? null;
   if (userAgent !== null && (typeof userAgent !== 'string' || userAgent === '' || /[\r\n]/.test(userAgent))) fail('userAgent', 'a non-empty single-line string', userAgent);
-  for (const fn of ['logger', 'dispatcher', 'clock', 'rateLimiter', 'store'] as const) {
+  for (const fn of ['logger', 'dispatcher', 'clock', 'rateLimiter', 'store', 'coordinator'] as const) {
     const v = o[fn];
     if (v !== undefined && (typeof v !== 'object' || v === null)) fail(fn, 'an object', v);
   }

@@ -107,6 +107,8 @@ export interface PendingTaskStore {
   delete(taskId: string): void;
   /** Every task to resume, as `watcher.resume()` reads them. */
   list(): Iterable<PendingTaskInfo>;
+  /** Writes what is buffered, if the store buffers: `watcher.close()` awaits it. */
+  flush?(): Promise<void>;
 }
 
 /** The in-memory reference {@link PendingTaskStore}: what a persistent store must behave like. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { MAX_TIMER_MS, systemClock } from './clock.js';
 import { Engine, type CloseResult, type InterestRequest } from './engine/engine.js';
 import type { ProgressEvent, TaskUpdate, TaskWatcherEvents, WatchResult, WatcherStats } from './events.js';
-import { DEFAULT_FAMILY, FAMILIES, resolveFamily, type FamilyRef, type KnownFamilyId } from './families/index.js';
+import { DEFAULT_FAMILY, FAMILIES, resolveFamily, type FamilyRef } from './families/index.js';
 import type { TaskFamily } from './families/family.js';
 import { toLog } from './logger.js';
 import { checkFunction, checkNumber, checkObject, checkSignal, checkTaskId, MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
@@ -68,6 +68,8 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       rateLimiter: options.rateLimiter,
       store: options.store,
       dispatcher: options.dispatcher,
+      coordinator: options.coordinator,
+      families: (id) => this.#families.get(id),
     });
   }
 
@@ -125,12 +127,19 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     return this.#engine.poke(taskId, families);
   }
 
-  /** Watches every task a persistent store lists (after a restart). Returns how many were resumed. */
-  resume(store: PendingTaskStore | undefined = this.#store): number {
-    if (!store) throw new TypeError('kie-watcher: resume() needs a store (pass one here or as the `store` option)');
+  /**
+   * Watches again, with `watch()`, every task still pending after a restart: those a `PendingTaskStore` lists
+   * (the `store` option, or one passed here), or, with a `coordinator` and no store, the fleet's pending set.
+   * Resolves with how many were resumed; tasks of a family this watcher does not know are skipped.
+   */
+  async resume(store: PendingTaskStore | undefined = this.#store): Promise<number> {
+    const pending = store ? [...store.list()] : await this.#engine.fleetPending();
+    if (pending === undefined) throw new TypeError('kie-watcher: resume() needs a store (pass one here or as the `store` option) or a `coordinator`');
     let n = 0;
-    for (const { taskId, family } of store.list()) {
-      this.watch(taskId, { family: (family ?? DEFAULT_FAMILY) as KnownFamilyId });
+    for (const { taskId, family } of pending) {
+      const f = this.#families.get(family ?? DEFAULT_FAMILY);
+      if (f === undefined) continue;
+      this.watch(taskId, { family: f });
       n += 1;
     }
     return n;

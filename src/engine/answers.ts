@@ -14,7 +14,7 @@ import { foldRecord, pollState } from './progress.js';
 import { ctxOf, type Registry } from './registry.js';
 import { CallbackMisses } from './callback-misses.js';
 import { backoffMs, describeError } from './retry.js';
-import type { Scheduler } from './scheduler.js';
+import type { PollDriver } from './scheduler.js';
 import type { Settlement, TaskEntry } from './task.js';
 
 /** An answer, or the request's failure. */
@@ -35,7 +35,7 @@ interface AnswerDeps {
   readonly policy: PollingPolicyFunction;
   readonly minIntervalMs: number;
   readonly registry: Registry;
-  readonly scheduler: Scheduler;
+  readonly scheduler: PollDriver;
   readonly admission: Admission;
   readonly notifier: Notifier;
   readonly redactor: KeyRedactor;
@@ -62,7 +62,8 @@ export class Answers {
   /** Applies one answer for `task`, whose request has just ended (`inFlight` already cleared). */
   apply(task: TaskEntry, answer: Answer, echoesKey: boolean): void {
     const { registry } = this.#d;
-    if (task.interests.size === 0) {
+    // In process, nobody else needs the answer of a task nobody here waits for; in a fleet, others do.
+    if (task.interests.size === 0 && !this.#d.scheduler.pollsForOthers) {
       // Nobody waits any more, but a final answer is still worth keeping for a late waiter.
       if (answer.kind === 'success' || answer.kind === 'failure') registry.cacheOnly(task, this.#finalSettlement(task, answer, echoesKey));
       registry.release(task);
@@ -180,6 +181,8 @@ export class Answers {
       state,
       record: verdict.record,
     };
+    this.#d.scheduler.progressed(task, event);
+    if (task.interests.size === 0) return;
     this.#d.notifier.emit('progress', event, ctxOf(task));
     this.#d.registry.notifyProgress(task, event);
   }
@@ -225,7 +228,7 @@ export class Answers {
     this.counters.retries += 1;
     task.lastReason = reason;
     const attempt = Math.max(1, task.errors + task.invalid);
-    this.#d.notifier.emit('retry', { taskId: task.taskId, family: task.family.id, attempt, delayMs, reason }, ctxOf(task));
+    if (task.interests.size > 0) this.#d.notifier.emit('retry', { taskId: task.taskId, family: task.family.id, attempt, delayMs, reason }, ctxOf(task));
     this.#debug(task, { attempt, delayMs, reason }, 'retrying');
     this.#d.scheduler.schedule(task, now + delayMs);
   }
@@ -238,11 +241,13 @@ export class Answers {
     const delayMs = Math.max(retryAfterMs ?? this.#backoff(task.rateStreak), this.#d.minIntervalMs);
     const ctx = ctxOf(task);
     const family = task.family.id;
-    notifier.emit('rateLimited', { taskId: task.taskId, family, scope: 'task', delayMs, source }, ctx);
+    const local = task.interests.size > 0;
+    if (local) notifier.emit('rateLimited', { taskId: task.taskId, family, scope: 'task', delayMs, source }, ctx);
     if (rateLimitedChannel.hasSubscribers) rateLimitedChannel.publish({ family, taskId: task.taskId, scope: 'task', delayMs, source });
     const pause = admission.on429(this.#d.clock.epochNow(), task.taskId, source, retryAfterMs, (n) => this.#backoff(n));
     if (pause !== null) {
-      notifier.emit('rateLimited', { taskId: task.taskId, family, scope: 'account', delayMs: pause, source }, ctx);
+      this.#d.scheduler.pauseAccount(pause);
+      if (local) notifier.emit('rateLimited', { taskId: task.taskId, family, scope: 'account', delayMs: pause, source }, ctx);
       if (rateLimitedChannel.hasSubscribers) rateLimitedChannel.publish({ family, taskId: task.taskId, scope: 'account', delayMs: pause, source });
     }
     this.#debug(task, { delayMs, source, accountPauseMs: pause }, 'rate limited');

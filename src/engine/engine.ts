@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setMaxListeners, type EventEmitter } from 'node:events';
 import type { Clock } from '../clock.js';
 import { pollAnswerChannel, pollStartChannel } from '../diagnostics.js';
@@ -16,10 +17,12 @@ import { UpdateStream } from '../update-stream.js';
 import type { Dispatcher } from 'undici';
 import { Admission } from './admission.js';
 import { Answers, type Answer } from './answers.js';
+import type { Coordinator } from './coordinator.js';
+import { FleetDriver } from './fleet-driver.js';
 import { Notifier, taskKey } from './notifier.js';
 import { ResultCache } from './result-cache.js';
 import { haltErrorFor, Registry } from './registry.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type PollDriver } from './scheduler.js';
 import type { Interest, Settlement, TaskEntry } from './task.js';
 
 /** What the engine is built from: validated options plus the injected parts. */
@@ -31,6 +34,10 @@ export interface EngineParts {
   readonly rateLimiter: TaskRateLimiter | undefined;
   readonly store: PendingTaskStore | undefined;
   readonly dispatcher: Dispatcher | undefined;
+  /** A fleet coordinator (Redis): which process polls what is decided there. */
+  readonly coordinator: Coordinator | undefined;
+  /** The families this watcher knows, by id (claims of the fleet name their family by id). */
+  readonly families: (id: string) => TaskFamily | undefined;
 }
 
 /** What a wait or a stream asks for. */
@@ -57,7 +64,8 @@ export class Engine {
   readonly #notifier: Notifier;
   readonly #cache: ResultCache;
   readonly #admission: Admission;
-  readonly #scheduler: Scheduler;
+  readonly #scheduler: PollDriver;
+  readonly #fleet: FleetDriver | undefined;
   readonly #registry: Registry;
   readonly #answers: Answers;
   readonly #client: StatusClient;
@@ -94,11 +102,13 @@ export class Engine {
       userAgent: opts.userAgent || USER_AGENT,
       signal: this.#abort.signal,
     });
-    this.#scheduler = new Scheduler(clock, this.#admission, Math.min(opts.maxInFlight, this.#client.capacity), {
+    const local = new Scheduler(clock, this.#admission, Math.min(opts.maxInFlight, this.#client.capacity), {
       nextDeadlineAt: () => this.#registry.nextDeadlineAt(),
       expire: (now) => this.#registry.expire(now),
       start: (task) => this.#start(task),
     });
+    this.#fleet = parts.coordinator ? this.#openFleet(parts.coordinator, local) : undefined;
+    this.#scheduler = this.#fleet ?? local;
     this.#registry = new Registry({ clock, scheduler: this.#scheduler, admission: this.#admission, notifier: this.#notifier, cache: this.#cache, store: parts.store });
     this.#answers = new Answers({
       opts,
@@ -114,6 +124,53 @@ export class Engine {
       redactor,
       halt: (error) => this.#halt(error),
     });
+  }
+
+  #openFleet(coordinator: Coordinator, local: Scheduler): FleetDriver {
+    const { opts, clock, log } = this.#parts;
+    const store = coordinator.open({
+      // The fleet's limits are the account's: name it by a hash of the key, never the key.
+      account: `k${createHash('sha256').update(opts.apiKey).digest('hex').slice(0, 16)}`,
+      perTaskIntervalMs: opts.minIntervalMs,
+      accountRequestsPerSecond: opts.accountRequestsPerSecond,
+      resultTtlMs: opts.resultCacheTtlMs,
+      requestTimeoutMs: opts.requestTimeoutMs,
+      sendGuardMs: Math.max(10, opts.rateJitterMarginMs - 20),
+      log,
+      onStatus: (status, error) => this.#notifier.emit('coordinator', { status, reason: error === undefined ? null : error.message }),
+      onReset: () => this.#fleet?.registerAll(),
+    });
+    const fleet = new FleetDriver({
+      clock,
+      log,
+      store,
+      local,
+      family: this.#parts.families,
+      entry: (family, taskId) => this.#registry.get(family, taskId),
+      localTasks: () => this.#registry.withDeadlines(),
+      settleRemote: (family, taskId, settlement) => this.#settleRemote(family, taskId, settlement),
+      progressRemote: (task, e) => this.#progressRemote(task, e),
+    });
+    void fleet.start();
+    return fleet;
+  }
+
+  /** Another process of the fleet settled a task. */
+  #settleRemote(family: string, taskId: string, settlement: Settlement): void {
+    if (this.#closed) return;
+    const task = this.#registry.get(family, taskId);
+    if (task !== undefined && task.interests.size > 0 && !task.inFlight) this.#registry.settle(task, settlement, true);
+    else this.#registry.cacheKey(family, taskId, settlement);
+  }
+
+  /** Another process of the fleet saw progress on a task waited for here. */
+  #progressRemote(task: TaskEntry, e: { progress: number; status: string | null; state: 'pending' | 'success' | 'failure'; record: unknown }): void {
+    if (this.#closed) return;
+    task.progress = Math.max(task.progress ?? 0, e.progress);
+    task.status = e.status;
+    const event = { taskId: task.taskId, family: task.family.id, progress: task.progress, status: e.status, state: e.state, record: e.record };
+    this.#notifier.emit('progress', event, { taskId: task.taskId, family: task.family.id });
+    this.#registry.notifyProgress(task, event);
   }
 
   /** `close()` was called (a drain may still be running). */
@@ -147,6 +204,7 @@ export class Engine {
     const task = this.#ensure(req);
     if (task.watchInterest) return;
     this.#registry.addInterest(task, 'watch', req.timeoutMs, undefined, () => undefined);
+    this.#scheduler.track(task, req.timeoutMs);
   }
 
   wait<F extends FamilyRef>(req: InterestRequest, onProgress: Interest['onProgress']): Promise<WatchResult<F>> {
@@ -157,6 +215,7 @@ export class Engine {
       const task = this.#ensure(req);
       const interest = this.#registry.addInterest(task, 'wait', req.timeoutMs, onProgress, (s) => (s.ok ? resolve(s.result as unknown as WatchResult<F>) : reject(s.error)));
       this.#registry.attachSignal(interest, req.signal);
+      this.#scheduler.track(task, req.timeoutMs);
     });
   }
 
@@ -181,6 +240,7 @@ export class Engine {
       (s) => (s.ok ? stream.end({ type: 'completed', taskId: req.taskId, result: s.result as unknown as WatchResult<F> }) : stream.fail(s.error)),
     );
     this.#registry.attachSignal(interest, req.signal);
+    this.#scheduler.track(task, req.timeoutMs);
     stream.onReturn = () => this.#registry.cancel(interest);
     return stream;
   }
@@ -193,12 +253,23 @@ export class Engine {
     let found = false;
     for (const family of families) {
       const task = this.#registry.get(family.id, taskId);
-      if (task === undefined || task.interests.size === 0) continue;
+      if (task === undefined || task.interests.size === 0) {
+        // In a fleet another process may poll it: the coordinator makes it due at once there.
+        this.#fleet?.pokeRemote({ family: family.id, taskId });
+        continue;
+      }
       found = true;
       task.poked = true;
       if (!task.inFlight) this.#scheduler.hurry(task);
     }
     return found;
+  }
+
+  /** The fleet's durable pending set (`undefined` without a coordinator). */
+  async fleetPending(): Promise<PendingTaskInfo[] | undefined> {
+    if (this.#fleet === undefined) return undefined;
+    const now = this.#parts.clock.epochNow();
+    return (await this.#fleet.listPending()).filter((p) => p.deadlineAt > now).map((p) => ({ taskId: p.key.taskId, family: p.key.family, watchedAt: p.watchedAt }));
   }
 
   isWatching(family: TaskFamily, taskId: string): boolean {
@@ -246,6 +317,10 @@ export class Engine {
     // Destroying the pool aborts its requests in flight; their handlers then run and release their slots.
     await this.#client.close();
     await drained;
+    // In a fleet the pending tasks stay in the coordinator for the other processes (and for resume()).
+    await this.#fleet?.shutdown();
+    // A buffering store (a file) holds the pending set a restart resumes from: it must be on disk now.
+    await this.#parts.store?.flush?.().catch((err: unknown) => this.#notifier.report('store', err));
     return { pending };
   }
 
@@ -258,6 +333,9 @@ export class Engine {
 
   #halt(error: KieApiError): void {
     this.#halted = error;
+    // This key is refused: claiming more of the fleet's tasks would only earn more refusals.
+    this.#fleet?.close();
+    this.#fleet?.releaseHeld();
     this.#parts.log.error({ providerCode: error.providerCode, httpStatus: error.httpStatus }, 'kie-watcher: the API refused the key or account; all watching stopped');
     this.#registry.halt(error);
   }
@@ -293,6 +371,8 @@ export class Engine {
         this.#parts.log.error({ err }, 'kie-watcher: internal error while handling an answer');
       }
     }
+    // Polled for the fleet, or dropped while the request was out: nobody here keeps the entry.
+    if (task.interests.size === 0) this.#registry.release(task);
     this.#scheduler.finished();
     if (this.#closed && this.#scheduler.inFlight === 0) this.#drained?.();
   }

@@ -8,7 +8,7 @@ import type { PendingTaskInfo, PendingTaskStore } from '../stores.js';
 import type { Admission } from './admission.js';
 import { taskKey, type EffectContext, type Notifier } from './notifier.js';
 import type { ResultCache } from './result-cache.js';
-import type { Scheduler } from './scheduler.js';
+import type { PollDriver } from './scheduler.js';
 import { newTaskEntry, type Interest, type Settlement, type TaskEntry } from './task.js';
 
 export interface RegistryCounters {
@@ -20,7 +20,7 @@ export interface RegistryCounters {
 
 interface RegistryDeps {
   readonly clock: Clock;
-  readonly scheduler: Scheduler;
+  readonly scheduler: PollDriver;
   readonly admission: Admission;
   readonly notifier: Notifier;
   readonly cache: ResultCache;
@@ -156,9 +156,12 @@ export class Registry {
    */
   settle(task: TaskEntry, settlement: Settlement, cache: boolean): void {
     if (cache) this.#deps.cache.set(taskKey(task.family.id, task.taskId), settlement, this.#deps.clock.now());
+    this.#deps.scheduler.settled(task, settlement);
     const interests = [...task.interests];
     for (const interest of interests) this.#removeInterest(interest, false);
     if (!task.inFlight) this.#drop(task);
+    // A task polled only for other processes of a fleet has nobody here to tell.
+    if (interests.length === 0) return;
     const ctx = ctxOf(task);
     publishSettled(task, settlement.ok ? 'completed' : 'failed', settlement.ok ? null : settlement.error.code);
     if (settlement.ok) {
@@ -179,7 +182,21 @@ export class Registry {
 
   /** A final outcome for a task nobody waits on any more: kept for a late waiter, no one notified. */
   cacheOnly(task: TaskEntry, settlement: Settlement): void {
-    this.#deps.cache.set(taskKey(task.family.id, task.taskId), settlement, this.#deps.clock.now());
+    this.cacheKey(task.family.id, task.taskId, settlement);
+  }
+
+  cacheKey(family: string, taskId: string, settlement: Settlement): void {
+    this.#deps.cache.set(taskKey(family, taskId), settlement, this.#deps.clock.now());
+  }
+
+  /** Every task with an interest and the longest deadline left among its interests (ms from now). */
+  *withDeadlines(): Iterable<{ readonly task: TaskEntry; readonly timeoutMs: number }> {
+    const now = this.#deps.clock.now();
+    for (const task of this.attachedTasks()) {
+      let at = now;
+      for (const i of task.interests) at = Math.max(at, i.heapKey);
+      yield { task, timeoutMs: at - now };
+    }
   }
 
   /** The request of a task that nobody watches any more came back: forget it now. */

@@ -24,9 +24,13 @@ export interface FilePendingTaskStoreOptions {
 
 /** Counters, for tests and diagnostics. */
 export interface FilePendingTaskStoreStats {
+  /** Tasks listed now. */
   readonly live: number;
+  /** Lines in the log file (compaction brings it back to `live`). */
   readonly lines: number;
+  /** `fdatasync` calls so far: one per batch, not per change. */
   readonly syncs: number;
+  /** Rewrites of the log so far. */
   readonly compactions: number;
   /** Lines found unreadable when the file was opened (a torn last line after a crash, for one). */
   readonly skippedOnOpen: number;
@@ -147,10 +151,12 @@ export class FilePendingTaskStore implements PendingTaskStore {
     return [...this.#tasks.values()];
   }
 
+  /** Tasks listed now. */
   get size(): number {
     return this.#tasks.size;
   }
 
+  /** Counters, for tests and diagnostics. */
   stats(): FilePendingTaskStoreStats {
     return { live: this.#tasks.size, lines: this.#lines, syncs: this.#syncs, compactions: this.#compactions, skippedOnOpen: this.#skippedOnOpen };
   }

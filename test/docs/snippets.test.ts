@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helpText } from '../../src/cli/help.js';
 import { summaryText, type Summary } from '../../src/cli/report.js';
@@ -28,6 +30,7 @@ interface Block {
   readonly code: string;
 }
 
+const exec = promisify(execFile);
 const FILES = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const BLOCKS: Block[] = FILES.flatMap((file) =>
   fencedBlocks(readFileSync(join(root, file), 'utf8')).map((b) => ({ id: `${file}:${b.line}`, file, lang: b.lang, code: b.code })),
@@ -264,6 +267,18 @@ const OTHER: readonly (Locator & { readonly reason: string; readonly check?: (co
       const res = await fetch(`${sim.url}/api/v1/gpt4o-image/record-info?taskId=${id}`, { headers: { authorization: 'Bearer docs-key-1234', 'user-agent': 'docs-test' } });
       const real = (await res.json()) as { data: Record<string, unknown> };
       expect(Object.keys(documented.data).sort()).toEqual(Object.keys(real.data).sort());
+    },
+  },
+  {
+    file: 'docs/metrics.md',
+    startsWith: 'kie_watcher_poll_requests_total{',
+    reason: 'lines printed by `node examples/metrics-prometheus.mjs`: each names a series (metric and labels) that a real run prints, values aside',
+    check: async (code) => {
+      const { stdout } = await exec(process.execPath, [join(root, 'examples/metrics-prometheus.mjs')], { cwd: root, timeout: 60_000 });
+      const series = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('kie_watcher_')).map((l) => l.replace(/ \S+$/, ''));
+      const real = series(stdout);
+      expect(series(code).length).toBeGreaterThan(5);
+      for (const line of series(code)) expect(real).toContain(line);
     },
   },
   {

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { root } from './pack-files.js';
 
@@ -22,12 +22,6 @@ declare const app: import('express').Express;
 declare const fastify: import('fastify').FastifyInstance;
 `;
 
-/**
- * Packages a reader of the docs installs next to kie-watcher to use a snippet: zod for `defineFamily` schemas,
- * the web frameworks the callback handler is mounted in. Linked from this project's own node_modules.
- */
-const CONSUMER_PACKAGES = ['zod', 'fastify', '@types/express', '@types/node'];
-
 /** What `tsc --init` users add for a strict build of ESM code, plus the option this project itself uses. */
 export const CONSUMER_OPTIONS: ts.CompilerOptions = {
   strict: true,
@@ -40,6 +34,21 @@ export const CONSUMER_OPTIONS: ts.CompilerOptions = {
   skipLibCheck: true,
   noEmit: true,
 };
+
+/**
+ * Packages the docs' snippets import besides kie-watcher and Node, linked from this repository's
+ * node_modules as a reader would have installed them next to kie-watcher: docs/metrics.md's OpenTelemetry
+ * SDK and exporter, and the optional peer dependency `kie-watcher/metrics` needs; zod for `defineFamily`
+ * schemas; the web frameworks docs/callbacks.md mounts the handler in.
+ */
+export const SNIPPET_DEPENDENCIES: readonly string[] = [
+  '@opentelemetry/api',
+  '@opentelemetry/sdk-metrics',
+  '@opentelemetry/exporter-prometheus',
+  'zod',
+  'fastify',
+  '@types/express',
+];
 
 export interface Snippet {
   readonly id: string;
@@ -59,7 +68,11 @@ export function typecheckAsConsumer(snippets: readonly Snippet[]): Diagnostics {
   try {
     mkdirSync(join(dir, 'node_modules/@types'), { recursive: true });
     symlinkSync(root, join(dir, 'node_modules/kie-watcher'), 'dir');
-    for (const name of CONSUMER_PACKAGES) symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
+    symlinkSync(join(root, 'node_modules/@types/node'), join(dir, 'node_modules/@types/node'), 'dir');
+    for (const name of SNIPPET_DEPENDENCIES) {
+      mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
+      symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
+    }
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     writeFileSync(join(dir, 'prelude.d.ts'), PRELUDE);
     const files = snippets.map((s, i) => {

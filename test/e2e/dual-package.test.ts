@@ -36,4 +36,32 @@ describe('the ESM and CJS builds in one process', () => {
       guard: true,
     });
   });
+
+  it('kie-watcher/metrics (ESM) counts what a watcher from the CJS build does: the channels are shared by name', () => {
+    const code = `
+      import { createRequire } from 'node:module';
+      import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+      const { instrumentKieWatcher, METRICS } = await import(${JSON.stringify(resolve(root, 'dist/metrics/index.js'))});
+      const require = createRequire(import.meta.url);
+      const cjs = require(${JSON.stringify(resolve(root, 'dist/index.cjs'))});
+      const { startSimulator } = require(${JSON.stringify(resolve(root, 'dist/simulator/index.cjs'))});
+      class Reader extends MetricReader { async onShutdown() {} async onForceFlush() {} }
+      const reader = new Reader();
+      const provider = new MeterProvider({ readers: [reader] });
+      const metrics = instrumentKieWatcher({ meter: provider.getMeter('t') });
+      const sim = await startSimulator({ apiKey: 'k' });
+      const [id] = sim.addTasks([{ durationMs: 0, outcome: 'SUCCESS' }]);
+      const w = new cjs.TaskWatcher({ apiKey: 'k', baseUrl: sim.url });
+      await w.waitForCompletion(id);
+      const requests = w.stats().requests;
+      await w.close(); await sim.close();
+      const { resourceMetrics } = await reader.collect();
+      const sum = (name) => resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).filter((m) => m.descriptor.name === name).flatMap((m) => m.dataPoints).reduce((n, p) => n + p.value, 0);
+      metrics.close(); await provider.shutdown();
+      console.log(JSON.stringify({ requests, counted: sum(METRICS.requests), settled: sum(METRICS.settled) }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', cwd: root }).trim()) as { requests: number; counted: number; settled: number };
+    expect(out.requests).toBeGreaterThan(0);
+    expect(out).toEqual({ requests: out.requests, counted: out.requests, settled: 1 });
+  });
 });

@@ -34,6 +34,19 @@ describe('examples from the docs run as written (against the built package)', ()
     expect(stdout).toMatch(/^each task on one worker \(sha256 % 3\): \d+ requests, 0 over the per-task limit$/m);
   });
 
+  it('metrics-prometheus.mjs serves the watcher\'s metrics on /metrics: the request counter and the latency histogram', async () => {
+    const { stdout } = await exec('node', [resolve(root, 'examples/metrics-prometheus.mjs')], { cwd: root, timeout: 60_000 });
+    expect(stdout).toMatch(/^watched 3 tasks: SUCCESS, SUCCESS, KIE_TASK_FAILED$/m);
+    expect(stdout).toMatch(/^kie_watcher_poll_requests_total\{kie_watcher_family="gpt4o-image"[^}]*\} [1-9]\d*$/m);
+    expect(stdout).toMatch(/^kie_watcher_poll_requests_total\{kie_watcher_family="market"[^}]*\} [1-9]\d*$/m);
+    expect(stdout).toMatch(/^kie_watcher_poll_duration_count\{kie_watcher_family="gpt4o-image",kie_watcher_answer_kind="success"[^}]*\} 1$/m);
+    expect(stdout).toMatch(/^kie_watcher_poll_duration_sum\{[^}]*\} \d/m);
+    expect(stdout).toMatch(/kie_watcher_poll_duration_bucket\{[^}]*le="0\.01"\} \d+/);
+    expect(stdout).toMatch(/^kie_watcher_tasks_settled_total\{kie_watcher_family="gpt4o-image",kie_watcher_task_outcome="failed",error_type="KIE_TASK_FAILED"[^}]*\} 1$/m);
+    expect(stdout).toMatch(/^kie_watcher_tasks_pending\{[^}]*\} 0$/m);
+    expect(stdout).not.toMatch(/sim-[0-9a-f]{24}|demo-key/);
+  });
+
   it('errors.mjs tells all four outcomes apart', async () => {
     const { stdout } = await exec('node', [resolve(root, 'examples/errors.mjs')], { cwd: root, timeout: 60_000 });
     expect(stdout).toMatch(/SUCCESS/);

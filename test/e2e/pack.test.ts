@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,49 @@ describe('the packed tarball', () => {
     ).toEqual(expected);
   });
 
+  it('ships kie-watcher/metrics for import and require; it needs @opentelemetry/api, the core does not', () => {
+    // The optional peer dependency is not installed by npm: the core loads without it, the subpath names it.
+    expect(existsSync(join(dir, 'node_modules/@opentelemetry/api'))).toBe(false);
+    expect(script(`require('kie-watcher'); require('kie-watcher/simulator'); console.log('core ok');`, 'cjs')).toBe('core ok');
+    expect(script(`try { require('kie-watcher/metrics'); } catch (e) { console.log(e.code, e.message.includes("'@opentelemetry/api'")); }`, 'cjs')).toBe('MODULE_NOT_FOUND true');
+
+    // As a user who installed it (and an SDK): linked from this repository's node_modules.
+    symlinkSync(join(root, 'node_modules/@opentelemetry'), join(dir, 'node_modules/@opentelemetry'), 'dir');
+    const body = (load: string): string => `${load}
+       const sim = await startSimulator({ apiKey: 'k' });
+       const [id] = sim.addTasks([{ durationMs: 0, outcome: 'SUCCESS' }]);
+       const w = new TaskWatcher({ apiKey: 'k', baseUrl: sim.url });
+       class Reader extends MetricReader { async onShutdown() {} async onForceFlush() {} }
+       const reader = new Reader();
+       const provider = new MeterProvider({ readers: [reader] });
+       const m = instrumentKieWatcher({ meter: provider.getMeter('t'), watcher: w });
+       await w.waitForCompletion(id);
+       const { resourceMetrics } = await reader.collect();
+       const names = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.map((x) => x.descriptor.name)).sort();
+       m.close(); await w.close(); await sim.close(); await provider.shutdown();
+       console.log(JSON.stringify({ names, requests: METRICS.requests }));`;
+    const expected = {
+      names: ['kie_watcher.poll.answers', 'kie_watcher.poll.duration', 'kie_watcher.poll.in_flight', 'kie_watcher.poll.requests', 'kie_watcher.tasks.pending', 'kie_watcher.tasks.settled'],
+      requests: 'kie_watcher.poll.requests',
+    };
+    const esm = script(
+      body(`import { TaskWatcher } from 'kie-watcher';
+       import { startSimulator } from 'kie-watcher/simulator';
+       import { instrumentKieWatcher, METRICS } from 'kie-watcher/metrics';
+       import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';`),
+      'mjs',
+    );
+    expect(JSON.parse(esm)).toEqual(expected);
+    const cjs = script(
+      `(async () => { ${body(`const { TaskWatcher } = require('kie-watcher');
+       const { startSimulator } = require('kie-watcher/simulator');
+       const { instrumentKieWatcher, METRICS } = require('kie-watcher/metrics');
+       const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');`)} })();`,
+      'cjs',
+    );
+    expect(JSON.parse(cjs)).toEqual(expected);
+  });
+
   it('ships the MIT license and the examples, which run from the installed package', () => {
     const pkg = join(dir, 'node_modules/kie-watcher');
     const license = readFileSync(join(pkg, 'LICENSE'), 'utf8');
@@ -101,7 +144,7 @@ describe('the packed tarball', () => {
 
   it('ships type declarations for both module systems and the kie-watch bin', () => {
     const pkg = join(dir, 'node_modules/kie-watcher');
-    for (const f of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/simulator/index.d.ts', 'dist/simulator/index.d.cts', 'dist/callbacks/index.d.ts', 'dist/callbacks/index.d.cts', 'dist/cli/main.js']) {
+    for (const f of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/simulator/index.d.ts', 'dist/simulator/index.d.cts', 'dist/callbacks/index.d.ts', 'dist/callbacks/index.d.cts', 'dist/metrics/index.d.ts', 'dist/metrics/index.d.cts', 'dist/cli/main.js']) {
       expect(existsSync(join(pkg, f)), f).toBe(true);
     }
     expect(run('npx', ['--no-install', 'kie-watch', '--version'], dir).trim()).toMatch(/\d+\.\d+\.\d+/);

@@ -196,7 +196,7 @@ describe('embedding', () => {
     expect([...store.list()].map((t) => t.taskId)).toEqual(['a', 'b']);
     await first.w.close();
     const second = setup((id) => success(id), { store });
-    expect(second.w.resume()).toBe(2);
+    await expect(second.w.resume()).resolves.toBe(2);
     await second.clock.advance(100);
     expect([...store.list()]).toEqual([]);
   });

@@ -1,0 +1,284 @@
+import type { Clock } from '../clock.js';
+import type { ProgressEvent } from '../events.js';
+import type { TaskFamily } from '../families/family.js';
+import type { Log } from '../logger.js';
+import type { Claim, FleetMessage, FleetStore, Report, TaskKey } from './coordinator.js';
+import { decodeEvent, decodeSettlement, decodeState, encodeEvent, encodeSettlement, encodeState, type TimeBase } from './fleet-codec.js';
+import type { PollDriver, Scheduler } from './scheduler.js';
+import { newTaskEntry, type Settlement, type TaskEntry } from './task.js';
+
+/** Longest gap between two ticks: how late a task another process poked, or registered, is seen here. */
+const MAX_TICK_GAP_MS = 50;
+/** A claim batch big enough to keep up, small enough that a tick stays far below the send guard. */
+const MAX_CLAIMS_PER_TICK = 64;
+/** After a failed tick (Redis down), try again this soon; the store's own probe says when it is back. */
+const RETRY_MS = 250;
+
+/** What the fleet driver needs from the rest of the engine. */
+export interface FleetDriverDeps {
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly store: FleetStore;
+  /** Deadlines and in-flight slots stay local; polls go through `startNow`. */
+  readonly local: Scheduler;
+  readonly family: (id: string) => TaskFamily | undefined;
+  /** The local entry of a task, if this process watches it (or it is draining). */
+  readonly entry: (family: string, taskId: string) => TaskEntry | undefined;
+  /** Every task this process has an interest in, with the longest deadline left (ms). */
+  readonly localTasks: () => Iterable<{ readonly task: TaskEntry; readonly timeoutMs: number }>;
+  /** Another process settled a task: settle local interests, or keep it for late waiters. */
+  readonly settleRemote: (family: string, taskId: string, settlement: Settlement) => void;
+  /** Another process saw progress: tell local interests. */
+  readonly progressRemote: (task: TaskEntry, event: { progress: number; status: string | null; state: ProgressEvent['state']; record: unknown }) => void;
+}
+
+/**
+ * Lets a coordinator (Redis) decide which process polls which task. The pending set, the due times, each
+ * task's rate limit and the account budget live in the fleet store; this process registers what it waits
+ * for, and one tick at a time (at most every 50 ms) reports what its polls found and claims due tasks, any
+ * process's, up to its free slots. Results and progress reach every process through the store's streams.
+ */
+export class FleetDriver implements PollDriver {
+  readonly #d: FleetDriverDeps;
+  /** Claims being polled now, by task. */
+  readonly #held = new Map<TaskEntry, Claim>();
+  /** Progress events of held tasks, sent with their next report. */
+  readonly #events = new Map<TaskEntry, string>();
+  #reports: Report[] = [];
+  readonly #toRegister = new Map<string, { key: TaskKey; timeoutMs: number }>();
+  #registerScheduled = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  #ticking = false;
+  #stopped = false;
+  #unsubscribe: (() => void) | undefined;
+  readonly pollsForOthers = true;
+
+  constructor(deps: FleetDriverDeps) {
+    this.#d = deps;
+  }
+
+  /** Listens to the fleet's streams, then starts ticking. */
+  async start(): Promise<void> {
+    try {
+      this.#unsubscribe = await this.#d.store.subscribe((m) => this.#onMessage(m));
+    } catch (err) {
+      this.#d.log.warn({ err: { message: (err as Error).message } }, 'kie-watcher: cannot read the fleet streams yet; retrying');
+      if (!this.#stopped) setTimeout(() => void this.start(), RETRY_MS).unref();
+      return;
+    }
+    this.#wakeIn(0);
+  }
+
+  get inFlight(): number {
+    return this.#d.local.inFlight;
+  }
+
+  schedule(task: TaskEntry, at: number): void {
+    const claim = this.#held.get(task);
+    if (claim === undefined) return; // a new task: `track` registers it with the fleet
+    this.#held.delete(task);
+    const event = this.#events.get(task);
+    this.#events.delete(task);
+    const delayMs = Math.max(0, at - this.#d.clock.now());
+    this.#reports.push({ kind: 'next', key: claim.key, fence: claim.fence, delayMs, state: encodeState(task, this.#time()), event });
+    this.#wakeIn(0);
+  }
+
+  unschedule(): void {
+    // The fleet keeps polling a task until its last waiter's deadline anywhere: nothing to do here.
+  }
+
+  hurry(task: TaskEntry): void {
+    if (this.#held.has(task)) return; // in flight: its answer is followed by an immediate poll (task.poked)
+    this.#d.store.poke({ family: task.family.id, taskId: task.taskId }).catch((err: unknown) => this.#warn('poke', err));
+  }
+
+  /** Pokes a task this process has no entry for: whichever process polls it next does so at once. */
+  pokeRemote(key: TaskKey): void {
+    this.#d.store.poke(key).catch((err: unknown) => this.#warn('poke', err));
+  }
+
+  track(task: TaskEntry, timeoutMs: number): void {
+    const id = `${task.family.id}\n${task.taskId}`;
+    const prev = this.#toRegister.get(id);
+    this.#toRegister.set(id, { key: { family: task.family.id, taskId: task.taskId }, timeoutMs: Math.max(timeoutMs, prev?.timeoutMs ?? 0) });
+    if (this.#registerScheduled) return;
+    this.#registerScheduled = true;
+    // One round trip for every wait started in this turn of the event loop.
+    setImmediate(() => void this.#register());
+  }
+
+  progressed(task: TaskEntry, event: ProgressEvent): void {
+    if (this.#held.has(task)) this.#events.set(task, encodeEvent(event, this.#d.store.owner));
+  }
+
+  settled(task: TaskEntry, settlement: Settlement): void {
+    const claim = this.#held.get(task);
+    if (claim === undefined) return;
+    this.#held.delete(task);
+    this.#events.delete(task);
+    this.#reports.push({ kind: 'final', key: claim.key, fence: claim.fence, result: encodeSettlement(settlement, this.#d.store.owner) });
+    this.#wakeIn(0);
+  }
+
+  pauseAccount(ms: number): void {
+    this.#d.store.pause(ms).catch((err: unknown) => this.#warn('pause', err));
+  }
+
+  finished(): void {
+    this.#d.local.finished();
+    // A free slot: claim again soon (the answer's report goes with it).
+    this.#wakeIn(0);
+  }
+
+  deadlinesChanged(): void {
+    this.#d.local.deadlinesChanged();
+  }
+
+  /** The request of a held task was not used for an answer (the watcher closed, or halted): give the claim back. */
+  releaseHeld(): void {
+    const claims = [...this.#held.values()];
+    this.#held.clear();
+    this.#events.clear();
+    this.#d.store.release(claims);
+  }
+
+  listPending(): ReturnType<FleetStore['listPending']> {
+    return this.#d.store.listPending();
+  }
+
+  /** Every local task again (after the fleet lost its data, or the stream reader reconnected). */
+  registerAll(): void {
+    for (const { task, timeoutMs } of this.#d.localTasks()) this.track(task, timeoutMs);
+  }
+
+  close(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#unsubscribe?.();
+    this.#d.local.close();
+  }
+
+  /** Stops ticking, hands held claims back with the reports owed, and closes the store. */
+  async shutdown(): Promise<void> {
+    this.close();
+    const reports = this.#reports;
+    this.#reports = [];
+    this.releaseHeld();
+    if (reports.length > 0) await this.#d.store.tick(reports, 0).catch(() => undefined);
+    await this.#d.store.close();
+  }
+
+  #time(): TimeBase {
+    return { now: this.#d.clock.now(), epochNow: this.#d.clock.epochNow() };
+  }
+
+  #warn(what: string, err: unknown): void {
+    this.#d.log.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, `kie-watcher: fleet ${what} failed`);
+  }
+
+  async #register(): Promise<void> {
+    this.#registerScheduled = false;
+    if (this.#stopped || this.#toRegister.size === 0) return;
+    const batch = [...this.#toRegister.values()];
+    this.#toRegister.clear();
+    let outcomes;
+    try {
+      outcomes = await this.#d.store.register(batch.map((b) => ({ key: b.key, timeoutMs: b.timeoutMs })));
+    } catch (err) {
+      this.#warn('register', err);
+      // Registered later: the local deadlines still apply meanwhile.
+      for (const b of batch) this.#toRegister.set(`${b.key.family}\n${b.key.taskId}`, b);
+      if (!this.#registerScheduled && !this.#stopped) {
+        this.#registerScheduled = true;
+        setTimeout(() => void this.#register(), RETRY_MS).unref();
+      }
+      return;
+    }
+    for (const o of outcomes) {
+      if (o.status !== 'settled') continue;
+      const decoded = decodeSettlement(o.result);
+      if (decoded) this.#d.settleRemote(o.key.family, o.key.taskId, decoded.settlement);
+    }
+    this.#wakeIn(0);
+  }
+
+  #wakeIn(ms: number): void {
+    if (this.#stopped) return;
+    const at = Date.now() + ms;
+    if (this.#ticking || at >= this.#timerAt) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      void this.#tick();
+    }, ms);
+    // The local deadline timer keeps the process alive while it waits for something; helping the fleet does not.
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#stopped || this.#ticking) return;
+    this.#ticking = true;
+    const reports = this.#reports;
+    this.#reports = [];
+    const free = Math.max(0, Math.min(MAX_CLAIMS_PER_TICK, this.#d.local.capacity - this.#d.local.inFlight));
+    let next: number = MAX_TICK_GAP_MS;
+    try {
+      const r = await this.#d.store.tick(reports, free);
+      const stale: Claim[] = [];
+      for (const claim of r.claims) {
+        if (this.#stopped || performance.now() > claim.validUntil) stale.push(claim);
+        else if (!this.#poll(claim)) stale.push(claim);
+      }
+      if (stale.length > 0) this.#d.store.release(stale);
+      const full = free > 0 && r.claims.length === free;
+      next = this.#reports.length > 0 || full || stale.length > 0 ? 0 : Math.min(MAX_TICK_GAP_MS, r.nextDueInMs ?? MAX_TICK_GAP_MS);
+    } catch (err) {
+      // Not applied (or not known to be): sent again with the next tick; a report twice is harmless (fences).
+      this.#reports = [...reports, ...this.#reports];
+      if (this.#d.store.status === 'up') this.#warn('tick', err);
+      next = RETRY_MS;
+    } finally {
+      this.#ticking = false;
+    }
+    this.#wakeIn(next);
+  }
+
+  /** Starts the poll a claim allows; `false` when this process cannot poll it (a family it does not know). */
+  #poll(claim: Claim): boolean {
+    const family = this.#d.family(claim.key.family);
+    if (family === undefined) return false;
+    const t = this.#time();
+    let task = this.#d.entry(claim.key.family, claim.key.taskId);
+    if (task === undefined || task.inFlight || this.#held.has(task)) {
+      // Polled for the fleet: a detached entry, never in the registry's map.
+      task = newTaskEntry(family, claim.key.taskId, t.now - Math.max(0, t.epochNow - claim.watchedAt));
+    }
+    decodeState(claim.state, task, t);
+    this.#held.set(task, claim);
+    this.#d.local.startNow(task);
+    return true;
+  }
+
+  #onMessage(message: FleetMessage): void {
+    if (this.#stopped) return;
+    if (message.type === 'resync') {
+      this.registerAll();
+      return;
+    }
+    if (message.type === 'final') {
+      const decoded = decodeSettlement(message.result);
+      if (decoded === null || decoded.owner === this.#d.store.owner) return;
+      this.#d.settleRemote(message.key.family, message.key.taskId, decoded.settlement);
+      return;
+    }
+    const event = decodeEvent(message.event);
+    if (event === null || event.owner === this.#d.store.owner) return;
+    const task = this.#d.entry(message.key.family, message.key.taskId);
+    if (task !== undefined && task.interests.size > 0) this.#d.progressRemote(task, event);
+  }
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { RedisProxy } from '../helpers/redis-server.js';
+import { sleep, until, useFleet } from './helpers.js';
+
+// A fleet of real worker processes, each a TaskWatcher on a RedisCoordinator, against one real redis-server
+// and one simulator. The simulator counts every request's arrival per task: 3 in any 1000 ms is the limit.
+
+const fleet = useFleet();
+
+function violations(): number {
+  return fleet.sim().stats().violations;
+}
+
+describe('a fleet of watcher processes on Redis', () => {
+  it('three processes with clocks skewed by ±200 ms wait on the same tasks: never over 3 per second per task at the server, one poll stream per task, every waiter settles with the task\'s outcome', async () => {
+    const sim = fleet.sim();
+    const specs = Array.from({ length: 20 }, (_, i) => ({ durationMs: 2_500 + (i % 5) * 400, outcome: i % 7 === 3 ? ('GENERATE_FAILED' as const) : ('SUCCESS' as const) }));
+    const ids = sim.addTasks(specs);
+    const workers = await Promise.all([fleet.worker('a', { skewMs: -200 }), fleet.worker('b', { skewMs: 0 }), fleet.worker('c', { skewMs: 200 })]);
+    for (const w of workers) w.wait(ids, { timeoutMs: 30_000 });
+    expect(await until(() => workers.every((w) => w.settled.size === ids.length), 20_000)).toBe(true);
+    for (const [i, id] of ids.entries()) {
+      const expected = specs[i]?.outcome === 'SUCCESS' ? 'SUCCESS' : 'KIE_TASK_FAILED';
+      for (const w of workers) expect(w.settled.get(id)?.outcome, `${w.name} ${id}`).toBe(expected);
+    }
+    expect(violations()).toBe(0);
+    expect(sim.stats().maxRequestsInWindow).toBeLessThanOrEqual(3);
+    // One poll stream per task, not one per process: at most the per-task rate over the task's life, plus the
+    // answer that saw it end.
+    for (const [i, id] of ids.entries()) {
+      const life = (specs[i]?.durationMs ?? 0) / 1000;
+      expect(sim.taskStats(id)?.requests ?? 0, id).toBeLessThanOrEqual(Math.ceil(life * 3) + 3);
+    }
+    await Promise.all(workers.map((w) => w.close()));
+  }, 40_000);
+
+  it('kill -9 of a worker holding claims: its tasks are polled by the others within lease + 1 s, and a waiter elsewhere still settles', async () => {
+    const sim = fleet.sim();
+    const leaseMs = 2_000;
+    // Slow answers: the killed worker is sure to be holding claims (requests in flight) when it dies.
+    sim.setFaults({ slow: 1, slowMs: 700 });
+    const ids = sim.addTasks(Array.from({ length: 8 }, () => ({ durationMs: 600_000, outcome: 'NEVER' as const })));
+    const [shared] = sim.addTasks([{ durationMs: 5_000, outcome: 'SUCCESS' }]);
+    const a = await fleet.worker('a', { leaseMs });
+    const b = await fleet.worker('b', { leaseMs });
+    a.watch(ids, 60_000);
+    a.wait([shared as string], { timeoutMs: 30_000 });
+    b.wait([shared as string], { timeoutMs: 30_000 });
+    await sleep(1_600);
+    // Arrival times per task, sampled at the simulator every 20 ms.
+    const arrivals = new Map<string, number[]>(ids.map((id) => [id, []]));
+    const last = new Map(ids.map((id) => [id, sim.taskStats(id)?.requests ?? 0]));
+    const sampler = setInterval(() => {
+      for (const id of ids) {
+        const n = sim.taskStats(id)?.requests ?? 0;
+        if (n > (last.get(id) ?? 0)) arrivals.get(id)?.push(Date.now());
+        last.set(id, n);
+      }
+    }, 20);
+    a.kill('SIGKILL');
+    const killedAt = Date.now();
+    try {
+      expect(await until(() => ids.every((id) => (arrivals.get(id) ?? []).length > 0), leaseMs + 3_000)).toBe(true);
+    } finally {
+      clearInterval(sampler);
+    }
+    // Including the tasks whose claim died with A: they wait for the lease, then B polls them.
+    const firstAfterKill = ids.map((id) => (arrivals.get(id)?.[0] ?? Infinity) - killedAt);
+    expect(Math.max(...firstAfterKill)).toBeLessThanOrEqual(leaseMs + 1_000);
+    expect(Math.max(...firstAfterKill)).toBeGreaterThan(leaseMs - 500);
+    expect(await until(() => b.settled.has(shared as string), 15_000)).toBe(true);
+    expect(b.settled.get(shared as string)?.outcome).toBe('SUCCESS');
+    expect(violations()).toBe(0);
+    await b.close();
+  }, 40_000);
+
+  it('a worker stopped (SIGSTOP) past its lease does not break the limit when it wakes', async () => {
+    const sim = fleet.sim();
+    const leaseMs = 1_500;
+    // Enough tasks that almost every tick of the stopped worker carries claims.
+    const ids = sim.addTasks(Array.from({ length: 24 }, () => ({ durationMs: 600_000, outcome: 'NEVER' as const })));
+    // A slow link to Redis for the worker that is stopped: a tick is in flight much of the time, so a stop is
+    // likely to land between a tick going out and its claims coming back (the window the send guard covers).
+    const proxy = await RedisProxy.start(fleet.redis().socket);
+    proxy.delayMs = 30;
+    try {
+      const a = await fleet.worker('a', { leaseMs, requestTimeoutMs: 1_000, redisUrl: proxy.url });
+      const b = await fleet.worker('b', { leaseMs, requestTimeoutMs: 1_000 });
+      a.watch(ids, 60_000);
+      b.watch(ids, 60_000);
+      for (let round = 0; round < 4; round++) {
+        await sleep(600 + round * 37);
+        a.kill('SIGSTOP');
+        await sleep(leaseMs + 500);
+        a.kill('SIGCONT');
+      }
+      await sleep(1_500);
+      expect(violations()).toBe(0);
+      expect(sim.stats().maxRequestsInWindow).toBeLessThanOrEqual(3);
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await proxy.close();
+    }
+  }, 40_000);
+
+  it('fan-out: a result reaches every waiting process, and a waiter that starts later settles from the stored result without a request', async () => {
+    const sim = fleet.sim();
+    const [id] = sim.addTasks([{ durationMs: 1_500, outcome: 'SUCCESS' }]);
+    const a = await fleet.worker('a');
+    const b = await fleet.worker('b');
+    a.wait([id as string]);
+    b.wait([id as string]);
+    expect(await until(() => a.settled.has(id as string) && b.settled.has(id as string), 10_000)).toBe(true);
+    const requests = sim.taskStats(id as string)?.requests ?? 0;
+    const c = await fleet.worker('c');
+    c.wait([id as string]);
+    expect(await until(() => c.settled.has(id as string), 5_000)).toBe(true);
+    expect(c.settled.get(id as string)?.outcome).toBe('SUCCESS');
+    expect(sim.taskStats(id as string)?.requests).toBe(requests);
+    // The two first waiters heard it within a moment of each other, whichever polled.
+    expect(Math.abs((a.settled.get(id as string)?.at ?? 0) - (b.settled.get(id as string)?.at ?? 0))).toBeLessThan(500);
+    await Promise.all([a.close(), b.close(), c.close()]);
+  }, 30_000);
+
+  it('the pending set survives every process: after all restarted, resume() watches each pending task again and hears its end', async () => {
+    const sim = fleet.sim();
+    const ids = sim.addTasks(Array.from({ length: 5 }, (_, i) => ({ durationMs: 4_000 + i * 200, outcome: 'SUCCESS' as const })));
+    const a = await fleet.worker('a');
+    a.watch(ids, 60_000);
+    await sleep(800);
+    a.kill('SIGKILL');
+    const b = await fleet.worker('b');
+    b.resume();
+    expect(await until(() => b.resumed !== undefined, 5_000)).toBe(true);
+    expect(b.resumed).toBe(ids.length);
+    expect(await until(() => b.events.filter((e) => e.name === 'completed').length === ids.length, 15_000)).toBe(true);
+    expect(violations()).toBe(0);
+    await b.close();
+  }, 30_000);
+
+  it('an account budget is fleet-wide: three processes together stay within it', async () => {
+    const sim = fleet.sim();
+    const ids = sim.addTasks(Array.from({ length: 30 }, () => ({ durationMs: 600_000, outcome: 'NEVER' as const })));
+    const workers = await Promise.all(['a', 'b', 'c'].map((n) => fleet.worker(n, { accountRequestsPerSecond: 10 })));
+    for (const w of workers) w.watch(ids, 60_000);
+    await sleep(1_000);
+    const startRequests = sim.stats().requests;
+    await sleep(3_000);
+    const perSecond = (sim.stats().requests - startRequests) / 3;
+    // 10 per second for the account, whichever process sends; three uncoordinated processes would send 30.
+    expect(perSecond).toBeLessThanOrEqual(11);
+    expect(perSecond).toBeGreaterThan(5);
+    expect(violations()).toBe(0);
+    await Promise.all(workers.map((w) => w.close()));
+  }, 30_000);
+});
