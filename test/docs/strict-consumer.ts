@@ -38,8 +38,9 @@ export const CONSUMER_OPTIONS: ts.CompilerOptions = {
 /**
  * Packages the docs' snippets import besides kie-watcher and Node, linked from this repository's
  * node_modules as a reader would have installed them next to kie-watcher: docs/metrics.md's OpenTelemetry
- * SDK and exporter, and the optional peer dependency `kie-watcher/metrics` needs; zod for `defineFamily`
- * schemas; the web frameworks docs/callbacks.md mounts the handler in.
+ * SDK and exporter, and the optional peer dependency `kie-watcher/metrics` needs; ioredis, the one
+ * `kie-watcher/redis` needs; zod for `defineFamily` schemas; the web frameworks docs/callbacks.md mounts the
+ * handler in.
  */
 export const SNIPPET_DEPENDENCIES: readonly string[] = [
   '@opentelemetry/api',
@@ -48,6 +49,7 @@ export const SNIPPET_DEPENDENCIES: readonly string[] = [
   'zod',
   'fastify',
   '@types/express',
+  'ioredis',
 ];
 
 export interface Snippet {
