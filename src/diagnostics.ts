@@ -17,8 +17,11 @@ export const CHANNELS = {
   rateLimited: 'kie-watcher:rate-limited',
 } as const;
 
+/** Published on `kie-watcher:poll:start` when a request for a task is sent (after the rate limiter admitted it). */
 export interface PollStartMessage {
+  /** The task's family id. */
   readonly family: string;
+  /** The task. */
   readonly taskId: string;
 }
 
@@ -35,16 +38,26 @@ export type AnswerKind =
   | 'fatal'
   | 'transport';
 
+/** Published on `kie-watcher:poll:answer` once a request's answer (or its failure) is classified. */
 export interface PollAnswerMessage {
+  /** The task's family id. */
   readonly family: string;
+  /** The task. */
   readonly taskId: string;
+  /** What the answer meant; `transport` when no answer came (network error, timeout, abort). */
   readonly kind: AnswerKind;
-  /** From sending the request to classifying its answer (or its failure). */
+  /** ms from sending the request to classifying its answer (or its failure), by the watcher's monotonic clock. */
   readonly latencyMs: number;
 }
 
+/**
+ * Published on `kie-watcher:task:settled` when a task's watch ends: it completed or failed, its last interest timed
+ * out or was aborted, or `close()` ended it.
+ */
 export interface TaskSettledMessage {
+  /** The task's family id. */
   readonly family: string;
+  /** The task. */
   readonly taskId: string;
   /** `completed`, or the error `code` it ended with. */
   readonly outcome: 'completed' | 'failed' | 'timeout' | 'aborted' | 'closed';
@@ -52,11 +65,17 @@ export interface TaskSettledMessage {
   readonly errorCode: string | null;
 }
 
+/** Published on `kie-watcher:rate-limited` for each 429, as the `rateLimited` event (one per scope). */
 export interface RateLimitedMessage {
+  /** The task's family id. */
   readonly family: string;
+  /** The task whose request got the 429. */
   readonly taskId: string;
+  /** `task`: only this task slows down; `account`: every task pauses. */
   readonly scope: 'task' | 'account';
+  /** ms of the slow-down or the pause. */
   readonly delayMs: number;
+  /** Whether the 429 was the HTTP status or the body `code`. */
   readonly source: 'http' | 'body';
 }
 

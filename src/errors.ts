@@ -25,6 +25,7 @@ const BRAND = Symbol.for('kie-watcher.error');
 
 /** Base class of every kie-watcher error: check `err instanceof KieWatcherError` or `isKieWatcherError(err)`, then switch on `err.code`. */
 export abstract class KieWatcherError extends Error {
+  /** Stable, literal: switch on it (on {@link AnyKieWatcherError} it narrows to the class). Messages may change; codes do not. */
   abstract readonly code: KieWatcherErrorCode;
   /** The task the error is about; `undefined` only for watcher-wide errors raised before a task was known. */
   readonly taskId: string | undefined;
@@ -52,12 +53,17 @@ Object.defineProperty(KieWatcherError.prototype, BRAND, { value: true });
 
 /** What the provider's record says about a failed task. */
 export interface TaskFailure {
+  /** The task that failed. */
   readonly taskId: string;
+  /** Its family id. */
   readonly family: string;
   /** The record's own final status (`GENERATE_FAILED`, `fail`, ...); `null` when only a flag says it failed. */
   readonly status: string | null;
+  /** The record's `successFlag` (2, 3, ...), `null` for families without one or a failure without a record. */
   readonly successFlag: number | null;
+  /** The provider's error code for the task: `errorCode`, `failCode` (kept as a text when not numeric), or the body code (501). */
   readonly errorCode: number | string | null;
+  /** The provider's message (`errorMessage`, `failMsg`, or the body's `msg`), key redacted; `null` when it sent none. */
   readonly errorMessage: string | null;
   /** The family's normalized record; `null` when the failure came as a body code without a record (501). */
   readonly record: unknown;
@@ -68,15 +74,22 @@ export interface TaskFailure {
  * `fail`, ...), a failing `successFlag` (2, 3), or body code 501 ("generation failed").
  */
 export class TaskFailedError extends KieWatcherError {
+  /** The `code` of every instance; `instanceof` compares it to recognise instances from the package's other build (ESM/CJS). */
   static readonly errorCode = 'KIE_TASK_FAILED';
+  /** Discriminant of {@link AnyKieWatcherError}: switch on it. */
   readonly code = 'KIE_TASK_FAILED' as const;
   /** The record's own final status, `null` when the record had none (a failing `successFlag` alone). */
   readonly status: string | null;
+  /** The record's `successFlag` (2 create failed, 3 generation failed or refused, ...); `null` for families that have none, or without a record. */
   readonly successFlag: number | null;
-  /** The provider's error code for the task (400 content policy, 451 download failed, 500 internal, ...). */
+  /**
+   * The provider's error code for the task (4o image: 400 content policy, 451 download failed, 500 internal; market and
+   * Runway: `failCode`, a text when not numeric; 501 for a body code 501); `null` when it sent none.
+   */
   readonly errorCode: number | string | null;
+  /** The provider's message for the failure, with the API key redacted if it was echoed; `null` when it sent none. */
   readonly errorMessage: string | null;
-  /** The family's normalized record, `null` when the failure came without one. */
+  /** The family's normalized record (cast it with `RecordOf`), `null` when the failure came without one (body code 501). */
   readonly record: unknown;
 
   constructor(failure: TaskFailure) {
@@ -94,6 +107,7 @@ export class TaskFailedError extends KieWatcherError {
 
 /** Where a watch stood when its deadline passed. */
 export interface WatchTimeoutDetails {
+  /** The task's family id. */
   readonly family?: string | undefined;
   /** The last status the provider sent, `null` if none yet (or the records have none). */
   readonly lastStatus: string | null;
@@ -108,11 +122,17 @@ export interface WatchTimeoutDetails {
  * never re-submit it on this error (each submission is billed); watch it again instead.
  */
 export class WatchTimeoutError extends KieWatcherError {
+  /** The `code` of every instance; `instanceof` compares it to recognise instances from the package's other build (ESM/CJS). */
   static readonly errorCode = 'KIE_WATCH_TIMEOUT';
+  /** Discriminant of {@link AnyKieWatcherError}: switch on it. */
   readonly code = 'KIE_WATCH_TIMEOUT' as const;
+  /** The deadline that passed, in ms from when this wait (or watch) started. */
   readonly timeoutMs: number;
+  /** The provider's last status text for the task; `null` if no record came yet, or the family's records carry none. */
   readonly lastStatus: string | null;
+  /** The highest progress seen (0..1); `null` if the records reported none. */
   readonly lastProgress: number | null;
+  /** Why the last attempt failed (`ECONNREFUSED`, `HTTP 503`, `body code 429`, ...); `null` if the last answer was a readable record. */
   readonly lastRetryReason: string | null;
 
   constructor(taskId: string, timeoutMs: number, details: WatchTimeoutDetails) {
@@ -130,7 +150,9 @@ export class WatchTimeoutError extends KieWatcherError {
 
 /** The caller's `signal` aborted the wait. `cause` is the signal's reason. Named `AbortError` like the platform's. */
 export class AbortError extends KieWatcherError {
+  /** The `code` of every instance; `instanceof` compares it to recognise instances from the package's other build (ESM/CJS). */
   static readonly errorCode = 'KIE_ABORTED';
+  /** Discriminant of {@link AnyKieWatcherError}: switch on it. */
   readonly code = 'KIE_ABORTED' as const;
 
   constructor(taskId: string, reason: unknown, family?: string) {
@@ -144,12 +166,15 @@ export class AbortError extends KieWatcherError {
  * that stayed unknown (404/422, `data: null`) past the grace period, or another non-retryable code.
  */
 export class KieApiError extends KieWatcherError {
+  /** The `code` of every instance; `instanceof` compares it to recognise instances from the package's other build (ESM/CJS). */
   static readonly errorCode = 'KIE_API_ERROR';
+  /** Discriminant of {@link AnyKieWatcherError}: switch on it. */
   readonly code = 'KIE_API_ERROR' as const;
   /** The provider's code: the body `code`, or the HTTP status when the body had none. */
   readonly providerCode: number;
   /** The provider's `msg` / `message` (or a description when the body had none); a key echoed in it is redacted. */
   readonly providerMessage: string;
+  /** The HTTP status of the answer (the provider usually sends 200 with the real code in the body). */
   readonly httpStatus: number;
   /** `true` for 401/402 and HTTP 401/403: the key or the account is unusable, so every task stopped. */
   readonly accountWide: boolean;
@@ -165,15 +190,21 @@ export class KieApiError extends KieWatcherError {
 
 /** One schema issue, as zod reports it (path into the body, message). */
 export interface ResponseIssue {
+  /** Where in the body, e.g. `['data', 'response', 'resultUrls']`. */
   readonly path: readonly PropertyKey[];
+  /** What is wrong there. */
   readonly message: string;
 }
 
 /** The response stayed invalid (unparseable, schema mismatch, SUCCESS without URLs, too large) after the allowed retries. */
 export class InvalidResponseError extends KieWatcherError {
+  /** The `code` of every instance; `instanceof` compares it to recognise instances from the package's other build (ESM/CJS). */
   static readonly errorCode = 'KIE_INVALID_RESPONSE';
+  /** Discriminant of {@link AnyKieWatcherError}: switch on it. */
   readonly code = 'KIE_INVALID_RESPONSE' as const;
+  /** What was wrong with the last answer (schema issues); empty when it was not JSON, too large, or a redirect. */
   readonly issues: readonly ResponseIssue[];
+  /** The HTTP status of the last invalid answer. */
   readonly httpStatus: number | null;
 
   constructor(taskId: string, reason: string, issues: readonly ResponseIssue[], httpStatus: number | null, family?: string) {
@@ -185,8 +216,11 @@ export class InvalidResponseError extends KieWatcherError {
 
 /** The network kept failing (refused, reset, timed out, HTTP 5xx) for more consecutive attempts than allowed. */
 export class TransportError extends KieWatcherError {
+  /** The `code` of every instance; `instanceof` compares it to recognise instances from the package's other build (ESM/CJS). */
   static readonly errorCode = 'KIE_TRANSPORT_ERROR';
+  /** Discriminant of {@link AnyKieWatcherError}: switch on it. */
   readonly code = 'KIE_TRANSPORT_ERROR' as const;
+  /** Consecutive failed attempts when the watcher gave up (`retry.maxConsecutiveErrors`). `cause` is the last failure. */
   readonly attempts: number;
 
   constructor(taskId: string, attempts: number, cause: unknown, family?: string) {
@@ -197,7 +231,9 @@ export class TransportError extends KieWatcherError {
 
 /** `close()` was called while this wait was outstanding. */
 export class WatcherClosedError extends KieWatcherError {
+  /** The `code` of every instance; `instanceof` compares it to recognise instances from the package's other build (ESM/CJS). */
   static readonly errorCode = 'KIE_WATCHER_CLOSED';
+  /** Discriminant of {@link AnyKieWatcherError}: switch on it. */
   readonly code = 'KIE_WATCHER_CLOSED' as const;
 
   constructor(taskId?: string, family?: string) {
@@ -211,7 +247,9 @@ export class WatcherClosedError extends KieWatcherError {
  * `error` event on a later tick (unhandled, Node throws it, as for any `EventEmitter`). `cause` is what was thrown.
  */
 export class CallbackError extends KieWatcherError {
+  /** The `code` of every instance; `instanceof` compares it to recognise instances from the package's other build (ESM/CJS). */
   static readonly errorCode = 'KIE_CALLBACK_ERROR';
+  /** Discriminant of {@link AnyKieWatcherError}: switch on it. */
   readonly code = 'KIE_CALLBACK_ERROR' as const;
   /** Which of your callbacks threw: `"'completed' listener"`, `'onProgress'`, `'policy'`, `'rateLimiter'`, `'store'`. */
   readonly callback: string;

@@ -3,9 +3,13 @@
  * (`console` included). Each method is called as `(object, message)`, pino's convention.
  */
 export interface LoggerLike {
+  /** Per-request detail (retries, rate limits, settled tasks); only called when enabled, if `isLevelEnabled` says. */
   debug(obj: object, msg?: string): unknown;
+  /** Not used by the watcher today; required so that any leveled logger fits. */
   info(obj: object, msg?: string): unknown;
+  /** Something odd but handled: an undocumented status, a limiter that refused with a past retry time. */
   warn(obj: object, msg?: string): unknown;
+  /** User code that threw, a key or account refused (401/402), an internal error. */
   error(obj: object, msg?: string): unknown;
   /** pino's: used when present, so bindings are rendered the pino way. */
   child?(bindings: Record<string, unknown>): LoggerLike;

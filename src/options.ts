@@ -22,19 +22,20 @@ export interface RetryOptions {
 /** {@link RetryOptions} with every default filled in. */
 export type ResolvedRetry = { readonly [K in keyof RetryOptions]-?: Exclude<RetryOptions[K], undefined> };
 
+/** Options of `new TaskWatcher(options)`; all optional. Validated once, in the constructor (a `TypeError` names the bad one). */
 export interface TaskWatcherOptions {
   /**
    * The KIE API key. Sent only in the Authorization header; never logged or put in an error.
    * @default process.env.KIE_API_KEY
    */
   readonly apiKey?: string | undefined;
-  /** @default 'https://api.kie.ai' */
+  /** The API origin (a path prefix is kept). `https:`; `http:` only to loopback, or with `allowInsecureHttp`. @default 'https://api.kie.ai' */
   readonly baseUrl?: string | URL | undefined;
   /** Allow plain `http:` to a host other than loopback (the key would travel in clear). @default false */
   readonly allowInsecureHttp?: boolean | undefined;
   /** A pino logger, or any object with `debug`/`info`/`warn`/`error` (`console` too). @default silent */
   readonly logger?: LoggerLike | undefined;
-  /** @default 'adaptive' */
+  /** When to poll each task: `'adaptive'`, `'fastest'`, `{ intervalMs }` or a function (docs/scheduling.md). @default 'adaptive' */
   readonly policy?: PollingPolicy | undefined;
   /** Per-task poll rate ceiling, retries included. The provider allows 3; more is refused. @default 3 */
   readonly maxRequestsPerSecondPerTask?: number | undefined;
@@ -59,6 +60,7 @@ export interface TaskWatcherOptions {
   readonly resultCacheTtlMs?: number | undefined;
   /** How many settled outcomes are kept at most. @default 10000 */
   readonly resultCacheSize?: number | undefined;
+  /** Retry timing and limits for transient failures; each field has its own default. @default see {@link RetryOptions} */
   readonly retry?: RetryOptions | undefined;
   /**
    * Keep-alive connections of the owned pool. Requests in flight never exceed it: a request the pool would
@@ -71,9 +73,9 @@ export interface TaskWatcherOptions {
    * limiter may wait in its queue and reach the server later, together.
    */
   readonly dispatcher?: Dispatcher | undefined;
-  /** @default `kie-watcher/<version> (...)` */
+  /** The `User-Agent` header: the CDN in front of the API has been reported to block requests without a normal one. @default `kie-watcher/<version> (...)` */
   readonly userAgent?: string | undefined;
-  /** @default the system clock */
+  /** Time source and the one timer, for driving time in tests. @default the system clock */
   readonly clock?: Clock | undefined;
   /** Random source for jitter, in [0, 1). @default Math.random */
   readonly random?: (() => number) | undefined;
@@ -82,8 +84,10 @@ export interface TaskWatcherOptions {
   /** Mirror of the pending set, for resuming after a restart. @default none */
   readonly store?: PendingTaskStore | undefined;
   /**
-   * Every task is created with a `callBackUrl` that reaches your callback handler (see docs/callbacks.md):
-   * polling is then only a safety net, and the default policy polls far less. Per task: `expectCallback`.
+   * Every task is created with a `callBackUrl` that reaches your callback handler (see docs/callbacks.md), which
+   * calls `poke`: the default `'adaptive'` policy then polls as a safety net, slowly while callbacks arrive and
+   * closer to its ordinary schedule as they go missing (`PollState.callbackMissRate`; see docs/callbacks.md).
+   * Per task: `expectCallback`.
    * @default false
    */
   readonly expectCallbacks?: boolean | undefined;
@@ -94,28 +98,57 @@ export interface TaskWatcherOptions {
    * @default none (in process)
    */
   readonly coordinator?: Coordinator | undefined;
-  /** Custom task families (made with `defineFamily`), so that `family: '<their id>'` strings work too. @default none */
+  /**
+   * Custom task families (made with `defineFamily`), so that their ids resolve where a family arrives as a
+   * string at run time: `resume()` from a store, `poke`, `isWatching`, JavaScript callers. From TypeScript,
+   * pass the family object as `family` (its record type follows). @default none
+   */
   readonly families?: readonly TaskFamily[] | undefined;
 }
 
+/** The defaults of {@link TaskWatcherOptions}, for display and for deriving your own settings. */
 export const DEFAULTS = {
+  /** {@inheritDoc TaskWatcherOptions.baseUrl} */
   baseUrl: 'https://api.kie.ai',
+  /** {@inheritDoc TaskWatcherOptions.allowInsecureHttp} */
   allowInsecureHttp: false,
-  /** Polling as if no callback will come: the ordinary adaptive schedule. */
+  /** {@inheritDoc TaskWatcherOptions.expectCallbacks} */
   expectCallbacks: false,
+  /** {@inheritDoc TaskWatcherOptions.policy} */
   policy: 'adaptive',
+  /** {@inheritDoc TaskWatcherOptions.maxRequestsPerSecondPerTask} */
   maxRequestsPerSecondPerTask: 3,
+  /** {@inheritDoc TaskWatcherOptions.rateJitterMarginMs} */
   rateJitterMarginMs: 120,
+  /** {@inheritDoc TaskWatcherOptions.maxInFlight} */
   maxInFlight: 64,
+  /** {@inheritDoc TaskWatcherOptions.accountRequestsPerSecond} */
   accountRequestsPerSecond: null,
+  /** {@inheritDoc TaskWatcherOptions.timeoutMs} */
   timeoutMs: 15 * 60_000,
+  /** {@inheritDoc TaskWatcherOptions.requestTimeoutMs} */
   requestTimeoutMs: 15_000,
+  /** {@inheritDoc TaskWatcherOptions.maxResponseBytes} */
   maxResponseBytes: 1024 * 1024,
+  /** {@inheritDoc TaskWatcherOptions.unknownTaskGraceMs} */
   unknownTaskGraceMs: 30_000,
+  /** {@inheritDoc TaskWatcherOptions.resultCacheTtlMs} */
   resultCacheTtlMs: 10 * 60_000,
+  /** {@inheritDoc TaskWatcherOptions.resultCacheSize} */
   resultCacheSize: 10_000,
+  /** Connections with the default `maxInFlight`: the option itself defaults to whatever `maxInFlight` is (at most 1024). */
   connections: 64,
-  retry: { baseDelayMs: 1_000, maxDelayMs: 30_000, maxConsecutiveErrors: 30, maxInvalidResponses: 5 },
+  /** {@inheritDoc TaskWatcherOptions.retry} */
+  retry: {
+    /** {@inheritDoc RetryOptions.baseDelayMs} */
+    baseDelayMs: 1_000,
+    /** {@inheritDoc RetryOptions.maxDelayMs} */
+    maxDelayMs: 30_000,
+    /** {@inheritDoc RetryOptions.maxConsecutiveErrors} */
+    maxConsecutiveErrors: 30,
+    /** {@inheritDoc RetryOptions.maxInvalidResponses} */
+    maxInvalidResponses: 5,
+  },
 } as const;
 
 /** The provider's documented ceiling for record-info. */

@@ -53,7 +53,7 @@ export type PollingPolicy =
   | 'adaptive'
   | 'fastest'
   | {
-      /** The delay between polls, in ms (raised to the rate-limit interval if shorter). */
+      /** The delay between polls, in ms; at least the per-task spacing (`minIntervalMs`, about 374 ms), or the constructor throws a `RangeError`. */
       readonly intervalMs: number;
     }
   | PollingPolicyFunction;

@@ -8,19 +8,21 @@ import { toLog } from './logger.js';
 import { checkFunction, checkNumber, checkObject, checkSignal, checkTaskId, MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
 import type { PendingTaskStore } from './stores.js';
 
+/** Options of {@link TaskWatcher.watch}, and the base of the other per-task options. */
 export interface WatchOptions<F extends FamilyRef = 'gpt4o-image'> {
   /** The task's family: a built-in id or a family made with `defineFamily`. @default 'gpt4o-image' */
   readonly family?: F | undefined;
-  /** @default the watcher's `timeoutMs` */
+  /** This interest's deadline, in ms from now; it ends with `WatchTimeoutError` (not a task failure). @default the watcher's `timeoutMs` */
   readonly timeoutMs?: number | undefined;
   /**
-   * The task was created with a `callBackUrl` that reaches your callback handler (which calls `poke`): polling
-   * is then only a safety net for lost callbacks, and the default policy polls far less.
+   * The task was created with a `callBackUrl` that reaches your callback handler (which calls `poke`): the
+   * default policy polls it as a safety net (see docs/callbacks.md); a policy function sees `PollState.expectCallback`.
    * @default the watcher's `expectCallbacks`
    */
   readonly expectCallback?: boolean | undefined;
 }
 
+/** Options of {@link TaskWatcher.waitForCompletion}. */
 export interface WaitOptions<F extends FamilyRef = 'gpt4o-image'> extends WatchOptions<F> {
   /** Aborting rejects this wait with `AbortError`; other waiters of the task are not disturbed. */
   readonly signal?: AbortSignal | undefined;
@@ -28,6 +30,7 @@ export interface WaitOptions<F extends FamilyRef = 'gpt4o-image'> extends WatchO
   readonly onProgress?: ((event: ProgressEvent<F>) => void) | undefined;
 }
 
+/** Options of {@link TaskWatcher.updates}: those of a wait, without `onProgress` (the iterator yields the progress). */
 export type UpdatesOptions<F extends FamilyRef = 'gpt4o-image'> = Omit<WaitOptions<F>, 'onProgress'>;
 
 /** Options of {@link TaskWatcher.close}. */
@@ -152,6 +155,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     return this.#engine.isWatching(this.#family(options.family ?? DEFAULT_FAMILY), taskId);
   }
 
+  /** Counters since construction, and the current pending / in-flight / cached numbers. */
   stats(): WatcherStats {
     return this.#engine.stats();
   }

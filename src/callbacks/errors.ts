@@ -63,7 +63,9 @@ const DETAIL: Readonly<Record<CallbackRejectionReason, string>> = {
  * status to answer with and, once it passed validation, the taskId the body named.
  */
 export class CallbackRejectedError extends KieWatcherError {
+  /** Always `'KIE_CALLBACK_REJECTED'`; `reason` says why. */
   readonly code = 'KIE_CALLBACK_REJECTED' as const;
+  /** Why the callback was refused; `status` follows from it. */
   readonly reason: CallbackRejectionReason;
   /** The HTTP status to answer the sender with. */
   readonly status: CallbackRejectionStatus;

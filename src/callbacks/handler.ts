@@ -14,14 +14,28 @@ import { checkHmacKey, checkTolerance, verifyCallback } from './verify.js';
  * Anything with that method will do (a fleet's broadcaster, a test's recorder).
  */
 export interface CallbackPokeTarget {
-  poke(taskId: string, options?: { family?: string | undefined }): unknown;
+  /**
+   * Asks for a poll of `taskId` now. `family` is set when the handler knows it (its `family` option, or the body's
+   * shape). Called after the response was sent; a throw or a rejected promise is logged at warn, never answered.
+   */
+  poke(
+    taskId: string,
+    options?: {
+      /** The task's family id, when known. */
+      family?: string | undefined;
+    },
+  ): unknown;
 }
 
 /** A pino-compatible logger; the handler never logs the key, a signature or a body. */
 export interface CallbackLogger {
+  /** Accepted callbacks, replays, and rejections (signature ones after the first per reason and minute). */
   debug(obj: object, msg?: string): void;
+  /** Not used by the handler today; required so that any leveled logger fits. */
   info(obj: object, msg?: string): void;
+  /** A failing poke, and the first signature-related rejection per reason and minute. */
   warn(obj: object, msg?: string): void;
+  /** Not used by the handler today; required so that any leveled logger fits. */
   error(obj: object, msg?: string): void;
 }
 
@@ -63,9 +77,13 @@ export interface CallbackHandler {
 
 /** Defaults of {@link CallbackHandlerOptions}. */
 export const CALLBACK_DEFAULTS = {
+  /** {@inheritDoc CallbackHandlerOptions.maxBodyBytes} */
   maxBodyBytes: 64 * 1024,
+  /** {@inheritDoc CallbackHandlerOptions.dedupeTtlMs} */
   dedupeTtlMs: 600_000,
+  /** {@inheritDoc CallbackHandlerOptions.dedupeMaxEntries} */
   dedupeMaxEntries: 10_000,
+  /** {@inheritDoc CallbackHandlerOptions.pokeIntervalMs} */
   pokeIntervalMs: 1000,
 } as const;
 

@@ -10,7 +10,10 @@ import type { HmacKey } from './sign.js';
  */
 export type CallbackHeaders =
   | Readonly<Record<string, string | readonly string[] | number | undefined>>
-  | { get(name: string): string | null };
+  | {
+      /** A Fetch `Headers` lookup: the header's value, `null` when absent. */
+      get(name: string): string | null;
+    };
 
 /** What {@link verifyKieCallback} needs: the headers and the body as received. */
 export interface VerifyKieCallbackOptions {

@@ -51,6 +51,7 @@ export interface InterestRequest {
 
 /** What `close()` resolves with: the tasks that were still pending, for a worker to persist or hand over. */
 export interface CloseResult {
+  /** Every task that still had an interest when the watcher closed (after the drain), with its family and when watching started (epoch ms); `[]` when none. */
   readonly pending: readonly PendingTaskInfo[];
 }
 

@@ -3,7 +3,9 @@ import type { FailureInfo, FamilyVerdict, RecordView, TaskFamily } from './famil
 
 /** One problem a schema found, zod-style: where (relative to `data`) and what. */
 export interface SchemaIssue {
+  /** Where, relative to the record (`data`). */
   readonly path: readonly PropertyKey[];
+  /** What is wrong there. */
   readonly message: string;
 }
 
@@ -13,11 +15,28 @@ export interface SchemaIssue {
  * rejects is reported as invalid.
  */
 export interface RecordSchema<T> {
-  safeParse(input: unknown): { readonly success: true; readonly data: T } | { readonly success: false; readonly error: { readonly issues: readonly SchemaIssue[] } };
+  /** Checks `input` (the answer's `data`) without throwing. */
+  safeParse(input: unknown):
+    | {
+        /** The record has the expected shape. */
+        readonly success: true;
+        /** The parsed record. */
+        readonly data: T;
+      }
+    | {
+        /** The record does not have the expected shape: the read is `invalid`. */
+        readonly success: false;
+        /** Why. */
+        readonly error: {
+          /** Each problem found; reported in `InvalidResponseError.issues`, prefixed with `data`. */
+          readonly issues: readonly SchemaIssue[];
+        };
+      };
 }
 
 /** What a family's `classify` says about one record. Absent fields mean "the record does not say". */
 export interface FamilyClassification {
+  /** `pending`: keep polling; `success`: `toResult` is called next; `failure`: the task failed. */
   readonly state: 'pending' | 'success' | 'failure';
   /** The record's own status text (`status`, `state`, ...) exactly as sent, `null` when it has none. Never invent one. */
   readonly status: string | null;
@@ -59,6 +78,7 @@ interface DefinitionBase<Id extends string, R> {
   readonly id: Id;
   /** The status endpoint's path, starting with `/`, without a query: it is queried as `GET <path>?taskId=<id>`. */
   readonly path: string;
+  /** Reads the record's state and view fields. May throw: the read is then `invalid`. */
   readonly classify: (record: R) => FamilyClassification;
   /** Called for `success` classifications only. */
   readonly toResult: (record: R) => FamilyResult;
@@ -71,11 +91,13 @@ interface DefinitionBase<Id extends string, R> {
 
 /** A family whose record is the schema's output as it is. */
 export interface FamilyDefinition<Id extends string, R> extends DefinitionBase<Id, R> {
+  /** Checks the answer's `data`; its output is the record. */
   readonly schema: RecordSchema<R>;
 }
 
 /** A family that folds the schema's output into its own record type. */
 export interface NormalizingFamilyDefinition<Id extends string, S, R> extends DefinitionBase<Id, R> {
+  /** Checks the answer's `data`; its output goes to `normalize`. */
   readonly schema: RecordSchema<S>;
   /** Folds the provider's variants into one shape. May throw: the read is then `invalid`. */
   readonly normalize: (raw: S, taskId: string) => R;

@@ -32,6 +32,7 @@ export interface RecordView {
    * and so possibly hours off; the engine then trusts it only as far as it is plausible.
    */
   readonly createTimeZoned: boolean;
+  /** Epoch ms; `null` when absent or unreadable. */
   readonly completeTime: number | null;
 }
 
@@ -39,28 +40,53 @@ export interface RecordView {
 export interface FailureInfo {
   /** The record's own final status, `null` when only a flag (e.g. `successFlag` 3) says it failed. */
   readonly status: string | null;
+  /** The record's `successFlag`, `null` for families without one. */
   readonly successFlag: number | null;
   /** The provider's error code: `errorCode` (a number), or `failCode` (kept as sent when not numeric). */
   readonly errorCode: number | string | null;
+  /** `errorMessage` / `failMsg`, `null` when absent. */
   readonly errorMessage: string | null;
 }
 
+/** What a family's `read` makes of one record: `pending`, `success`, `failure`, or `invalid` (unreadable). */
 export type FamilyVerdict<R> =
   | {
+      /** Not final: keep polling. */
       readonly kind: 'pending';
+      /** The normalized record. */
       readonly record: R;
+      /** What the engine reads from it. */
       readonly view: RecordView;
       /** The status is not one the family documents (treated as not final, logged once). */
       readonly unknownStatus: boolean;
     }
   | {
+      /** Final: the task succeeded, with at least one result URL. */
       readonly kind: 'success';
+      /** The normalized record. */
       readonly record: R;
+      /** What the engine reads from it. */
       readonly view: RecordView;
       /** The family's primary media URLs, at least one. */
       readonly resultUrls: readonly string[];
       /** The task's creation parameters, parsed (`paramJson`, `param`); `null` when absent or not JSON. */
       readonly params: unknown;
     }
-  | { readonly kind: 'failure'; readonly record: R; readonly view: RecordView; readonly failure: FailureInfo }
-  | { readonly kind: 'invalid'; readonly reason: string; readonly issues: readonly ResponseIssue[] };
+  | {
+      /** Final: the task failed. */
+      readonly kind: 'failure';
+      /** The normalized record. */
+      readonly record: R;
+      /** What the engine reads from it. */
+      readonly view: RecordView;
+      /** Why, as far as the record says. */
+      readonly failure: FailureInfo;
+    }
+  | {
+      /** The record could not be read (schema, another task's record, a success without URL): retried, then `InvalidResponseError`. */
+      readonly kind: 'invalid';
+      /** A short description, used in the error message. */
+      readonly reason: string;
+      /** Where and what, zod-style. */
+      readonly issues: readonly ResponseIssue[];
+    };

@@ -12,6 +12,7 @@ export interface FluxKontextRecord extends FlagRecordFields {
     /** The one generated image. */
     readonly resultImageUrl: string | null;
   } | null;
+  /** 0..1, when the record reports it. */
   readonly progress: number | null;
 }
 

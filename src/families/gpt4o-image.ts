@@ -10,7 +10,10 @@ export interface Gpt4oImageRecord extends FlagRecordFields {
   /** 0..1; sent as a text `"0.00"`..`"1.00"`. */
   readonly progress: number | null;
   /** `response.resultUrls`, or `response.result_urls` (the quickstart's spelling); `null` while there is no response. */
-  readonly response: { readonly resultUrls: readonly string[] } | null;
+  readonly response: {
+    /** The generated images' URLs (empty texts dropped). */
+    readonly resultUrls: readonly string[];
+  } | null;
 }
 
 const STATUSES: ReadonlyMap<string, Meaning> = new Map([

@@ -10,13 +10,21 @@ import { veo, type VeoRecord } from './veo.js';
 
 /** The record type of each built-in family, by id. */
 export interface FamilyRecords {
+  /** `GET /api/v1/gpt4o-image/record-info`. */
   'gpt4o-image': Gpt4oImageRecord;
+  /** `GET /api/v1/jobs/recordInfo` (nano-banana, seedream, kling, sora2, ...). */
   market: MarketRecord;
+  /** `GET /api/v1/veo/record-info`. */
   veo: VeoRecord;
+  /** `GET /api/v1/flux/kontext/record-info`. */
   'flux-kontext': FluxKontextRecord;
+  /** `GET /api/v1/runway/record-detail`. */
   runway: RunwayRecord;
+  /** `GET /api/v1/modify/record-info`. */
   luma: LumaRecord;
+  /** `GET /api/v1/generate/record-info`. */
   suno: SunoRecord;
+  /** `GET /api/v1/mj/record-info`. */
   mj: MidjourneyRecord;
 }
 

@@ -7,11 +7,14 @@ import { classifyByFlag, flagRecordShape, flagRecord, type FlagRecordFields } fr
 export interface LumaRecord extends FlagRecordFields {
   /** `null` until the task succeeds. */
   readonly response: {
+    /** The task the response names, `null` when absent. */
     readonly taskId: string | null;
+    /** The modified videos' URLs: the result. */
     readonly resultUrls: readonly string[];
     /** The source videos. */
     readonly originUrls: readonly string[];
   } | null;
+  /** 0..1, when the record reports it. */
   readonly progress: number | null;
 }
 

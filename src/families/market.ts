@@ -5,12 +5,14 @@ import { classifyByStatus, statusText, taskIdField, type Meaning } from './share
 
 /** A market job's parsed `resultJson`: `resultUrls` folded to its non-empty texts, other keys as sent. */
 export interface MarketResult {
+  /** The result URLs (empty texts dropped; `[]` when the key is missing). */
   readonly resultUrls: readonly string[];
   readonly [key: string]: unknown;
 }
 
 /** A market job record (`GET /api/v1/jobs/recordInfo`; nano-banana, seedream, kling, sora2, ...), its variants folded. */
 export interface MarketRecord {
+  /** The task the record names, `null` when absent. */
   readonly taskId: string | null;
   /** The market model, e.g. `"google/nano-banana"`. */
   readonly model: string | null;

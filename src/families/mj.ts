@@ -11,7 +11,11 @@ export interface MidjourneyRecord extends FlagRecordFields {
    * The results: sent as `{ resultUrls: [{ resultUrl }] }` (an object, sometimes a JSON text), folded to
    * the URL texts. `null` until the task succeeds.
    */
-  readonly resultInfoJson: { readonly resultUrls: readonly string[] } | null;
+  readonly resultInfoJson: {
+    /** The result URLs, unwrapped from their `{ resultUrl }` objects. */
+    readonly resultUrls: readonly string[];
+  } | null;
+  /** 0..1, when the record reports it. */
   readonly progress: number | null;
 }
 

@@ -5,7 +5,9 @@ import { classifyByStatus, statusText, taskIdField, type Meaning } from './share
 
 /** A Runway record's `videoInfo`. */
 export interface RunwayVideoInfo {
+  /** The provider's id of the video, `null` when absent. */
   readonly videoId: string | null;
+  /** The task it belongs to, `null` when absent. */
   readonly taskId: string | null;
   /** The generated video: the result. */
   readonly videoUrl: string | null;
@@ -15,6 +17,7 @@ export interface RunwayVideoInfo {
 
 /** A Runway record (`GET /api/v1/runway/record-detail`), its variants folded. */
 export interface RunwayRecord {
+  /** The task the record names, `null` when absent. */
   readonly taskId: string | null;
   /** For an extension task, the task it extends; `null` when absent or empty. */
   readonly parentTaskId: string | null;

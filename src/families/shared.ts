@@ -37,6 +37,7 @@ export interface FlagRecordFields {
   readonly createTimeZoned: boolean;
   /** Epoch ms. */
   readonly completeTime: number | null;
+  /** The provider's error code for a failed task (4o image: 400 content policy, 451 download failed, 500 internal); `null` when absent. */
   readonly errorCode: number | null;
   /** `null` when absent or empty. */
   readonly errorMessage: string | null;

@@ -5,6 +5,7 @@ import { classifyByStatus, statusText, taskIdField, type Meaning } from './share
 
 /** One generated Suno track (`response.sunoData[]`). Texts are `null` when absent or empty. */
 export interface SunoTrack {
+  /** The track's id (what an extension's `parentMusicId` names). */
   readonly id: string | null;
   /** The downloadable audio: the result. Empty until the track is done. */
   readonly audioUrl: string | null;
@@ -14,8 +15,11 @@ export interface SunoTrack {
   readonly imageUrl: string | null;
   /** The lyrics or prompt used. */
   readonly prompt: string | null;
+  /** The Suno model that made it, e.g. `chirp-v3-5`. */
   readonly modelName: string | null;
+  /** The track's title. */
   readonly title: string | null;
+  /** The style tags, one text as sent. */
   readonly tags: string | null;
   /** Epoch ms. */
   readonly createTime: number | null;
@@ -25,6 +29,7 @@ export interface SunoTrack {
 
 /** A Suno music record (`GET /api/v1/generate/record-info`), its variants folded. */
 export interface SunoRecord {
+  /** The task the record names, `null` when absent. */
   readonly taskId: string | null;
   /** For an extension, the track it extends; `null` when absent or empty. */
   readonly parentMusicId: string | null;
@@ -33,12 +38,19 @@ export interface SunoRecord {
   /** `param` parsed; `null` when absent or not JSON. */
   readonly params: unknown;
   /** `null` until the first track data appears. */
-  readonly response: { readonly taskId: string | null; readonly sunoData: readonly SunoTrack[] } | null;
+  readonly response: {
+    /** The task the response names, `null` when absent. */
+    readonly taskId: string | null;
+    /** The tracks (usually two); each track's `audioUrl` is a result once the status is `SUCCESS`. */
+    readonly sunoData: readonly SunoTrack[];
+  } | null;
   /** `PENDING`, `TEXT_SUCCESS`, `FIRST_SUCCESS`, `SUCCESS`, or a failure status. */
   readonly status: string | null;
   /** The operation, e.g. `GENERATE`. */
   readonly type: string | null;
+  /** The provider's error code for a failed task, `null` when absent. */
   readonly errorCode: number | null;
+  /** The provider's message for a failed task, `null` when absent or empty. */
   readonly errorMessage: string | null;
   /** Epoch ms, when the record carries one. */
   readonly createTime: number | null;

@@ -5,13 +5,17 @@ import { classifyByFlag, flagRecordShape, flagRecord, type FlagRecordFields } fr
 
 /** The `response` of a Veo record. */
 export interface VeoResponse {
+  /** The task the response names, `null` when absent. */
   readonly taskId: string | null;
+  /** The generated videos' URLs: the result. */
   readonly resultUrls: readonly string[];
   /** The unprocessed videos; `null` when the provider sends none (it does for 16:9). */
   readonly originUrls: readonly string[] | null;
   /** `"720p"`, `"1080p"`, ... */
   readonly resolution: string | null;
+  /** Per video, whether it has an audio track; `null` when absent. */
   readonly hasAudioList: readonly boolean[] | null;
+  /** The generation seeds, `null` when absent. */
   readonly seeds: readonly number[] | null;
 }
 
@@ -21,6 +25,7 @@ export interface VeoRecord extends FlagRecordFields {
   readonly response: VeoResponse | null;
   /** Whether a fallback model (720p) made the video. */
   readonly fallbackFlag: boolean | null;
+  /** 0..1, when the record reports it. */
   readonly progress: number | null;
 }
 

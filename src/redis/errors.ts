@@ -4,6 +4,7 @@
  * `up` again, since polling without the shared limiter could break the per-task rate limit.
  */
 export class FleetUnavailableError extends Error {
+  /** Always `'KIE_FLEET_UNAVAILABLE'`. */
   readonly code = 'KIE_FLEET_UNAVAILABLE' as const;
 
   constructor(message: string, options: { cause?: unknown } = {}) {

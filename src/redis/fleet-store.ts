@@ -24,6 +24,7 @@ export const DEFAULT_PER_TASK_INTERVAL_MS = (1000 + 120) / 3 + 1;
 
 /** An account-wide request budget shared by the fleet (one GCRA bucket with a burst). */
 export interface FleetBudget {
+  /** Requests per second for the whole fleet, all tasks together. */
   readonly requestsPerSecond: number;
   /** Requests allowed back to back from a rested bucket. @default max(1, floor(requestsPerSecond)) */
   readonly burst?: number | undefined;

@@ -19,9 +19,13 @@ export type { FleetStatus } from '../engine/coordinator.js';
 
 /** pino-shaped logger; only these four methods are used. */
 export interface FleetLogger {
+  /** Connection errors, and stream reads that failed and resume after a reconnect. */
   debug(obj: object, msg?: string): void;
+  /** Redis is up again. */
   info(obj: object, msg?: string): void;
+  /** Redis down (claiming paused), fleet data lost, a tick reply too slow to use its claims. */
   warn(obj: object, msg?: string): void;
+  /** A stream listener threw. */
   error(obj: object, msg?: string): void;
 }
 

@@ -54,6 +54,7 @@ export type SimulatorCallbackKnobs = {
 export interface SimulatedCallbackAttempt {
   /** Simulator-clock ms when the attempt started. */
   readonly at: number;
+  /** `delivered` (a 2xx answer), `http-error` (another status), `network-error` or `timeout` (over `timeoutMs`). */
   readonly outcome: 'delivered' | 'http-error' | 'network-error' | 'timeout';
   /** The receiver's HTTP status, when it answered. */
   readonly status?: number;
@@ -63,8 +64,11 @@ export interface SimulatedCallbackAttempt {
 
 /** One callback the simulator owes, as `GET /__sim/callbacks` and `callbackLog()` show it. */
 export interface SimulatedCallbackDelivery {
+  /** Sequential, from 1, in the order deliveries were created. */
   readonly id: number;
+  /** The task called back for. */
   readonly taskId: string;
+  /** The task's `callBackUrl`. */
   readonly url: string;
   /** `duplicate` for the second delivery `duplicateRate` adds. */
   readonly kind: 'first' | 'duplicate';
@@ -79,23 +83,36 @@ export interface SimulatedCallbackDelivery {
   readonly dueAt: number;
   /** Held back by `outOfOrder`. */
   readonly heldBack: boolean;
+  /** The attempts so far, oldest first. */
   readonly attempts: readonly SimulatedCallbackAttempt[];
 }
 
 /** Counts over every callback since the simulator started (the log itself keeps the latest 10,000). */
 export interface SimulatorCallbackStats {
+  /** Deliveries waiting now (for their first attempt or a retry). */
   readonly scheduled: number;
+  /** Attempts under way now. */
   readonly inFlight: number;
+  /** Deliveries that succeeded. */
   readonly delivered: number;
+  /** Deliveries whose every attempt failed. */
   readonly failed: number;
+  /** Deliveries never sent (`lossRate`). */
   readonly lost: number;
+  /** Attempts made, retries included. */
   readonly attempts: number;
 }
 
 /** `GET /__sim/callbacks`. The key is never shown: `signed` says whether there is one. */
 export interface SimulatorCallbackLog {
-  readonly options: SimulatorCallbackKnobs & { readonly signed: boolean };
+  /** The knobs in effect. */
+  readonly options: SimulatorCallbackKnobs & {
+    /** Whether deliveries are signed (an `hmacKey` is set). */
+    readonly signed: boolean;
+  };
+  /** Counts since the simulator started. */
   readonly stats: SimulatorCallbackStats;
+  /** The latest 10,000 deliveries, plus any still scheduled or in flight. */
   readonly deliveries: SimulatedCallbackDelivery[];
 }
 

@@ -129,6 +129,7 @@ export interface SimulatorTaskStats {
   readonly finalAt: number | null;
   /** How it was scripted to end. */
   readonly outcome: SimulatedOutcome;
+  /** The family whose endpoint and record shape the task is served with. */
   readonly family: SimulatedFamily;
 }
 

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +55,40 @@ const KNOWN_STRICT_FAILURES: readonly (Locator & { readonly codes: readonly stri
 /** TypeScript appended to a snippet before it is compiled: checks that hold a declaration in the docs to the package's. */
 const APPENDED: readonly (Locator & { readonly code: string })[] = [
   {
+    file: 'docs/callbacks.md',
+    startsWith: "import type { IncomingMessage, ServerResponse } from 'node:http';",
+    code: `
+import type * as Published from 'kie-watcher/callbacks';
+// Identical types, not merely assignable both ways (methods are bivariant, so that would miss a changed parameter).
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+export const sameTarget: Same<CallbackPokeTarget, Published.CallbackPokeTarget> = true;
+export const sameHandler: Same<CallbackHandler, Published.CallbackHandler> = true;
+export const sameFactory: Same<typeof createCallbackHandler, typeof Published.createCallbackHandler> = true;`,
+  },
+  {
+    file: 'docs/callbacks.md',
+    startsWith: 'declare function verifyKieCallback(options: {',
+    code: `
+import { verifyKieCallback as published, type VerifiedKieCallback, type VerifyKieCallbackOptions } from 'kie-watcher/callbacks';
+type NoKeys<T extends never> = T;
+type DocOptions = Parameters<typeof verifyKieCallback>[0];
+type DocResult = ReturnType<typeof verifyKieCallback>;
+export type DocumentedEveryOption = NoKeys<Exclude<keyof VerifyKieCallbackOptions, keyof DocOptions>>;
+export type DocumentedNoOtherOption = NoKeys<Exclude<keyof DocOptions, keyof VerifyKieCallbackOptions>>;
+export type DocumentedEveryResultField = NoKeys<Exclude<keyof VerifiedKieCallback, keyof DocResult>>;
+export type DocumentedNoOtherResultField = NoKeys<Exclude<keyof DocResult, keyof VerifiedKieCallback>>;
+export const documentedOptionsAreAccepted = (options: DocOptions): DocResult => published(options);`,
+  },
+  {
+    file: 'docs/families.md',
+    startsWith: "import type { FamilyVerdict } from 'kie-watcher';\n\ninterface TaskFamily",
+    code: `
+import type { TaskFamily as Published } from 'kie-watcher';
+// Identical types, not merely assignable both ways (methods are bivariant, so that would miss a changed parameter).
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+export const sameFamily: Same<TaskFamily<'x', { readonly n: number }>, Published<'x', { readonly n: number }>> = true;`,
+  },
+  {
     file: 'docs/simulator.md',
     startsWith: 'interface SimulatedTaskSpec {',
     code: `
@@ -62,6 +98,13 @@ export type DocumentedEveryField = NoKeys<Exclude<keyof Published, keyof Simulat
 export type DocumentedNoOtherField = NoKeys<Exclude<keyof SimulatedTaskSpec, keyof Published>>;`,
   },
 ];
+
+/** The nested shape of `callbackLog()`, as far as the check above reads it. */
+interface CallbackLogShape {
+  readonly options: object;
+  readonly stats: object;
+  readonly deliveries: readonly (Record<string, unknown> & { readonly state?: unknown; readonly attempts: readonly object[] })[];
+}
 
 let sim: KieSimulator;
 let demoJson = '';
@@ -186,9 +229,59 @@ const OTHER: readonly (Locator & { readonly reason: string; readonly check?: (co
   {
     file: 'docs/design.md',
     startsWith: 'src/index.ts',
-    reason: 'the source tree: every path it names exists',
+    reason: 'the module map: every path it names exists, and every file and folder of src/ is in it',
     check: (code) => {
-      for (const path of code.match(/^src\/\S+/gm) ?? []) expect(existsSync(join(root, path)), path).toBe(true);
+      const named: readonly string[] = code.match(/^src\/\S+/gm) ?? [];
+      for (const path of named) expect(existsSync(join(root, path)), path).toBe(true);
+      for (const entry of readdirSync(join(root, 'src'), { withFileTypes: true })) {
+        const path = `src/${entry.name}`;
+        const listed = entry.isDirectory() ? named.some((n) => n === `${path}/` || n.startsWith(`${path}/`)) : named.includes(path);
+        expect(listed, `${path} is not in the module map`).toBe(true);
+      }
+    },
+  },
+  {
+    file: 'docs/design.md',
+    startsWith: 'your code: waitForCompletion / watch / updates',
+    reason: 'the data-flow diagram: every source file it names exists, and it passes through every engine module on the request path',
+    check: (code) => {
+      const named = code.match(/src\/[\w/.-]+\.ts/g) ?? [];
+      for (const path of named) expect(existsSync(join(root, path)), path).toBe(true);
+      for (const step of ['src/watcher.ts', 'src/engine/registry.ts', 'src/engine/scheduler.ts', 'src/engine/admission.ts', 'src/transport/client.ts', 'src/transport/envelope.ts', 'src/engine/answers.ts', 'src/engine/notifier.ts']) {
+        expect(named, step).toContain(step);
+      }
+    },
+  },
+  {
+    file: 'docs/simulator.md',
+    startsWith: '{ "options": { "delayMs": [100, 2000]',
+    reason: "a callbackLog() after one delivery: valid JSON with exactly the fields a real log has, at every level",
+    check: async (code) => {
+      const documented = JSON.parse(code) as CallbackLogShape;
+      const receiver = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.end('ok'));
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const s = await startSimulator({ callbackHmacKey: 'docs-hmac', callbacks: { duplicateRate: 0.1 } });
+      try {
+        s.addTasks([{ durationMs: 0, outcome: 'SUCCESS', callBackUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/kie/callback` }]);
+        let real = s.callbackLog() as unknown as CallbackLogShape;
+        for (let i = 0; i < 100 && real.deliveries[0]?.state !== 'delivered'; i++) {
+          await s.flushCallbacks();
+          real = s.callbackLog() as unknown as CallbackLogShape;
+        }
+        const keys = (o: object | undefined): string[] => Object.keys(o ?? {}).sort();
+        expect(keys(documented)).toEqual(keys(real));
+        expect(keys(documented.options)).toEqual(keys(real.options));
+        expect(keys(documented.stats)).toEqual(keys(real.stats));
+        expect(keys(documented.deliveries[0])).toEqual(keys(real.deliveries[0]));
+        expect(keys(documented.deliveries[0]?.attempts[0])).toEqual(keys(real.deliveries[0]?.attempts[0]));
+        expect(real.deliveries[0]).toMatchObject({ state: 'delivered', kind: 'first' });
+      } finally {
+        await s.close();
+        await new Promise((resolve) => receiver.close(resolve));
+      }
     },
   },
   {
@@ -217,7 +310,7 @@ const OTHER: readonly (Locator & { readonly reason: string; readonly check?: (co
   },
   {
     file: 'docs/api.md',
-    startsWith: "{ taskId, status: 'SUCCESS'",
+    startsWith: "{ taskId, family, status: 'SUCCESS'",
     reason: 'the shape of WatchResult, written as a literal for reading: it names exactly the fields a real result has',
     check: async (code) => {
       // Keys only: a name at the start of a line or after `{` or `,`, followed by `:`, `,` or `}`.

@@ -17,6 +17,9 @@ declare const myStore: import('kie-watcher').PendingTaskStore;
 declare const bar: { update(progress: number): void };
 declare function save(taskId: string, urls: readonly string[]): void;
 declare function report(taskId: string, code: string, message: string): void;
+declare const handler: import('kie-watcher/callbacks').CallbackHandler;
+declare const app: import('express').Express;
+declare const fastify: import('fastify').FastifyInstance;
 `;
 
 /** What `tsc --init` users add for a strict build of ESM code, plus the option this project itself uses. */
@@ -34,10 +37,20 @@ export const CONSUMER_OPTIONS: ts.CompilerOptions = {
 
 /**
  * Packages the docs' snippets import besides kie-watcher and Node, linked from this repository's
- * node_modules as a reader would have installed them next to kie-watcher (docs/metrics.md's OpenTelemetry
- * SDK and exporter, and the optional peer dependency `kie-watcher/metrics` needs).
+ * node_modules as a reader would have installed them next to kie-watcher: docs/metrics.md's OpenTelemetry
+ * SDK and exporter, and the optional peer dependency `kie-watcher/metrics` needs; ioredis, the one
+ * `kie-watcher/redis` needs; zod for `defineFamily` schemas; the web frameworks docs/callbacks.md mounts the
+ * handler in.
  */
-export const SNIPPET_DEPENDENCIES: readonly string[] = ['@opentelemetry/api', '@opentelemetry/sdk-metrics', '@opentelemetry/exporter-prometheus'];
+export const SNIPPET_DEPENDENCIES: readonly string[] = [
+  '@opentelemetry/api',
+  '@opentelemetry/sdk-metrics',
+  '@opentelemetry/exporter-prometheus',
+  'zod',
+  'fastify',
+  '@types/express',
+  'ioredis',
+];
 
 export interface Snippet {
   readonly id: string;

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -58,4 +58,33 @@ describe('examples from the docs run as written (against the built package)', ()
     expect(stdout).toMatch(/still running after 2000 ms/);
     expect(stdout).toMatch(/aborted by the caller/);
   });
+
+  it('worker.mjs on SIGTERM: drains, reports the tasks still pending, exits 0', async () => {
+    const child = spawn(process.execPath, [resolve(root, 'examples/worker.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => (stderr += chunk));
+    const watching = new Promise<string[]>((resolveIds, reject) => {
+      child.stdout.on('data', (chunk: string) => {
+        stdout += chunk;
+        const ids = /^worker \d+ watching (\[.*\])$/m.exec(stdout)?.[1];
+        if (ids !== undefined) resolveIds(JSON.parse(ids) as string[]);
+      });
+      child.once('exit', () => reject(new Error(`exited before watching: ${stdout}${stderr}`)));
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
+    const ids = await watching;
+    // Every task is pending now: two finish within the drain, two take ten minutes.
+    child.kill('SIGTERM');
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(stderr).toBe('');
+    const lines = stdout.trim().split('\n');
+    expect(lines[1]).toBe('SIGTERM: no new work; draining for up to 5 s');
+    for (const id of ids.slice(0, 2)) expect(lines).toContain(`done ${id} https://example.invalid/${id}/0.png`);
+    expect(lines.at(-1)).toBe(`pending at shutdown: ${JSON.stringify(ids.slice(2))}`);
+    // The waits that were still out ended with WatcherClosedError, handled: no failure line, no stack.
+    expect(stdout).not.toMatch(/failed|Error/);
+  }, 30_000);
 });

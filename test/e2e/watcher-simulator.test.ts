@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KieApiError, TaskFailedError, TaskWatcher, type WatchResult } from '../../src/index.js';
+import { isFamily, KieApiError, TaskFailedError, TaskWatcher, type KnownFamilyId, type ProgressEvent, type WatchResult } from '../../src/index.js';
 import { startSimulator, type KieSimulator, type SimulatedTaskSpec } from '../../src/simulator/index.js';
 
 const KEY = 'e2e-canary-key-1b2c';
@@ -84,5 +84,40 @@ describe('against the simulator', () => {
     const [id] = s.addTasks([{ durationMs: 1_000, outcome: 'NEVER' }]);
     const w = watcher(s.url, { policy: { intervalMs: 400 } });
     await expect(w.waitForCompletion(id as string, { timeoutMs: 1_500 })).rejects.toMatchObject({ code: 'KIE_WATCH_TIMEOUT', lastStatus: 'GENERATING' });
+  });
+});
+
+describe('every task family through one watcher', () => {
+  /** The families whose records carry no status text: a failure is known by its successFlag alone. */
+  const BY_FLAG = new Set<KnownFamilyId>(['veo', 'flux-kontext', 'luma', 'mj']);
+  const FAMILIES: readonly KnownFamilyId[] = ['gpt4o-image', 'market', 'veo', 'flux-kontext', 'runway', 'luma', 'suno', 'mj'];
+
+  it('every family end to end: its own path and record, results and failures, one scheduler, 0 violations', async () => {
+    const s = await sim();
+    const w = watcher(s.url, { policy: 'fastest' });
+    const progress: ProgressEvent[] = [];
+    w.on('progress', (e) => progress.push(e));
+    const runs = FAMILIES.map(async (family) => {
+      const [ok = '', bad = ''] = s.addTasks([
+        { durationMs: 600, outcome: 'SUCCESS', family },
+        { durationMs: 600, outcome: 'GENERATE_FAILED', family },
+      ]);
+      const [result, error] = await Promise.all([w.waitForCompletion(ok, { family }), w.waitForCompletion(bad, { family }).catch((e: unknown) => e)]);
+      return { family, ok, bad, result, error };
+    });
+    for (const { family, ok, bad, result, error } of await Promise.all(runs)) {
+      expect(result).toMatchObject({ taskId: ok, family, status: 'SUCCESS' });
+      expect(result.resultUrls.length).toBeGreaterThan(0);
+      for (const url of result.resultUrls) expect(url).toContain(ok);
+      expect(isFamily(result, family)).toBe(true);
+      expect(error).toBeInstanceOf(TaskFailedError);
+      const failure = error as TaskFailedError;
+      expect(failure).toMatchObject({ taskId: bad, family });
+      // Records without a status text fail by their flag, and the error invents no status.
+      if (BY_FLAG.has(family)) expect({ status: failure.status, flagged: failure.successFlag !== null }).toEqual({ status: null, flagged: true });
+      else expect(failure.status).toEqual(expect.any(String));
+      expect(progress.some((e) => e.taskId === ok && e.family === family && e.state === 'success')).toBe(true);
+    }
+    expect(s.stats().violations).toBe(0);
   });
 });
