@@ -205,6 +205,8 @@ export function isFamily<
   E extends {
     /** The value's family id. */
     readonly family: string;
+    /** Its record (a completed event has none of its own: pass `e.result`). */
+    readonly record: unknown;
   },
 >(
   event: E,

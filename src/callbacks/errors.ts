@@ -63,6 +63,8 @@ const DETAIL: Readonly<Record<CallbackRejectionReason, string>> = {
  * status to answer with and, once it passed validation, the taskId the body named.
  */
 export class CallbackRejectedError extends KieWatcherError {
+  /** The `code` of every instance, for `instanceof` across copies of the package. */
+  static readonly errorCode = 'KIE_CALLBACK_REJECTED';
   /** Always `'KIE_CALLBACK_REJECTED'`; `reason` says why. */
   readonly code = 'KIE_CALLBACK_REJECTED' as const;
   /** Why the callback was refused; `status` follows from it. */

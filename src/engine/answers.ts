@@ -82,7 +82,8 @@ export class Answers {
         this.#record(task, answer, 'pending', now);
         if (answer.unknownStatus && !task.unknownStatusLogged) {
           task.unknownStatusLogged = true;
-          this.#taskLog(task).warn({ status: answer.view.status }, 'undocumented status, treated as not final');
+          const status = answer.view.status === null ? null : this.#d.redactor.redact(answer.view.status);
+          this.#taskLog(task).warn({ status }, 'undocumented status, treated as not final');
         }
         // A poke that came while the request was out asks for another look as soon as the limit allows.
         this.#d.scheduler.schedule(task, task.poked ? now : now + this.#nextDelay(task, now));

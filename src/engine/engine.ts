@@ -303,9 +303,10 @@ export class Engine {
 
   async #close(drainMs: number): Promise<CloseResult> {
     if (drainMs > 0 && this.#registry.pending > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([this.#registry.onIdle(), new Promise<void>((r) => (timer = setTimeout(r, drainMs)))]);
-      clearTimeout(timer);
+      const { clock } = this.#parts;
+      let timer: unknown;
+      await Promise.race([this.#registry.onIdle(), new Promise<void>((r) => (timer = clock.setTimeout(r, drainMs)))]);
+      clock.clearTimeout(timer);
     }
     this.#closed = true;
     this.#notifier.close();

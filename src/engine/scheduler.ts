@@ -131,10 +131,12 @@ export class Scheduler implements PollDriver {
     if (this.#closed || this.#pumping) return;
     this.#pumping = true;
     try {
-      const now = this.#clock.now();
-      this.#hooks.expire(now);
-      const nowEpoch = this.#clock.epochNow();
+      this.#hooks.expire(this.#clock.now());
       while (this.#inFlight < this.#capacity) {
+        // Read per request, not per pump: starting a request costs CPU, and a request admitted late in a long
+        // pump must be counted at the instant it is really sent, or the next one for its task goes out early.
+        const now = this.#clock.now();
+        const nowEpoch = this.#clock.epochNow();
         const task = this.#heap.peek();
         if (task === undefined || task.heapKey > now) break;
         if (this.#admission.accountAllowedAt(nowEpoch) > nowEpoch) break;

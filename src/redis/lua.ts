@@ -256,7 +256,7 @@ local first = redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')
 if first[2] then next_due = tonumber(first[2]) end
 if blocked_until ~= nil and next_due >= 0 and next_due < blocked_until then next_due = blocked_until end
 
-local out = { epoch(now), f0(now), f0(math.ceil(next_due)), n_claims }
+local out = { epoch(now), f3(now), f3(next_due), n_claims }
 for _, v in ipairs(claims) do out[#out + 1] = v end
 out[#out + 1] = #expired
 for _, v in ipairs(expired) do out[#out + 1] = v end
