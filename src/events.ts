@@ -113,7 +113,7 @@ export interface WatcherStats {
   readonly cached: number;
 }
 
-/** Narrows an event's `record` to its family's type: `if (isFamily(e, 'suno')) e.record.tracks`. */
+/** Narrows an event's `record` to its family's type: `if (isFamily(e, 'suno')) e.record.response?.sunoData`. */
 export function isFamily<F extends KnownFamilyId, E extends { readonly family: string }>(event: E, family: F): event is E & { readonly family: F; readonly record: RecordOf<F> } {
   return event.family === family;
 }
