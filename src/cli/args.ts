@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { PollingPolicy } from '../index.js';
+import { DEFAULT_FAMILY, FAMILIES, type KnownFamilyId, type PollingPolicy } from '../index.js';
 import type { HelpTopic } from './help.js';
 
 export class UsageError extends Error {
@@ -22,6 +22,8 @@ export interface CallbackListen {
 export interface WatchCommand {
   readonly kind: 'watch';
   readonly taskIds: readonly string[];
+  /** The family every task is watched as (its status endpoint and record shape). */
+  readonly family: KnownFamilyId;
   readonly baseUrl: string;
   readonly timeoutMs: number | undefined;
   readonly apiKeyFile: string | undefined;
@@ -35,6 +37,8 @@ export interface WatchCommand {
 export interface DemoCommand {
   readonly kind: 'demo';
   readonly tasks: number;
+  /** The families the scripted tasks are spread over, in turn; `undefined`: gpt4o-image only. */
+  readonly families: readonly KnownFamilyId[] | undefined;
   readonly seed: number;
   readonly speed: number;
   readonly timeoutMs: number;
@@ -78,12 +82,23 @@ const WATCH_OPTIONS = {
   ...COMMON,
   'base-url': { type: 'string' },
   'api-key-file': { type: 'string' },
+  family: { type: 'string' },
   'callback-port': { type: 'string' },
   'callback-host': { type: 'string' },
   'hmac-key-file': { type: 'string' },
 } as const;
-const DEMO_OPTIONS = { ...COMMON, tasks: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, callbacks: { type: 'boolean' }, loss: { type: 'string' } } as const;
+const DEMO_OPTIONS = {
+  ...COMMON,
+  tasks: { type: 'string' },
+  seed: { type: 'string' },
+  speed: { type: 'string' },
+  families: { type: 'string' },
+  callbacks: { type: 'boolean' },
+  loss: { type: 'string' },
+} as const;
 export const DEFAULT_CALLBACK_HOST = '127.0.0.1';
+/** The built-in families, in the order the docs list them. */
+export const FAMILY_IDS = Object.keys(FAMILIES) as KnownFamilyId[];
 
 /** Flags that would put a secret on the command line, and where the secret belongs instead. */
 const SECRET_FLAGS: readonly { readonly flags: readonly string[]; readonly what: string; readonly instead: string }[] = [
@@ -164,6 +179,30 @@ export function parsePolicy(value: string | undefined, topic: HelpTopic): Pollin
   throw new UsageError(`--policy needs adaptive, fastest or an interval in milliseconds, got ${JSON.stringify(value)}`, topic);
 }
 
+function isFamilyId(value: string): value is KnownFamilyId {
+  return (FAMILY_IDS as readonly string[]).includes(value);
+}
+
+/** `--family ID`: one built-in family; a mistyped one is a usage error that lists them all. */
+export function parseFamily(value: string | undefined): KnownFamilyId {
+  if (value === undefined) return DEFAULT_FAMILY;
+  if (isFamilyId(value)) return value;
+  throw new UsageError(`--family needs one of ${FAMILY_IDS.join(', ')}; got ${JSON.stringify(value.slice(0, 40))}`, 'watch');
+}
+
+/** `--families all|ID,ID,...`: the families to mix, each once, in the order given. */
+export function parseFamilies(value: string | undefined): readonly KnownFamilyId[] | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'all') return FAMILY_IDS;
+  const ids = value.split(',').map((id) => id.trim());
+  const unknown = ids.filter((id) => !isFamilyId(id));
+  if (unknown.length > 0) {
+    const named = unknown.map((id) => JSON.stringify(id.slice(0, 40))).join(', ');
+    throw new UsageError(`--families needs all, or a comma-separated list of ${FAMILY_IDS.join(', ')}; got ${named}`, 'demo');
+  }
+  return [...new Set(ids as KnownFamilyId[])];
+}
+
 function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
@@ -242,6 +281,7 @@ function parseWatch(argv: readonly string[]): Command {
     kind: 'watch',
     // Watching one task twice would print it twice and count it twice in the summary.
     taskIds: [...new Set(positionals)],
+    family: parseFamily(values.family),
     baseUrl: values['base-url'] === undefined ? DEFAULT_BASE_URL : parseBaseUrl(values['base-url']),
     timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
     apiKeyFile: values['api-key-file'],
@@ -262,6 +302,7 @@ function parseDemo(argv: readonly string[]): Command {
   return {
     kind: 'demo',
     tasks: values.tasks === undefined ? 36 : integer('tasks', values.tasks, 1, 10_000, 'demo'),
+    families: parseFamilies(values.families),
     seed: values.seed === undefined ? 1 : integer('seed', values.seed, 0, 0xffffffff, 'demo'),
     speed: values.speed === undefined ? 1 : positiveNumber('speed', values.speed, 1000, 'demo'),
     timeoutMs: Math.round((values.timeout === undefined ? 120 : positiveNumber('timeout', values.timeout, MAX_TIMEOUT_S, 'demo')) * 1000),

@@ -1,4 +1,5 @@
-import { VERSION } from '../index.js';
+import { DEFAULT_FAMILY, DEFAULTS, VERSION } from '../index.js';
+import { FAMILY_IDS } from './args.js';
 import { exitCodesText } from './exit-codes.js';
 
 export type HelpTopic = 'top' | 'watch' | 'demo' | 'simulate';
@@ -9,6 +10,9 @@ export type HelpTopic = 'top' | 'watch' | 'demo' | 'simulate';
  */
 export const NPX = 'npx -p kie-watcher kie-watch';
 
+/** The family list, wrapped under the options' description column. */
+const FAMILY_LIST = `${DEFAULT_FAMILY} (default), ${FAMILY_IDS.filter((f) => f !== DEFAULT_FAMILY).join(', ')}`;
+
 const WATCH = `usage: kie-watch [watch] <taskId...> [options]
 
 Watches KIE tasks until each one succeeds, fails or times out.
@@ -17,6 +21,9 @@ A key on the command line (--api-key) is refused: argv is visible to every user 
 ps and ends up in shell history.
 
 Options:
+  --family ID          the tasks' family, which names their status endpoint and record shape:
+                       ${FAMILY_LIST}.
+                       A task watched as the wrong family stays unknown and fails after ${DEFAULTS.unknownTaskGraceMs / 1000} s
   --base-url URL       API base URL (default https://api.kie.ai)
   --timeout SECONDS    per-task deadline; reaching it is reported as "timeout", not as a failure (default 900)
   --api-key-file PATH  read the key from this file (trimmed); takes precedence over KIE_API_KEY
@@ -34,8 +41,8 @@ Without installing: KIE_API_KEY=... ${NPX} <taskId...>
 
 ${exitCodesText('watch')}`;
 
-const DEMO = `usage: kie-watch demo [--tasks N] [--json] [--seed N] [--speed X] [--policy P] [--timeout SECONDS]
-                      [--callbacks [--loss R]]
+const DEMO = `usage: kie-watch demo [--tasks N] [--families F] [--json] [--seed N] [--speed X] [--policy P]
+                      [--timeout SECONDS] [--callbacks [--loss R]]
 
 Starts an in-process KIE simulator on 127.0.0.1 with N scripted tasks (a few of them fail),
 watches them all, and prints a summary with the rate-limit violations the simulator counted,
@@ -43,6 +50,9 @@ the requests per task and the detection delay (from each task's end to its repor
 
 Options:
   --tasks N            number of tasks, 1..10000 (default 36)
+  --families F         spread the tasks over these families, in turn: all, or a comma-separated
+                       list of ${FAMILY_IDS.join(', ')}
+                       (default ${DEFAULT_FAMILY} only); with several, each line names its task's family
   --seed N             seed of the scripted workload (default 1)
   --speed X            divide every task duration and polling interval by X, e.g. 10 for a quick
                        run (default 1; never polls faster than the rate limit)
@@ -63,10 +73,12 @@ const SIMULATE_INTRO = `Runs the KIE simulator in the foreground until SIGINT/SI
 const TOP = `kie-watch ${VERSION}: watch KIE.AI generation tasks until they finish
 
 usage:
-  kie-watch [watch] <taskId...> [--base-url URL] [--timeout SECONDS] [--api-key-file PATH]
-                                [--policy adaptive|fastest|<ms>] [--json] [--verbose]
+  kie-watch [watch] <taskId...> [--family ID] [--base-url URL] [--timeout SECONDS]
+                                [--api-key-file PATH] [--policy adaptive|fastest|<ms>]
+                                [--json] [--verbose]
                                 [--callback-port N [--callback-host H] [--hmac-key-file PATH]]
-  kie-watch demo [--tasks N] [--json] [--seed N] [--speed X] [--callbacks [--loss R]]
+  kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X]
+                 [--callbacks [--loss R]]
   kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]
   kie-watch help [watch|demo|simulate]
   kie-watch --version | -v
@@ -97,9 +109,9 @@ export function usageLine(topic: HelpTopic): string {
   switch (topic) {
     case 'top':
     case 'watch':
-      return 'usage: kie-watch [watch] <taskId...> [--base-url URL] [--timeout SECONDS] [--api-key-file PATH] [--policy P] [--json] [--callback-port N]';
+      return 'usage: kie-watch [watch] <taskId...> [--family ID] [--base-url URL] [--timeout SECONDS] [--api-key-file PATH] [--policy P] [--json] [--callback-port N]';
     case 'demo':
-      return 'usage: kie-watch demo [--tasks N] [--json] [--seed N] [--speed X] [--callbacks [--loss R]]';
+      return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--callbacks [--loss R]]';
     case 'simulate':
       return 'usage: kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]';
   }

@@ -1,11 +1,12 @@
-import type { KieWatcherError, RateLimitedEvent, RetryEvent, WatchResult, WatchTimeoutError } from '../index.js';
+import type { KieWatcherError, RateLimitedEvent, RetryEvent, FamilyRef, WatchResult, WatchTimeoutError } from '../index.js';
 import type { Sink } from './io.js';
-import { serializeError, type Reporter, type Summary } from './report.js';
+import { familiesShown, serializeError, type Reporter, type Summary, type WatchedTask } from './report.js';
 
 /** One JSON object per line on stdout, `summary` last; anything for humans goes to stderr. */
 export class JsonLinesReporter implements Reporter {
   readonly #out: Sink;
   readonly #err: Sink;
+  #families: ReadonlyMap<string, string> | undefined;
 
   constructor(out: Sink, err: Sink) {
     this.#out = out;
@@ -16,16 +17,25 @@ export class JsonLinesReporter implements Reporter {
     this.#out.write(`${JSON.stringify(value)}\n`);
   }
 
-  start(): void {}
-
-  progress(taskId: string, progress: number, status: string): void {
-    this.#line({ type: 'progress', taskId, progress, status });
+  /** `{ family }` when the session watches several families, so each task line says which; else nothing. */
+  #family(taskId: string): { readonly family?: string } {
+    const family = this.#families?.get(taskId);
+    return family === undefined ? {} : { family };
   }
 
-  completed(taskId: string, result: WatchResult, elapsedMs: number): void {
+  start(tasks: readonly WatchedTask[]): void {
+    this.#families = familiesShown(tasks);
+  }
+
+  progress(taskId: string, progress: number, status: string | null): void {
+    this.#line({ type: 'progress', taskId, ...this.#family(taskId), progress, status });
+  }
+
+  completed(taskId: string, result: WatchResult<FamilyRef>, elapsedMs: number): void {
     this.#line({
       type: 'completed',
       taskId,
+      ...this.#family(taskId),
       status: result.status,
       resultUrls: result.resultUrls,
       createTime: result.createTime,
@@ -35,19 +45,19 @@ export class JsonLinesReporter implements Reporter {
   }
 
   failed(taskId: string, error: KieWatcherError, elapsedMs: number): void {
-    this.#line({ type: 'failed', taskId, error: serializeError(error), elapsedMs: Math.round(elapsedMs) });
+    this.#line({ type: 'failed', taskId, ...this.#family(taskId), error: serializeError(error), elapsedMs: Math.round(elapsedMs) });
   }
 
   timeout(taskId: string, error: WatchTimeoutError, elapsedMs: number): void {
-    this.#line({ type: 'timeout', taskId, error: serializeError(error), elapsedMs: Math.round(elapsedMs) });
+    this.#line({ type: 'timeout', taskId, ...this.#family(taskId), error: serializeError(error), elapsedMs: Math.round(elapsedMs) });
   }
 
   retry(event: RetryEvent): void {
-    this.#line({ type: 'retry', taskId: event.taskId, attempt: event.attempt, delayMs: Math.round(event.delayMs), reason: event.reason });
+    this.#line({ type: 'retry', taskId: event.taskId, ...this.#family(event.taskId), attempt: event.attempt, delayMs: Math.round(event.delayMs), reason: event.reason });
   }
 
   rateLimited(event: RateLimitedEvent): void {
-    this.#line({ type: 'rateLimited', taskId: event.taskId, scope: event.scope, delayMs: Math.round(event.delayMs), source: event.source });
+    this.#line({ type: 'rateLimited', taskId: event.taskId, ...this.#family(event.taskId), scope: event.scope, delayMs: Math.round(event.delayMs), source: event.source });
   }
 
   message(text: string): void {

@@ -1,4 +1,10 @@
-import { TaskFailedError, WatchTimeoutError, type KieWatcherError, type RateLimitedEvent, type RetryEvent, type WatchResult } from '../index.js';
+import { TaskFailedError, WatchTimeoutError, type FamilyRef, type KieWatcherError, type KnownFamilyId, type RateLimitedEvent, type RetryEvent, type WatchResult } from '../index.js';
+
+/** One task of a session, and the family it is watched as. */
+export interface WatchedTask {
+  readonly taskId: string;
+  readonly family: KnownFamilyId;
+}
 
 export interface Summary {
   readonly tasks: number;
@@ -22,9 +28,10 @@ export interface Summary {
 
 /** One place the session reports to; JSON lines, the live TTY view and plain lines implement it. */
 export interface Reporter {
-  start(taskIds: readonly string[]): void;
-  progress(taskId: string, progress: number, status: string): void;
-  completed(taskId: string, result: WatchResult, elapsedMs: number): void;
+  start(tasks: readonly WatchedTask[]): void;
+  /** `status` is the provider's own text, `null` when the family's records carry none (Veo, Flux, Luma, MJ). */
+  progress(taskId: string, progress: number, status: string | null): void;
+  completed(taskId: string, result: WatchResult<FamilyRef>, elapsedMs: number): void;
   failed(taskId: string, error: KieWatcherError, elapsedMs: number): void;
   timeout(taskId: string, error: WatchTimeoutError, elapsedMs: number): void;
   retry(event: RetryEvent): void;
@@ -33,6 +40,15 @@ export interface Reporter {
   message(text: string): void;
   /** Stops any timer and hands the terminal back; prints the summary. Called once. */
   finish(summary: Summary): void;
+}
+
+/**
+ * Each task's family, when the session watches more than one family (a lone family is the one the user
+ * named, so saying it on every line would only be noise); `undefined` otherwise.
+ */
+export function familiesShown(tasks: readonly WatchedTask[]): ReadonlyMap<string, string> | undefined {
+  const byTask = new Map(tasks.map((t) => [t.taskId, t.family]));
+  return new Set(byTask.values()).size > 1 ? byTask : undefined;
 }
 
 /** Fields never copied into output: the record is bulky and may carry the prompt, the rest is internal. */

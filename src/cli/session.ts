@@ -4,14 +4,17 @@ import {
   KieWatcherError,
   WatchTimeoutError,
   WatcherClosedError,
+  type KieWatcherErrorCode,
   type ProgressEvent,
   type RateLimitedEvent,
   type RetryEvent,
   type TaskWatcher,
 } from '../index.js';
 import { EXIT, stoppedExitCode } from './exit-codes.js';
-import type { Reporter, Summary } from './report.js';
+import type { Reporter, Summary, WatchedTask } from './report.js';
 
+/** How one task's watch ended: `SUCCESS`, the error's code, or neither (interrupted, or a bug). */
+export type TaskEnding = 'SUCCESS' | KieWatcherErrorCode | 'INTERRUPTED' | 'INTERNAL';
 
 export interface SessionResult {
   readonly tasks: number;
@@ -27,6 +30,8 @@ export interface SessionResult {
   readonly wallMs: number;
   /** What ended the session early, if anything did: 'SIGINT', 'SIGTERM', or 'EPIPE' (the reader closed stdout). */
   readonly stoppedBy: string | undefined;
+  /** How each task ended, by taskId. */
+  readonly endings: ReadonlyMap<string, TaskEnding>;
 }
 
 export function isFatalApiError(error: unknown): error is KieApiError {
@@ -39,7 +44,7 @@ export function isFatalApiError(error: unknown): error is KieApiError {
  */
 export async function watchAll(
   watcher: TaskWatcher,
-  taskIds: readonly string[],
+  tasks: readonly WatchedTask[],
   reporter: Reporter,
   options: {
     timeoutMs?: number | undefined;
@@ -57,11 +62,12 @@ export async function watchAll(
   let interrupted = 0;
   let fatal: KieApiError | undefined;
   let stoppedBy: string | undefined;
-  const mine = new Set(taskIds);
+  const endings = new Map<string, TaskEnding>();
+  const mine = new Set(tasks.map((t) => t.taskId));
 
   const onProgress = (e: ProgressEvent): void => {
     // The watcher also emits the final record as progress; the terminal report says it better, once.
-    if (mine.has(e.taskId) && e.state === 'pending') reporter.progress(e.taskId, e.progress, e.status ?? 'running');
+    if (mine.has(e.taskId) && e.state === 'pending') reporter.progress(e.taskId, e.progress, e.status);
   };
   const onRetry = (e: RetryEvent): void => {
     if (mine.has(e.taskId)) reporter.retry(e);
@@ -78,23 +84,26 @@ export async function watchAll(
     stoppedBy = typeof signal?.reason === 'string' ? signal.reason : 'SIGINT';
     void watcher.close();
   };
-  reporter.start(taskIds);
+  reporter.start(tasks);
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
 
   const wait = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
   try {
     await Promise.all(
-      taskIds.map(async (taskId) => {
+      tasks.map(async ({ taskId, family }) => {
         try {
-          const result = await watcher.waitForCompletion(taskId, wait);
+          const result = await watcher.waitForCompletion(taskId, { ...wait, family });
           succeeded += 1;
+          endings.set(taskId, 'SUCCESS');
           reporter.completed(taskId, result, now() - startedAt);
         } catch (error) {
           if (error instanceof WatcherClosedError || (stoppedBy !== undefined && !(error instanceof KieWatcherError))) {
             interrupted += 1;
+            endings.set(taskId, 'INTERRUPTED');
           } else if (error instanceof WatchTimeoutError) {
             timedOut += 1;
+            endings.set(taskId, error.code);
             options.logger?.debug(
               { taskId, timeoutMs: error.timeoutMs, lastStatus: error.lastStatus, lastProgress: error.lastProgress },
               'task timed out',
@@ -102,11 +111,13 @@ export async function watchAll(
             reporter.timeout(taskId, error, now() - startedAt);
           } else if (error instanceof KieWatcherError) {
             failed += 1;
+            endings.set(taskId, error.code);
             if (isFatalApiError(error)) fatal ??= error;
             reporter.failed(taskId, error, now() - startedAt);
           } else {
             // Not the library's: a bug. Still one report per task, and never silently a success.
             failed += 1;
+            endings.set(taskId, 'INTERNAL');
             reporter.message(`internal error while watching ${taskId}: ${error instanceof Error ? error.message : String(error)}`);
           }
         }
@@ -120,7 +131,7 @@ export async function watchAll(
   }
   const stats = watcher.stats();
   return {
-    tasks: taskIds.length,
+    tasks: tasks.length,
     succeeded,
     failed,
     timedOut,
@@ -131,6 +142,7 @@ export async function watchAll(
     rateLimited: stats.rateLimited,
     wallMs: now() - startedAt,
     stoppedBy,
+    endings,
   };
 }
 

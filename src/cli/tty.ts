@@ -1,11 +1,13 @@
-import { TaskFailedError, type KieWatcherError, type RateLimitedEvent, type RetryEvent, type WatchResult, type WatchTimeoutError } from '../index.js';
+import { TaskFailedError, type KieWatcherError, type RateLimitedEvent, type RetryEvent, type FamilyRef, type WatchResult, type WatchTimeoutError } from '../index.js';
 import type { Sink } from './io.js';
-import { count, failureText, formatDuration, summaryText, type Reporter, type Summary } from './report.js';
+import { count, familiesShown, failureText, formatDuration, summaryText, type Reporter, type Summary, type WatchedTask } from './report.js';
 
 export type RowState = 'running' | 'succeeded' | 'failed' | 'timeout' | 'interrupted';
 
 export interface Row {
   readonly taskId: string;
+  /** Shown in a column of its own when set: the view sets it only when several families are watched. */
+  readonly family?: string | undefined;
   progress: number;
   status: string;
   state: RowState;
@@ -62,6 +64,8 @@ const clamp = (n: number, min: number, max: number): number => Math.max(min, Mat
 /** The widths of one frame's columns, chosen so that status and time stay visible on a narrow terminal. */
 interface Layout {
   readonly idWidth: number;
+  /** 0: no family column. */
+  readonly familyWidth: number;
   /** 0: no bar. */
   readonly barWidth: number;
   readonly statusWidth: number;
@@ -76,15 +80,22 @@ function statusCell(r: Row): string {
   return r.state === 'running' && r.note !== undefined ? r.note : r.status;
 }
 
-/** The bar repeats the percentage, so it goes first when the line is short; then the id is shortened. */
+/**
+ * The bar repeats the percentage, so it goes first when the line is short; then the id is shortened; then the
+ * family column goes, so that status and time stay visible.
+ */
 function layout(rows: readonly Row[], width: number): Layout {
   const statusWidth = clamp(Math.max(0, ...rows.map((r) => statusCell(r).length)), STATUS_WIDTH.min, STATUS_WIDTH.max);
   const idFull = clamp(Math.max(0, ...rows.map((r) => r.taskId.length)), ID_WIDTH.min, ID_WIDTH.max);
-  const fixed = FIXED_WIDTH + statusWidth;
+  const familyFull = Math.max(0, ...rows.map((r) => r.family?.length ?? 0));
+  const familyCost = (w: number): number => (w > 0 ? w + 1 : 0);
+  // The family column stays as long as the id can shrink to make room for it.
+  const familyWidth = FIXED_WIDTH + statusWidth + familyCost(familyFull) + ID_WIDTH.min <= width ? familyFull : 0;
+  const fixed = FIXED_WIDTH + statusWidth + familyCost(familyWidth);
   for (const barWidth of [20, 10]) {
-    if (fixed + idFull + barWidth + 1 <= width) return { idWidth: idFull, barWidth, statusWidth };
+    if (fixed + idFull + barWidth + 1 <= width) return { idWidth: idFull, familyWidth, barWidth, statusWidth };
   }
-  return { idWidth: clamp(width - fixed, ID_WIDTH.min, idFull), barWidth: 0, statusWidth };
+  return { idWidth: clamp(width - fixed, ID_WIDTH.min, idFull), familyWidth, barWidth: 0, statusWidth };
 }
 
 function cut(text: string, width: number): string {
@@ -120,14 +131,15 @@ export function renderFrame(rows: readonly Row[], o: FrameOptions): string[] {
     shown = [...rows].sort((a, b) => rank(a) - rank(b)).slice(0, room - 1);
     folded = rows.length - shown.length;
   }
-  const { idWidth, barWidth, statusWidth } = layout(shown, width);
+  const { idWidth, familyWidth, barWidth, statusWidth } = layout(shown, width);
   for (const r of shown) {
     const symbol = r.state === 'running' ? (SPINNER[Math.floor(o.now / REDRAW_MS) % SPINNER.length] ?? ' ') : SYMBOL[r.state][0];
     const id = cut(r.taskId, idWidth);
     const pct = `${Math.round(r.progress * 100)}%`.padStart(4);
     const elapsed = formatDuration((r.endedAt ?? o.now) - o.startedAt).padStart(7);
+    const familyCell = familyWidth > 0 ? `${(r.family ?? '').padEnd(familyWidth)} ` : '';
     const barCell = barWidth > 0 ? `${bar(r.progress, barWidth)} ` : '';
-    const plain = fit(`${symbol} ${id} ${barCell}${pct}  ${cut(statusCell(r), statusWidth)} ${elapsed}`, width);
+    const plain = fit(`${symbol} ${id} ${familyCell}${barCell}${pct}  ${cut(statusCell(r), statusWidth)} ${elapsed}`, width);
     // Colour only the symbol, after fitting, so escape codes never count against the width.
     lines.push(r.state === 'running' ? plain : paint(plain.slice(0, 1), SYMBOL[r.state][1], o.color) + plain.slice(1));
   }
@@ -167,9 +179,10 @@ export class TtyReporter implements Reporter {
     this.#requests = options.requests;
   }
 
-  start(taskIds: readonly string[]): void {
+  start(tasks: readonly WatchedTask[]): void {
     this.#startedAt = this.#now();
-    for (const taskId of taskIds) this.#rows.set(taskId, { taskId, progress: 0, status: 'WAITING', state: 'running', endedAt: null });
+    const families = familiesShown(tasks);
+    for (const { taskId } of tasks) this.#rows.set(taskId, { taskId, family: families?.get(taskId), progress: 0, status: 'WAITING', state: 'running', endedAt: null });
     this.#out.write('\x1b[?25l');
     this.#draw();
     this.#timer = setInterval(() => this.#draw(), REDRAW_MS);
@@ -202,15 +215,16 @@ export class TtyReporter implements Reporter {
     row.endedAt = this.#now();
   }
 
-  progress(taskId: string, progress: number, status: string): void {
+  progress(taskId: string, progress: number, status: string | null): void {
     const row = this.#rows.get(taskId);
     if (!row || row.state !== 'running') return;
     row.progress = progress;
-    row.status = status;
+    // A family whose records carry no status text (a flag only) reads "running", the watcher's own word.
+    row.status = status ?? 'running';
     row.note = undefined;
   }
 
-  completed(taskId: string, result: WatchResult): void {
+  completed(taskId: string, result: WatchResult<FamilyRef>): void {
     this.#end(taskId, 'succeeded', result.status, 1);
   }
 

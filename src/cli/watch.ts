@@ -87,7 +87,7 @@ export async function runWatch(cmd: WatchCommand, io: CliIo): Promise<number> {
   const reporter = makeReporter({ json: cmd.json, verbose: cmd.verbose, io, out, err, requests: () => watcher.stats().requests });
   let result;
   try {
-    result = await watchAll(watcher, cmd.taskIds, reporter, { timeoutMs: cmd.timeoutMs, signal: io.signal, logger });
+    result = await watchAll(watcher, cmd.taskIds.map((taskId) => ({ taskId, family: cmd.family })), reporter, { timeoutMs: cmd.timeoutMs, signal: io.signal, logger });
   } finally {
     await watcher.close();
     await callbacks?.close();

@@ -50,6 +50,50 @@ describe('parseCommand', () => {
   });
 });
 
+describe('task families', () => {
+  const ALL = ['gpt4o-image', 'market', 'veo', 'flux-kontext', 'runway', 'luma', 'suno', 'mj'];
+
+  it('watches as gpt4o-image unless --family names another built-in family', () => {
+    expect(parseCommand(['watch', 't'])).toMatchObject({ family: 'gpt4o-image' });
+    expect(parseCommand(['t', '--family', 'suno'])).toMatchObject({ kind: 'watch', taskIds: ['t'], family: 'suno' });
+    for (const family of ALL) expect(parseCommand(['watch', 't', `--family=${family}`])).toMatchObject({ family });
+  });
+
+  it('refuses an unknown --family with a usage error that lists every family', () => {
+    for (const bad of ['midjourney', 'MARKET', '', 'suno,veo']) {
+      let caught: unknown;
+      try {
+        parseCommand(['watch', 't', '--family', bad]);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, bad).toBeInstanceOf(UsageError);
+      expect((caught as UsageError).topic).toBe('watch');
+      for (const family of ALL) expect((caught as Error).message).toContain(family);
+    }
+  });
+
+  it('reads demo --families as all or a comma-separated list, each family once, in the order given', () => {
+    expect(parseCommand(['demo'])).toMatchObject({ families: undefined });
+    expect(parseCommand(['demo', '--families', 'all'])).toMatchObject({ families: ALL });
+    expect(parseCommand(['demo', '--families', 'suno, market,suno'])).toMatchObject({ families: ['suno', 'market'] });
+    expect(parseCommand(['demo', '--families', 'mj'])).toMatchObject({ families: ['mj'] });
+  });
+
+  it('refuses an unknown demo --families entry, naming it and listing the families', () => {
+    for (const bad of ['market,sora2', '', 'all,suno', ',']) {
+      expect(() => parseCommand(['demo', '--families', bad]), bad).toThrow(UsageError);
+    }
+    expect(() => parseCommand(['demo', '--families', 'market,sora2'])).toThrow(/got "sora2"/);
+    expect(() => parseCommand(['demo', '--families', 'market,sora2'])).toThrow(/gpt4o-image, market, veo, flux-kontext, runway, luma, suno, mj/);
+  });
+
+  it('takes --family for watch only and --families for demo only', () => {
+    expect(() => parseCommand(['demo', '--family', 'suno'])).toThrow(UsageError);
+    expect(() => parseCommand(['watch', 't', '--families', 'all'])).toThrow(UsageError);
+  });
+});
+
 describe('serializeError', () => {
   it("keeps the error's own fields but not its stack, cause or record", () => {
     const inner = new Error('socket details');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoTasks } from '../../src/cli/demo.js';
+import { demoTasks, notAsScripted } from '../../src/cli/demo.js';
 import { scaledPolicy } from '../../src/cli/demo-policy.js';
 import { ADAPTIVE, TaskWatcher, type PollState } from '../../src/index.js';
 import { jsonLines, runCli } from './helpers.js';
@@ -118,5 +118,73 @@ describe('kie-watch demo --json', () => {
     expect(result.stdout).toMatch(/^watching 2 tasks$/m);
     expect(result.stdout).toMatch(/succeeded, \d+ failed, 0 timed out \(of 2 tasks\)/);
     expect(result.stdout).toContain('0 rate-limit violations counted by the simulator');
+  });
+});
+
+describe('kie-watch demo --families', () => {
+  const ALL = ['gpt4o-image', 'market', 'veo', 'flux-kontext', 'runway', 'luma', 'suno', 'mj'];
+
+  it('mixes every family in one watcher, names each task\'s family on its lines, and exits 0 with 0 violations', async () => {
+    const scripted = demoTasks(16, 4, 10, ALL as Parameters<typeof demoTasks>[3]);
+    const expectedFailures = scripted.filter((t) => t.outcome !== 'SUCCESS').length;
+    expect(expectedFailures).toBeGreaterThan(0);
+
+    const result = await runCli(['demo', '--tasks', '16', '--families', 'all', '--json', '--seed', '4', '--speed', '10']);
+    const events = jsonLines(result.stdout);
+    const terminal = events.filter((e) => e.type === 'completed' || e.type === 'failed' || e.type === 'timeout');
+    expect(terminal).toHaveLength(16);
+    // Task i is of family i % 8: two of each.
+    expect(terminal.map((e) => e['family']).sort()).toEqual([...ALL, ...ALL].sort());
+    expect(events.filter((e) => e.type !== 'summary').every((e) => typeof e['family'] === 'string')).toBe(true);
+    expect(terminal.filter((e) => e.type === 'failed')).toHaveLength(expectedFailures);
+    // Each family's results are its own media: Suno two audio files, Midjourney a grid of four, ...
+    const urls = (family: string): unknown[] => terminal.filter((e) => e.type === 'completed' && e['family'] === family).flatMap((e) => e['resultUrls'] as unknown[]);
+    expect(urls('suno').every((u) => String(u).endsWith('.mp3'))).toBe(true);
+    expect(urls('runway').every((u) => String(u).endsWith('.mp4'))).toBe(true);
+    // Progress says what the family says, or null where its records have no status text.
+    for (const e of events.filter((x) => x.type === 'progress')) {
+      if (['veo', 'flux-kontext', 'luma', 'mj'].includes(String(e['family']))) expect(e['status']).toBeNull();
+      else expect(e['status']).toEqual(expect.any(String));
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'summary', tasks: 16, failed: expectedFailures, timedOut: 0, violations: 0, exitCode: 0 });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('16 scripted tasks of families gpt4o-image, market, veo, flux-kontext, runway, luma, suno, mj');
+  });
+
+  it('watches a single other family without a family field (the user named it)', async () => {
+    // At speed 5 each Suno stage lasts about half a second, longer than the fastest poll interval.
+    const result = await runCli(['demo', '--tasks', '2', '--families', 'suno', '--json', '--seed', '3', '--speed', '5', '--policy', 'fastest']);
+    const events = jsonLines(result.stdout);
+    expect(events.some((e) => 'family' in e)).toBe(false);
+    expect(events.filter((e) => e.type === 'completed').flatMap((e) => e['resultUrls'] as unknown[]).every((u) => String(u).endsWith('.mp3'))).toBe(true);
+    expect(events.filter((e) => e.type === 'progress').map((e) => e['status'])).toEqual(expect.arrayContaining(['TEXT_SUCCESS']));
+    expect(events.at(-1)).toMatchObject({ type: 'summary', violations: 0, exitCode: 0 });
+  });
+
+  it('exits 2 with the family list on an unknown family', async () => {
+    const result = await runCli(['demo', '--families', 'market,kling']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('got "kling"');
+    expect(result.stderr).toContain('gpt4o-image, market, veo, flux-kontext, runway, luma, suno, mj');
+  });
+});
+
+describe('a demo task ends as scripted', () => {
+  const specs = demoTasks(2, 1, 1).map((spec, i) => ({ ...spec, outcome: i === 0 ? ('SUCCESS' as const) : ('GENERATE_FAILED' as const) }));
+
+  it('when a success succeeds and a scripted failure fails as the provider said', () => {
+    expect(notAsScripted(specs, ['a', 'b'], new Map([['a', 'SUCCESS'], ['b', 'KIE_TASK_FAILED']]))).toEqual([]);
+  });
+
+  it('not when a scripted failure ended any other way: an unreadable answer means the family was misread', () => {
+    expect(notAsScripted(specs, ['a', 'b'], new Map([['a', 'SUCCESS'], ['b', 'KIE_INVALID_RESPONSE']]))).toEqual([{ taskId: 'b', scripted: 'GENERATE_FAILED', ended: 'KIE_INVALID_RESPONSE' }]);
+  });
+
+  it('not when outcomes swap places, though the counts still match', () => {
+    expect(notAsScripted(specs, ['a', 'b'], new Map([['a', 'KIE_TASK_FAILED'], ['b', 'SUCCESS']])).map((t) => t.taskId)).toEqual(['a', 'b']);
+  });
+
+  it('not when a task never ended', () => {
+    expect(notAsScripted(specs, ['a', 'b'], new Map([['a', 'SUCCESS']]))).toEqual([{ taskId: 'b', scripted: 'GENERATE_FAILED', ended: 'NOT ENDED' }]);
   });
 });

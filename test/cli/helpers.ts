@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { run } from '../../src/cli/run.js';
-import type { TaskFailure } from '../../src/index.js';
+import type { WatchedTask } from '../../src/cli/report.js';
+import type { KnownFamilyId, TaskFailure } from '../../src/index.js';
 
 export interface Captured extends Writable {
   isTTY?: boolean;
@@ -66,4 +67,9 @@ export function expectNoKey(result: CliRun, ...keys: string[]): void {
 /** A provider record of a task that failed on content policy, for reporter tests. */
 export function failedRecord(taskId: string, status = 'CREATE_TASK_FAILED'): TaskFailure {
   return { taskId, family: 'gpt4o-image', status, successFlag: 2, errorCode: 400, errorMessage: 'content policy', record: null };
+}
+
+/** Tasks of one family (4o image unless named), as a session hands them to a reporter. */
+export function watched(taskIds: readonly string[], family: KnownFamilyId = 'gpt4o-image'): WatchedTask[] {
+  return taskIds.map((taskId) => ({ taskId, family }));
 }

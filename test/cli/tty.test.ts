@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Sink } from '../../src/cli/io.js';
 import { REDRAW_MS, renderFrame, TtyReporter, type Row } from '../../src/cli/tty.js';
 import { TaskFailedError, WatchTimeoutError } from '../../src/index.js';
-import { capture, failedRecord, runCli } from './helpers.js';
+import { capture, failedRecord, runCli, watched } from './helpers.js';
 
 
 const ESC = '\x1b';
@@ -58,6 +58,25 @@ describe('renderFrame', () => {
     expect(lines[1]).toMatch(/0%\s+retry ECONNREFUSED\s+5\.0s$/);
   });
 
+  it('adds an aligned family column when rows carry one, and gives it up before status and time on a narrow terminal', () => {
+    const mixed: Row[] = [
+      { taskId: 'sim-3888fca3631f7f137a01fca3', family: 'suno', progress: 0, status: 'FIRST_SUCCESS', state: 'running', endedAt: null },
+      { taskId: 'sim-eff7b6db38b7ee5f5ac2b1de', family: 'flux-kontext', progress: 1, status: 'SUCCESS', state: 'succeeded', endedAt: 3_500 },
+    ];
+    const lines = renderFrame(mixed, base);
+    expect(lines[1]).toMatch(/^. sim-3888fca3631f7f137a01fca3 suno {9}░{20} +0% {2}FIRST_SUCCESS +5\.0s$/);
+    expect(lines[2]).toMatch(/^✔ sim-eff7b6db38b7ee5f5ac2b1de flux-kontext █{20} 100% {2}SUCCESS +3\.5s$/);
+    for (const columns of [70, 60, 50, 40]) {
+      const narrow = renderFrame(mixed, { ...base, columns });
+      for (const line of narrow) expect([...line].length).toBeLessThan(columns);
+      expect(narrow[1], `${columns} columns`).toMatch(/ +0% {2}FIRST_SUCCESS +5\.0s$/);
+      // The family stays while the id can shrink to make room for it; below that it goes.
+      expect(narrow[1]?.includes(' suno '), `${columns} columns`).toBe(columns >= 60);
+    }
+    // Without families, no column.
+    expect(renderFrame(mixed.map(({ family: _family, ...r }) => r), base)[1]).toMatch(/^. sim-3888fca3631f7f137a01fca3 ░{20}/);
+  });
+
   it('folds tasks that do not fit into one line, keeping running and failed tasks visible', () => {
     const all = [...rows(10, 'succeeded'), { taskId: 'bad', progress: 0, status: 'GENERATE_FAILED', state: 'failed' as const, endedAt: 1 }, ...rows(2)];
     const lines = renderFrame(all, { ...base, maxLines: 6 });
@@ -78,7 +97,7 @@ describe('TtyReporter', () => {
     const out: Sink = { write: (t) => void writes.push(t) };
     const err: Sink = { write: () => undefined };
     const reporter = new TtyReporter(out, err, { screen: { columns: 100, rows: 40 }, color: false, now: () => Date.now() });
-    reporter.start(['a', 'b']);
+    reporter.start(watched(['a', 'b']));
     for (let i = 0; i < 100; i++) {
       reporter.progress('a', i / 100, 'GENERATING');
       vi.advanceTimersByTime(10);
@@ -116,7 +135,7 @@ describe('TtyReporter', () => {
       color: false,
       now: () => Date.now(),
     });
-    reporter.start(['t-dead']);
+    reporter.start(watched(['t-dead']));
     reporter.retry({ taskId: 't-dead', family: 'gpt4o-image', attempt: 3, delayMs: 4000, reason: 'ECONNREFUSED' });
     vi.advanceTimersByTime(REDRAW_MS);
     expect(writes.at(-1)).toMatch(/0%\s+retry ECONNREFUSED/);
@@ -148,10 +167,29 @@ describe('TtyReporter', () => {
     expect(stderr.text()).toMatch(/^task-1: timed out after 1\.5s \(no record seen yet\).*; last retry at \d+\.\ds: #\d+ ECONNREFUSED$/m);
   });
 
+  it('names each task\'s family only when several families are watched', () => {
+    vi.useFakeTimers();
+    const draw = (tasks: Parameters<TtyReporter['start']>[0]): string => {
+      const writes: string[] = [];
+      const reporter = new TtyReporter({ write: (t) => void writes.push(t) }, { write: () => undefined }, { screen: { columns: 100, rows: 40 }, color: false, now: () => Date.now() });
+      reporter.start(tasks);
+      reporter.progress('a', 0.1, null);
+      vi.advanceTimersByTime(REDRAW_MS);
+      reporter.finish({ tasks: 2, succeeded: 0, failed: 0, timedOut: 0, interrupted: 2, requests: 0, retries: 0, rateLimited: 0, wallMs: 1, exitCode: 130 });
+      return writes.join('');
+    };
+    const mixed = draw([{ taskId: 'a', family: 'luma' }, { taskId: 'b', family: 'market' }]);
+    expect(mixed).toMatch(/ a +luma +█{2}░{18} +10% {2}running /);
+    expect(mixed).toMatch(/ b +market +░{20}/);
+    const single = draw(watched(['a', 'b'], 'luma'));
+    expect(single).not.toContain('luma');
+    expect(single).toMatch(/ a +█{2}░{18} +10% {2}running /);
+  });
+
   it('prints a failure once per line, without repeating the task id', () => {
     const held: string[] = [];
     const reporter = new TtyReporter({ write: () => undefined }, { write: (t) => void held.push(t) }, { screen: { columns: 100, rows: 40 }, color: false });
-    reporter.start(['sim-X']);
+    reporter.start(watched(['sim-X']));
     reporter.failed('sim-X', new TaskFailedError(failedRecord('sim-X', 'CREATE_TASK_FAILED')));
     reporter.finish({ tasks: 1, succeeded: 0, failed: 1, timedOut: 0, interrupted: 0, requests: 1, retries: 0, rateLimited: 0, wallMs: 1, exitCode: 1 });
     expect(held.join('')).toBe('sim-X: CREATE_TASK_FAILED (errorCode 400): content policy\n');

@@ -38,6 +38,23 @@ describe('kie-watch watch against the simulator', () => {
     expect(events.at(-1)).not.toHaveProperty('violations');
   });
 
+  it('watches every task as the --family given: its endpoint, its record, its own status and failure texts', async () => {
+    const quirk = sim.addTask({ family: 'runway', durationMs: 600, outcome: 'SUCCESS', quirk: true, resultUrls: ['https://example.invalid/clip.mp4'] });
+    const bad = sim.addTask({ family: 'runway', durationMs: 600, outcome: 'GENERATE_FAILED', errorCode: 500, errorMessage: 'render failed' });
+    const result = await cli(['watch', quirk, bad, '--family', 'runway', '--base-url', sim.url, '--policy', 'fastest', '--json']);
+    expect(result.code).toBe(1);
+    const events = jsonLines(result.stdout);
+    // Runway fills failCode/failMsg on some successes: still a success.
+    expect(events.find((e) => e.type === 'completed')).toMatchObject({ taskId: quirk, resultUrls: ['https://example.invalid/clip.mp4'] });
+    expect(events.find((e) => e.type === 'failed')).toMatchObject({ taskId: bad, error: { code: 'KIE_TASK_FAILED', family: 'runway', status: 'fail', errorCode: 500, errorMessage: 'render failed' } });
+    const statuses = events.filter((e) => e.type === 'progress').map((e) => e['status']);
+    expect(statuses.length).toBeGreaterThan(0);
+    for (const status of statuses) expect(['wait', 'queueing', 'generating']).toContain(status);
+    // One family, named by the user: no family field.
+    expect(events.some((e) => 'family' in e)).toBe(false);
+    expect(sim.taskStats(quirk)?.violations).toBe(0);
+  });
+
   it('treats the command name as optional: bare task ids are watched', async () => {
     const a = sim.addTask({ durationMs: 100, outcome: 'SUCCESS' });
     const result = await cli([a, '--base-url', sim.url, '--policy', 'fastest']);
@@ -145,6 +162,7 @@ describe('kie-watch usage', () => {
     expect((await cli(['watch', 'task1', '--policy', 'sometimes'])).code).toBe(2);
     expect((await cli(['watch', 'task1', '--timeout', '-5'])).code).toBe(2);
     expect((await cli(['watch', 'task1', '--base-url', 'http://example.com'])).code).toBe(2);
+    expect((await cli(['watch', 'task1', '--family', 'midjourney'])).code).toBe(2);
     expect((await cli(['demo', '--tasks', '0'])).code).toBe(2);
     expect((await cli(['demo', '--speed', 'fast'])).code).toBe(2);
     expect((await cli(['simulate', '--port', 'x'])).code).toBe(2);

@@ -1,0 +1,66 @@
+/**
+ * One taskId watched under two families at once (a wrong family, or two callers disagreeing) is still one task
+ * at the provider: its requests share the per-task limit. The limiter must space them by the time each one
+ * was really sent. Starting a request costs CPU time (here made visible: 5 ms per dispatch), so a pump that
+ * starts many requests sends its last ones well after it began.
+ *
+ * FAILS as of c9f00a3: `Scheduler.pump` reads the epoch clock once and admits every request of the pump at
+ * that instant, so a request started 150 ms into a pump is recorded 150 ms early, and the next request of its
+ * task is let out 150 ms too soon, eating the 120 ms jitter margin. (Reading the clock per admission fixes it.)
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { Agent, type Dispatcher } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { CHANNELS, TaskWatcher, type PollStartMessage } from '../../src/index.js';
+import { startSimulator } from '../../src/simulator/index.js';
+import { Bag, failOnProcessErrors, sleep } from './helpers.js';
+
+failOnProcessErrors();
+
+/** An agent whose every dispatch takes `costMs` of CPU, as a loaded process's would. */
+class CostlyDispatch extends Agent {
+  readonly #costMs: number;
+  constructor(costMs: number) {
+    super();
+    this.#costMs = costMs;
+  }
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const until = performance.now() + this.#costMs;
+    while (performance.now() < until) {
+      // Busy: the CPU time a request start costs under load.
+    }
+    return super.dispatch(options, handler);
+  }
+}
+
+describe('one taskId watched under two families', () => {
+  it('is never sent closer than the per-task interval, even when requests start late in a long pump', async (ctx) => {
+    const bag = new Bag(ctx.onTestFinished);
+    const sim = bag.add(await startSimulator({ apiKey: 'k-shared-1234' }));
+    const fillers = sim.addTasks(Array.from({ length: 30 }, () => ({ family: 'veo' as const, durationMs: 600_000, outcome: 'NEVER' as const })));
+    const [shared = ''] = sim.addTasks([{ family: 'market', durationMs: 600_000, outcome: 'NEVER' }]);
+    const dispatcher = bag.add(new CostlyDispatch(5));
+    const w = bag.add(new TaskWatcher({ apiKey: 'k-shared-1234', baseUrl: sim.url, policy: 'fastest', dispatcher, maxInFlight: 64, unknownTaskGraceMs: 60_000 }));
+    w.on('timeout', () => undefined);
+
+    const sends: number[] = [];
+    const onStart = (message: unknown): void => {
+      if ((message as PollStartMessage).taskId === shared) sends.push(performance.now());
+    };
+    subscribe(CHANNELS.pollStart, onStart);
+    try {
+      // The fillers first, so the shared task's first request starts at the end of the first pump.
+      for (const id of fillers) w.watch(id, { family: 'veo', timeoutMs: 3_000 });
+      w.watch(shared, { family: 'market', timeoutMs: 3_000 });
+      w.watch(shared, { family: 'suno', timeoutMs: 3_000 });
+      await sleep(3_200);
+    } finally {
+      unsubscribe(CHANNELS.pollStart, onStart);
+    }
+    const gaps = sends.slice(1).map((t, i) => Math.round(t - (sends[i] ?? 0)));
+    expect(sends.length).toBeGreaterThan(4);
+    // 1 ms of slack for the clocks' rounding.
+    expect(Math.min(...gaps), `gaps between sends: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(w.minIntervalMs - 1);
+    expect(sim.taskStats(shared)?.violations).toBe(0);
+  }, 15_000);
+});
