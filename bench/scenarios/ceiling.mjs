@@ -8,7 +8,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { TaskWatcher } from '../../dist/index.js';
 import { cpuMsSince, emitResult, note, round } from '../lib/metrics.mjs';
 import { resetStats, simStats, simTasks } from '../lib/sim-client.mjs';
 
@@ -58,7 +57,15 @@ if (mode === 'bare') {
   note(`bare undici Pool: ${result.perSecond} GET/s`);
   emitResult({ mode, tasks: taskIds.length, ...result });
 } else {
-  const watcher = new TaskWatcher({ apiKey: 'sim-key', baseUrl: url, policy: 'fastest', maxInFlight: cfg.maxInFlight ?? 64 });
+  // `dist` lets bench/ceiling-ab.mjs run another build (an earlier commit's) in the same conditions.
+  const { TaskWatcher } = await import(cfg.dist ?? '../../dist/index.js');
+  const watcher = new TaskWatcher({
+    apiKey: 'sim-key',
+    baseUrl: url,
+    policy: 'fastest',
+    maxInFlight: cfg.maxInFlight ?? 64,
+    ...(cfg.connections === undefined ? {} : { connections: cfg.connections }),
+  });
   for (const id of taskIds) watcher.watch(id);
   const result = await measureWindow(() => watcher.stats().polls);
   const s = watcher.stats();

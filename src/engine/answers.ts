@@ -15,7 +15,7 @@ import { ctxOf, type Registry } from './registry.js';
 import { CallbackMisses } from './callback-misses.js';
 import { backoffMs, describeError } from './retry.js';
 import type { PollDriver } from './scheduler.js';
-import type { Settlement, TaskEntry } from './task.js';
+import { hasFlag, setFlag, TaskFlag, type Settlement, type TaskEntry } from './task.js';
 
 /** An answer, or the request's failure. */
 export type Answer = PollOutcome | { readonly kind: 'transport'; readonly error: unknown };
@@ -74,19 +74,19 @@ export class Answers {
       case 'success':
       case 'failure':
         this.#record(task, answer, answer.kind, now);
-        if (task.expectCallback) this.#misses.record(!task.lastPollPoked);
+        if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) this.#misses.record(!hasFlag(task, TaskFlag.LAST_POLL_POKED));
         this.#debug(task, { status: answer.view.status }, answer.kind === 'success' ? 'task completed' : 'task failed');
         registry.settle(task, this.#finalSettlement(task, answer, echoesKey), true);
         return;
       case 'pending':
         this.#record(task, answer, 'pending', now);
-        if (answer.unknownStatus && !task.unknownStatusLogged) {
-          task.unknownStatusLogged = true;
+        if (answer.unknownStatus && !hasFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED)) {
+          setFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED);
           const status = answer.view.status === null ? null : this.#d.redactor.redact(answer.view.status);
           this.#taskLog(task).warn({ status }, 'undocumented status, treated as not final');
         }
         // A poke that came while the request was out asks for another look as soon as the limit allows.
-        this.#d.scheduler.schedule(task, task.poked ? now : now + this.#nextDelay(task, now));
+        this.#d.scheduler.schedule(task, hasFlag(task, TaskFlag.POKED) ? now : now + this.#nextDelay(task, now));
         return;
       case 'invalid':
       case 'invalid-answer': {

@@ -23,7 +23,7 @@ import { Notifier, taskKey } from './notifier.js';
 import { ResultCache } from './result-cache.js';
 import { haltErrorFor, Registry } from './registry.js';
 import { Scheduler, type PollDriver } from './scheduler.js';
-import type { Interest, Settlement, TaskEntry } from './task.js';
+import { hasFlag, setFlag, TaskFlag, type Interest, type Settlement, type TaskEntry } from './task.js';
 
 /** What the engine is built from: validated options plus the injected parts. */
 export interface EngineParts {
@@ -70,6 +70,8 @@ export class Engine {
   readonly #answers: Answers;
   readonly #client: StatusClient;
   readonly #abort = new AbortController();
+  /** When each request in flight was started, while the latency channel has subscribers. */
+  readonly #sentAt = new Map<TaskEntry, number>();
   #halted: KieApiError | undefined;
   /** `close()` was called: no new work is taken (a drain may still be running). */
   #closing: Promise<CloseResult> | undefined;
@@ -202,7 +204,7 @@ export class Engine {
       return;
     }
     const task = this.#ensure(req);
-    if (task.watchInterest) return;
+    if (this.#registry.watched(task)) return;
     this.#registry.addInterest(task, 'watch', req.timeoutMs, undefined, () => undefined);
     this.#scheduler.track(task, req.timeoutMs);
   }
@@ -259,7 +261,7 @@ export class Engine {
         continue;
       }
       found = true;
-      task.poked = true;
+      setFlag(task, TaskFlag.POKED);
       if (!task.inFlight) this.#scheduler.hurry(task);
     }
     return found;
@@ -328,7 +330,7 @@ export class Engine {
   /** The task for an interest; any interest expecting a callback marks the task so. */
   #ensure(req: InterestRequest): TaskEntry {
     const task = this.#registry.ensure(req.family, req.taskId);
-    if (req.expectCallback) task.expectCallback = true;
+    if (req.expectCallback) setFlag(task, TaskFlag.EXPECT_CALLBACK);
     return task;
   }
 
@@ -343,9 +345,10 @@ export class Engine {
 
   #start(task: TaskEntry): void {
     task.inFlight = true;
-    task.sentAt = this.#parts.clock.now();
-    task.lastPollPoked = task.poked;
-    task.poked = false;
+    // Kept only while someone measures latency: a field for it would cost every pending task 24 bytes.
+    if (pollAnswerChannel.hasSubscribers) this.#sentAt.set(task, this.#parts.clock.now());
+    setFlag(task, TaskFlag.LAST_POLL_POKED, hasFlag(task, TaskFlag.POKED));
+    setFlag(task, TaskFlag.POKED, false);
     this.#answers.counters.requests += 1;
     if (pollStartChannel.hasSubscribers) pollStartChannel.publish({ family: task.family.id, taskId: task.taskId });
     void this.#poll(task);
@@ -363,7 +366,11 @@ export class Engine {
       answer = error instanceof ResponseTooLargeError ? { kind: 'invalid-answer', reason: error.message, issues: [], httpStatus: 200 } : { kind: 'transport', error };
     }
     task.inFlight = false;
-    if (pollAnswerChannel.hasSubscribers) pollAnswerChannel.publish({ family: task.family.id, taskId: task.taskId, kind: answer.kind === 'invalid-answer' ? 'invalid' : answer.kind, latencyMs: clock.now() - task.sentAt });
+    const sentAt = this.#sentAt.get(task);
+    if (sentAt !== undefined) {
+      this.#sentAt.delete(task);
+      if (pollAnswerChannel.hasSubscribers) pollAnswerChannel.publish({ family: task.family.id, taskId: task.taskId, kind: answer.kind === 'invalid-answer' ? 'invalid' : answer.kind, latencyMs: clock.now() - sentAt });
+    }
     if (!this.#closed) {
       try {
         if (this.#halted) this.#registry.release(task);

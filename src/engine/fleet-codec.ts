@@ -11,7 +11,7 @@ import {
   type WatchError,
 } from '../errors.js';
 import type { ProgressEvent, TaskState } from '../events.js';
-import type { Settlement, TaskEntry } from './task.js';
+import { hasFlag, setFlag, TaskFlag, type Settlement, type TaskEntry } from './task.js';
 
 /*
  * What crosses between processes of a fleet, as JSON: a task's poll state (so whichever process claims it next
@@ -58,15 +58,15 @@ export function encodeState(task: TaskEntry, t: TimeBase): string {
   if (task.lastAnswerAt >= 0) b.laa = toEpoch(task.lastAnswerAt, t);
   if (task.createTime !== null) {
     b.ct = task.createTime;
-    b.cz = task.createTimeZoned;
+    b.cz = !hasFlag(task, TaskFlag.ZONELESS);
   }
   if (task.status !== null) b.s = task.status;
   if (task.errors) b.e = task.errors;
   if (task.invalid) b.i = task.invalid;
   if (task.rateStreak) b.r = task.rateStreak;
   if (task.lastReason !== null) b.lr = task.lastReason;
-  if (task.expectCallback) b.x = true;
-  if (task.unknownStatusLogged) b.u = true;
+  if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) b.x = true;
+  if (hasFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED)) b.u = true;
   return JSON.stringify(b);
 }
 
@@ -91,15 +91,15 @@ export function decodeState(json: string | null, task: TaskEntry, t: TimeBase): 
   if (typeof b.laa === 'number') task.lastAnswerAt = toMono(b.laa, t);
   if (typeof b.ct === 'number') {
     task.createTime = b.ct;
-    task.createTimeZoned = b.cz !== false;
+    setFlag(task, TaskFlag.ZONELESS, b.cz === false);
   }
   if (typeof b.s === 'string') task.status = b.s;
   task.errors = num(b.e, 0);
   task.invalid = num(b.i, 0);
   task.rateStreak = num(b.r, 0);
   task.lastReason = typeof b.lr === 'string' ? b.lr : null;
-  if (b.x === true) task.expectCallback = true;
-  if (b.u === true) task.unknownStatusLogged = true;
+  if (b.x === true) setFlag(task, TaskFlag.EXPECT_CALLBACK);
+  if (b.u === true) setFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED);
 }
 
 /** A settlement with the owner that produced it, so that the owner skips its own echo. */

@@ -90,7 +90,7 @@ export class FleetDriver implements PollDriver {
   }
 
   hurry(task: TaskEntry): void {
-    if (this.#held.has(task)) return; // in flight: its answer is followed by an immediate poll (task.poked)
+    if (this.#held.has(task)) return; // in flight: its answer is followed by an immediate poll (the POKED flag)
     this.#d.store.poke({ family: task.family.id, taskId: task.taskId }).catch((err: unknown) => this.#warn('poke', err));
   }
 

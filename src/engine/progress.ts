@@ -1,7 +1,7 @@
 import type { TaskState } from '../events.js';
 import type { RecordView } from '../families/family.js';
 import { estimateEta, type PollState } from '../policy.js';
-import type { TaskEntry } from './task.js';
+import { hasFlag, setFlag, TaskFlag, type TaskEntry } from './task.js';
 
 /** A createTime further back than this is taken as clock skew or a resumed old task, not a progress origin. */
 const PLAUSIBLE_AGE_MS = 24 * 3_600_000;
@@ -19,7 +19,7 @@ const PLAUSIBLE_ZONELESS_AGE_MS = 3_600_000;
 export function foldRecord(task: TaskEntry, view: RecordView, state: TaskState, now: number): boolean {
   if (view.createTime !== null) {
     task.createTime = view.createTime;
-    task.createTimeZoned = view.createTimeZoned;
+    setFlag(task, TaskFlag.ZONELESS, !view.createTimeZoned);
   }
   const p = state === 'success' ? 1 : view.progress;
   let rose = false;
@@ -44,7 +44,7 @@ export function foldRecord(task: TaskEntry, view: RecordView, state: TaskState, 
 export function taskAgeMs(task: TaskEntry, epochNow: number): number | null {
   if (task.createTime === null) return null;
   const age = epochNow - task.createTime;
-  const limit = task.createTimeZoned ? PLAUSIBLE_AGE_MS : PLAUSIBLE_ZONELESS_AGE_MS;
+  const limit = hasFlag(task, TaskFlag.ZONELESS) ? PLAUSIBLE_ZONELESS_AGE_MS : PLAUSIBLE_AGE_MS;
   return age >= 0 && age < limit ? age : null;
 }
 
@@ -75,7 +75,7 @@ export function pollState(task: TaskEntry, now: number, epochNow: number, minInt
     msSinceProgressChange: progressed ? now - task.lastProgressAt : null,
     etaMs,
     minIntervalMs,
-    expectCallback: task.expectCallback,
+    expectCallback: hasFlag(task, TaskFlag.EXPECT_CALLBACK),
     callbackMissRate,
   };
 }

@@ -9,7 +9,7 @@ import type { Admission } from './admission.js';
 import { taskKey, type EffectContext, type Notifier } from './notifier.js';
 import type { ResultCache } from './result-cache.js';
 import type { PollDriver } from './scheduler.js';
-import { newTaskEntry, type Interest, type Settlement, type TaskEntry } from './task.js';
+import { hasFlag, newTaskEntry, setFlag, TaskFlag, type Interest, type Settlement, type TaskEntry } from './task.js';
 
 export interface RegistryCounters {
   completed: number;
@@ -82,7 +82,6 @@ export class Registry {
     const interest: Interest = { task, kind, timeoutMs, onProgress, settle, detach: undefined, heapKey: 0, heapSeq: 0, heapIndex: -1 };
     if (task.interests.size === 0) this.#attached += 1;
     task.interests.add(interest);
-    if (kind === 'watch') task.watchInterest = interest;
     this.#deadlines.set(interest, this.#deps.clock.now() + timeoutMs);
     this.#deps.scheduler.deadlinesChanged();
     return interest;
@@ -105,6 +104,12 @@ export class Registry {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     interest.detach = () => signal.removeEventListener('abort', onAbort);
+  }
+
+  /** Has a `watch()` interest (there is at most one per task). */
+  watched(task: TaskEntry): boolean {
+    for (const i of task.interests) if (i.kind === 'watch') return true;
+    return false;
   }
 
   /** An `updates()` consumer stopped early: the interest ends without a settlement. */
@@ -235,7 +240,6 @@ export class Registry {
   #removeInterest(interest: Interest, detachTask = true): void {
     const task = interest.task;
     if (!task.interests.delete(interest)) return;
-    if (task.watchInterest === interest) task.watchInterest = null;
     this.#deadlines.delete(interest);
     interest.detach?.();
     interest.detach = undefined;
@@ -264,8 +268,8 @@ export class Registry {
   }
 
   #drop(task: TaskEntry): void {
-    if (task.dropped) return;
-    task.dropped = true;
+    if (hasFlag(task, TaskFlag.DROPPED)) return;
+    setFlag(task, TaskFlag.DROPPED);
     this.#deps.scheduler.unschedule(task);
     const tasks = this.#byFamily.get(task.family.id);
     if (tasks?.get(task.taskId) === task) tasks.delete(task.taskId);

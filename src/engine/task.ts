@@ -29,20 +29,11 @@ export interface TaskEntry extends HeapItem {
   /** Monotonic ms when watching started (kept when a draining entry is adopted again). */
   readonly watchedAt: number;
   readonly interests: Set<Interest>;
-  watchInterest: Interest | null;
-  /** Left the registry's task map (no interest, no request): a late answer only feeds the result cache. */
-  dropped: boolean;
   // scheduler
   /** A request for this task is outstanding. At most one ever is: a re-watched task adopts it. */
   inFlight: boolean;
-  /** Monotonic ms when the outstanding request was started, for the latency metric. */
-  sentAt: number;
-  /** Poll as soon as the limits allow, whatever the policy said (a callback arrived); consumed by the next poll. */
-  poked: boolean;
-  /** The poll in flight (or the last one) was one a poke asked for. */
-  lastPollPoked: boolean;
-  /** A callback is expected for this task (some interest said so): the policy may poll slowly. */
-  expectCallback: boolean;
+  /** Rarely touched booleans, as bits (see {@link TaskFlag}): one small integer instead of six fields. */
+  flags: number;
   // answers / retry
   polls: number;
   errors: number;
@@ -50,7 +41,6 @@ export interface TaskEntry extends HeapItem {
   rateStreak: number;
   /** Why the last attempt failed, `null` after a readable record. */
   lastReason: string | null;
-  unknownStatusLogged: boolean;
   // progress
   status: string | null;
   progress: number | null;
@@ -60,10 +50,36 @@ export interface TaskEntry extends HeapItem {
   lastProgressAt: number;
   /** When the previous record answer arrived (-1: none yet). */
   lastAnswerAt: number;
-  /** Epoch ms of the provider's `createTime`, when plausible. */
+  /** Epoch ms of the provider's `createTime` (read as UTC when it came without a zone: flag `ZONELESS`). */
   createTime: number | null;
-  createTimeZoned: boolean;
   log: Log | undefined;
+}
+
+/**
+ * Bits of {@link TaskEntry.flags}. A boolean field costs a pointer per task; 100k pending tasks are the budget
+ * these records live in, and these are read far less often than a poll happens.
+ */
+export const TaskFlag = {
+  /** Left the registry's task map (no interest, no request): a late answer only feeds the result cache. */
+  DROPPED: 1,
+  /** Poll as soon as the limits allow, whatever the policy said (a callback arrived); consumed by the next poll. */
+  POKED: 2,
+  /** The poll in flight (or the last one) was one a poke asked for. */
+  LAST_POLL_POKED: 4,
+  /** A callback is expected for this task (some interest said so): the policy may poll slowly. */
+  EXPECT_CALLBACK: 8,
+  /** `createTime` came from a time without a zone, read as UTC: trusted only as far as it is plausible. */
+  ZONELESS: 16,
+  /** The "undocumented status" warning was logged for this task already. */
+  UNKNOWN_STATUS_LOGGED: 32,
+} as const;
+
+export function hasFlag(task: TaskEntry, flag: number): boolean {
+  return (task.flags & flag) !== 0;
+}
+
+export function setFlag(task: TaskEntry, flag: number, on = true): void {
+  task.flags = on ? task.flags | flag : task.flags & ~flag;
 }
 
 export function newTaskEntry(family: TaskFamily, taskId: string, now: number): TaskEntry {
@@ -72,19 +88,13 @@ export function newTaskEntry(family: TaskFamily, taskId: string, now: number): T
     taskId,
     watchedAt: now,
     interests: new Set(),
-    watchInterest: null,
-    dropped: false,
     inFlight: false,
-    sentAt: 0,
-    poked: false,
-    lastPollPoked: false,
-    expectCallback: false,
+    flags: 0,
     polls: 0,
     errors: 0,
     invalid: 0,
     rateStreak: 0,
     lastReason: null,
-    unknownStatusLogged: false,
     status: null,
     progress: null,
     firstProgress: 0,
@@ -92,7 +102,6 @@ export function newTaskEntry(family: TaskFamily, taskId: string, now: number): T
     lastProgressAt: 0,
     lastAnswerAt: -1,
     createTime: null,
-    createTimeZoned: true,
     log: undefined,
     heapKey: 0,
     heapSeq: 0,
