@@ -187,7 +187,7 @@ export async function fleetBenchmark({ quick = false, log = console.log } = {}) 
     const tasks = quick ? 5_000 : 20_000;
     const ids = await addTasks(sim.url, Array.from({ length: tasks }, () => ({ durationMs: 3_600_000, outcome: 'NEVER' })));
     // The due set's key: the watcher names the account by a hash of its key (RedisCoordinator's default).
-    const account = `k${createHash('sha256').update('sim-key').digest('hex').slice(0, 16)}`;
+    const account = `k${createHash('sha256').update('sim-key').digest('hex').slice(0, 12)}`;
     const ctx = { admin, sim, redis, ids, dueKey: `kie:{${account}}:due` };
     const sizes = quick ? [1, 2] : [1, 2, 4, 8];
     const runs = [];

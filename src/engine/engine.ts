@@ -132,7 +132,7 @@ export class Engine {
     const { opts, clock, log } = this.#parts;
     const store = coordinator.open({
       // The fleet's limits are the account's: name it by a hash of the key, never the key.
-      account: `k${createHash('sha256').update(opts.apiKey).digest('hex').slice(0, 16)}`,
+      account: `k${createHash('sha256').update(opts.apiKey).digest('hex').slice(0, 12)}`,
       perTaskIntervalMs: opts.minIntervalMs,
       accountRequestsPerSecond: opts.accountRequestsPerSecond,
       resultTtlMs: opts.resultCacheTtlMs,

@@ -19,24 +19,26 @@ import { hasFlag, setFlag, TaskFlag, type Settlement, type TaskEntry } from './t
  * ms: each process's monotonic clock is its own.
  */
 
-/** The poll state of a task, compact: it is stored once per pending task. */
-interface StateBlob {
-  p?: number | null;
-  fp?: number;
-  fpa?: number;
-  lpa?: number;
-  laa?: number;
-  ct?: number | null;
-  cz?: boolean;
-  s?: string | null;
-  n?: number;
-  e?: number;
-  i?: number;
-  r?: number;
-  lr?: string | null;
-  x?: boolean;
-  u?: boolean;
-}
+/**
+ * The poll state of a task is stored once per pending task, in the task's Redis hash. Redis keeps a small
+ * hash as one compact listpack only while every value is at most 64 bytes (`hash-max-listpack-value`):
+ * a longer value turns it into a hash table, which costs about 360 more bytes per task (measured:
+ * bench/fleet-store.mjs), and Redis never converts it back. So the state is a JSON array, by position, with
+ * times in tenths of a second relative to the fleet's `watchedAt` of the task (short numbers; they feed
+ * estimates, not the rate limit, which lives in Redis), trailing defaults left out, and the retry reason cut
+ * to what still fits:
+ * `[polls, flags, lastAnswerAt, status, progress, firstProgress, firstProgressAt, lastProgressAt,
+ *   createTime, errors, invalid, rateStreak, lastReason]`.
+ */
+type StateArray = unknown[];
+
+const STATE_MAX_BYTES = 64;
+const TICK_MS = 100;
+
+/** Bits of the state's `flags` slot. */
+const S_ZONELESS = 1;
+const S_EXPECT_CALLBACK = 2;
+const S_UNKNOWN_LOGGED = 4;
 
 /** Monotonic ms to epoch ms and back, at one instant. */
 export interface TimeBase {
@@ -47,59 +49,83 @@ export interface TimeBase {
 const toEpoch = (mono: number, t: TimeBase): number => Math.round(t.epochNow - (t.now - mono));
 const toMono = (epoch: number, t: TimeBase): number => t.now - (t.epochNow - epoch);
 
-export function encodeState(task: TaskEntry, t: TimeBase): string {
-  const b: StateBlob = { n: task.polls };
-  if (task.progress !== null) {
-    b.p = task.progress;
-    b.fp = task.firstProgress;
-    b.fpa = toEpoch(task.firstProgressAt, t);
-    b.lpa = toEpoch(task.lastProgressAt, t);
+/** `watchedAt`: the fleet's epoch ms for the task (the claim's), which every process reads the same. */
+export function encodeState(task: TaskEntry, t: TimeBase, watchedAt: number): string {
+  const rel = (mono: number): number => Math.round((toEpoch(mono, t) - watchedAt) / TICK_MS);
+  let flags = 0;
+  if (hasFlag(task, TaskFlag.ZONELESS)) flags |= S_ZONELESS;
+  if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) flags |= S_EXPECT_CALLBACK;
+  if (hasFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED)) flags |= S_UNKNOWN_LOGGED;
+  const hasProgress = task.progress !== null;
+  const a: StateArray = [
+    task.polls,
+    flags,
+    task.lastAnswerAt >= 0 ? rel(task.lastAnswerAt) : null,
+    task.status,
+    task.progress,
+    hasProgress ? task.firstProgress : null,
+    hasProgress ? rel(task.firstProgressAt) : null,
+    hasProgress ? rel(task.lastProgressAt) : null,
+    task.createTime === null ? null : Math.round((task.createTime - watchedAt) / TICK_MS),
+    task.errors,
+    task.invalid,
+    task.rateStreak,
+    task.lastReason,
+  ];
+  let n = a.length;
+  while (n > 1 && (a[n - 1] === null || a[n - 1] === 0)) n--;
+  a.length = n;
+  let json = JSON.stringify(a);
+  const reason = task.lastReason;
+  if (reason !== null && Buffer.byteLength(json) > STATE_MAX_BYTES) {
+    // The reason is the last slot. Bytes, not characters, count: a reason may hold non-ASCII text.
+    let keep = Math.max(0, reason.length - (Buffer.byteLength(json) - STATE_MAX_BYTES));
+    do {
+      a[a.length - 1] = reason.slice(0, keep);
+      json = JSON.stringify(a);
+    } while (Buffer.byteLength(json) > STATE_MAX_BYTES && keep-- > 0);
   }
-  if (task.lastAnswerAt >= 0) b.laa = toEpoch(task.lastAnswerAt, t);
-  if (task.createTime !== null) {
-    b.ct = task.createTime;
-    b.cz = !hasFlag(task, TaskFlag.ZONELESS);
-  }
-  if (task.status !== null) b.s = task.status;
-  if (task.errors) b.e = task.errors;
-  if (task.invalid) b.i = task.invalid;
-  if (task.rateStreak) b.r = task.rateStreak;
-  if (task.lastReason !== null) b.lr = task.lastReason;
-  if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) b.x = true;
-  if (hasFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED)) b.u = true;
-  return JSON.stringify(b);
+  return json;
 }
 
 /** Loads a claimed task's state into its entry; a state that cannot be read leaves the entry as it is. */
-export function decodeState(json: string | null, task: TaskEntry, t: TimeBase): void {
-  if (json === null) return;
-  let b: StateBlob;
+export function decodeState(json: string | null, task: TaskEntry, t: TimeBase, watchedAt: number): void {
+  if (json === null || json === '') return;
+  let a: unknown;
   try {
-    b = JSON.parse(json) as StateBlob;
+    a = JSON.parse(json);
   } catch {
     return;
   }
-  if (typeof b !== 'object' || b === null) return;
-  const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
-  task.polls = num(b.n, task.polls);
-  if (typeof b.p === 'number') {
-    task.progress = b.p;
-    task.firstProgress = num(b.fp, b.p);
-    task.firstProgressAt = toMono(num(b.fpa, t.epochNow), t);
-    task.lastProgressAt = toMono(num(b.lpa, t.epochNow), t);
+  if (!Array.isArray(a)) return;
+  const num = (i: number): number | null => {
+    const v: unknown = a[i];
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  };
+  const mono = (i: number, d: number): number => {
+    const v = num(i);
+    return v === null ? d : toMono(watchedAt + v * TICK_MS, t);
+  };
+  task.polls = num(0) ?? task.polls;
+  const flags = num(1) ?? 0;
+  setFlag(task, TaskFlag.ZONELESS, (flags & S_ZONELESS) !== 0);
+  if ((flags & S_EXPECT_CALLBACK) !== 0) setFlag(task, TaskFlag.EXPECT_CALLBACK);
+  if ((flags & S_UNKNOWN_LOGGED) !== 0) setFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED);
+  if (num(2) !== null) task.lastAnswerAt = mono(2, task.lastAnswerAt);
+  if (typeof a[3] === 'string') task.status = a[3];
+  const progress = num(4);
+  if (progress !== null) {
+    task.progress = progress;
+    task.firstProgress = num(5) ?? progress;
+    task.firstProgressAt = mono(6, t.now);
+    task.lastProgressAt = mono(7, t.now);
   }
-  if (typeof b.laa === 'number') task.lastAnswerAt = toMono(b.laa, t);
-  if (typeof b.ct === 'number') {
-    task.createTime = b.ct;
-    setFlag(task, TaskFlag.ZONELESS, b.cz === false);
-  }
-  if (typeof b.s === 'string') task.status = b.s;
-  task.errors = num(b.e, 0);
-  task.invalid = num(b.i, 0);
-  task.rateStreak = num(b.r, 0);
-  task.lastReason = typeof b.lr === 'string' ? b.lr : null;
-  if (b.x === true) setFlag(task, TaskFlag.EXPECT_CALLBACK);
-  if (b.u === true) setFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED);
+  const ct = num(8);
+  if (ct !== null) task.createTime = watchedAt + ct * TICK_MS;
+  task.errors = num(9) ?? 0;
+  task.invalid = num(10) ?? 0;
+  task.rateStreak = num(11) ?? 0;
+  task.lastReason = typeof a[12] === 'string' ? a[12] : null;
 }
 
 /** A settlement with the owner that produced it, so that the owner skips its own echo. */

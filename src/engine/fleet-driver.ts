@@ -81,7 +81,7 @@ export class FleetDriver implements PollDriver {
     const event = this.#events.get(task);
     this.#events.delete(task);
     const delayMs = Math.max(0, at - this.#d.clock.now());
-    this.#reports.push({ kind: 'next', key: claim.key, fence: claim.fence, delayMs, state: encodeState(task, this.#time()), event });
+    this.#reports.push({ kind: 'next', key: claim.key, fence: claim.fence, delayMs, state: encodeState(task, this.#time(), claim.watchedAt), event });
     this.#wakeIn(0);
   }
 
@@ -268,7 +268,7 @@ export class FleetDriver implements PollDriver {
       // Polled for the fleet: a detached entry, never in the registry's map.
       task = newTaskEntry(family, claim.key.taskId, t.now - Math.max(0, t.epochNow - claim.watchedAt));
     }
-    decodeState(claim.state, task, t);
+    decodeState(claim.state, task, t, claim.watchedAt);
     this.#held.set(task, claim);
     this.#d.local.startNow(task);
     return true;

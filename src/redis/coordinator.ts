@@ -14,7 +14,7 @@ export interface RedisCoordinatorOptions {
   /**
    * The account's name in the keys (their Redis Cluster hash tag). Processes using the same API key must use
    * the same name; by default it is derived from a hash of the key (the key itself is never stored).
-   * @default 'k' + 16 hex digits of SHA-256(apiKey)
+   * @default 'k' + 12 hex digits of SHA-256(apiKey)
    */
   readonly account?: string | undefined;
   /**

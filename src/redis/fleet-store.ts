@@ -42,7 +42,11 @@ export interface RedisFleetStoreOptions {
   readonly prefix?: string | undefined;
   /** Account name, the hash tag of every key: one account's keys share one Redis Cluster slot. @default 'default' */
   readonly account?: string | undefined;
-  /** This process's name in the fleet (stored on the tasks it claims, for diagnosis). @default `<hostname>:<pid>:<random>` */
+  /**
+   * This process's name in the fleet, unique to it: stored on the tasks it claims (for diagnosis) and on the
+   * results it publishes (so that it skips its own). At most 64 bytes, which keeps a claimed task's Redis hash
+   * in its compact encoding. @default `<hostname, first 32 characters>:<pid>:<random>`
+   */
   readonly owner?: string | undefined;
   /**
    * Visibility timeout of a claim: a claim not reported within it becomes due again, for any process.
@@ -165,8 +169,8 @@ export class RedisFleetStore {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     const prefix = checkName('prefix', options.prefix ?? 'kie');
     const account = checkName('account', options.account ?? 'default');
-    this.#owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    if (typeof this.#owner !== 'string' || this.#owner.length === 0 || this.#owner.length > 200) throw new TypeError('owner must be a non-empty string');
+    this.#owner = options.owner ?? `${hostname().slice(0, 32)}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    if (typeof this.#owner !== 'string' || this.#owner.length === 0 || Buffer.byteLength(this.#owner) > 64) throw new TypeError('owner must be a string of 1 to 64 bytes');
     this.#leaseMs = positive('leaseMs', options.leaseMs, 20_000, 10);
     this.#intervalMs = positive('perTaskIntervalMs', options.perTaskIntervalMs, DEFAULT_PER_TASK_INTERVAL_MS, 1, 3_600_000);
     this.#resultTtlMs = positive('resultTtlMs', options.resultTtlMs, 600_000);

@@ -12,20 +12,38 @@ export function checkName(what: string, value: unknown): string {
   return value;
 }
 
+/*
+ * Built-in families are stored under two-character codes: the member is in the due set and in the task's key
+ * name, and Redis keeps both once per pending task. `_` is not allowed in a family id, so a code never
+ * collides with a custom family's id.
+ */
+const CODES: ReadonlyMap<string, string> = new Map([
+  ['gpt4o-image', '_4'],
+  ['flux-kontext', '_f'],
+  ['luma', '_l'],
+  ['market', '_k'],
+  ['mj', '_m'],
+  ['runway', '_r'],
+  ['suno', '_s'],
+  ['veo', '_v'],
+]);
+const FAMILIES: ReadonlyMap<string, string> = new Map([...CODES].map(([id, code]) => [code, id]));
+
 /**
- * The zset member and key suffix of a task: `<family>:<taskId>`. Families have no `:`, so the first `:`
- * splits it back even though task ids may contain one.
+ * The zset member and key suffix of a task: `<family or its code>:<taskId>`. Families have no `:`, so the
+ * first `:` splits it back even though task ids may contain one.
  */
 export function memberOf(key: TaskKey): string {
   if (typeof key !== 'object' || key === null) throw new TypeError('task key must be { family, taskId }');
   if (typeof key.family !== 'string' || !FAMILY.test(key.family)) throw new TypeError(`family must match ${String(FAMILY)}`);
   if (typeof key.taskId !== 'string' || !TASK_ID.test(key.taskId)) throw new TypeError(`taskId must match ${String(TASK_ID)}`);
-  return `${key.family}:${key.taskId}`;
+  return `${CODES.get(key.family) ?? key.family}:${key.taskId}`;
 }
 
 export function keyOf(member: string): TaskKey {
   const i = member.indexOf(':');
-  return { family: member.slice(0, i), taskId: member.slice(i + 1) };
+  const family = member.slice(0, i);
+  return { family: FAMILIES.get(family) ?? family, taskId: member.slice(i + 1) };
 }
 
 /** The fixed keys of one account, in {@link SCRIPT_KEYS} order: `<prefix>:{<account>}:<name>`. */

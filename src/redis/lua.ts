@@ -22,6 +22,9 @@ local function ms_now()
 end
 local function f0(x) return string.format('%.0f', x) end
 local function f3(x) return string.format('%.3f', x) end
+-- A TAT is stored as integer µs: Redis keeps an integer in a small hash in fewer bytes than a decimal string.
+local function tat_of(v) if v then return tonumber(v) / 1000 end return nil end
+local function tat_str(x) return string.format('%.0f', x * 1000) end
 local function task_key(m) return base .. 't:' .. m end
 local function poke_key(m) return base .. 'poke:' .. m end
 -- The epoch names this copy of the fleet's data: it changes when Redis lost everything (restart without
@@ -151,9 +154,9 @@ for i = 0, n_reports - 1 do
   local k = task_key(m)
   local h = redis.call('HMGET', k, 'f', 'w', 'T', 'p', 'd')
   if h[1] and h[2] and tonumber(h[1]) == tonumber(ARGV[o + 2]) then
-    local tat = tonumber(h[3]) or now
+    local tat = tat_of(h[3]) or now
     if kind ~= 'f' and tonumber(h[5]) < now then
-      drop(m, k, tonumber(h[3]))
+      drop(m, k, tat_of(h[3]))
     elseif kind == 'n' then
       local at = now + tonumber(ARGV[o + 3])
       if h[4] then
@@ -214,9 +217,9 @@ else
         -- settled or forgotten: nothing to poll
         redis.call('ZREM', due, m)
       elseif tonumber(h[2]) < now then
-        drop(m, k, tonumber(h[3]))
+        drop(m, k, tat_of(h[3]))
       else
-        local ok, tat = gcra(tonumber(h[3]), now, interval, 1)
+        local ok, tat = gcra(tat_of(h[3]), now, interval, 1)
         if not ok then
           zadd(tat, m)
         else
@@ -232,7 +235,7 @@ else
             if fence == nil then fence = math.floor(now * 1000) end
           end
           fence = fence + 1
-          redis.call('HSET', k, 'f', f0(fence), 'o', owner, 'T', f3(tat))
+          redis.call('HSET', k, 'f', f0(fence), 'o', owner, 'T', tat_str(tat))
           -- The lease is a visibility timeout: unreported, the task is due again after it.
           zadd(now + lease, m)
           claims[#claims + 1] = m
@@ -283,7 +286,7 @@ if h[2] and h[2] ~= '' and score and tonumber(score) > now then
   return 'flagged'
 end
 local at = now
-local tat = tonumber(h[3])
+local tat = tat_of(h[3])
 if tat and tat > at then at = tat end
 redis.call('ZADD', due, f3(at), m)
 return 'due'

@@ -54,8 +54,8 @@ describe('a fleet of watcher processes on Redis', () => {
     const held = new Map<string, number>();
     for (let attempt = 0; attempt < 100 && held.size === 0; attempt++) {
       for (const id of ids) {
-        const owner = await admin.hget(`${dueKey.slice(0, -3)}t:gpt4o-image:${id}`, 'o');
-        const score = await admin.zscore(dueKey, `gpt4o-image:${id}`);
+        const owner = await admin.hget(`${dueKey.slice(0, -3)}t:_4:${id}`, 'o');
+        const score = await admin.zscore(dueKey, `_4:${id}`);
         if (owner !== null && owner.includes(`:${a.proc.pid}:`) && score !== null && Number(score) > Date.now() + 200) held.set(id, Number(score));
       }
       if (held.size === 0) await sleep(30);

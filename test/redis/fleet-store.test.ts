@@ -4,7 +4,7 @@ import { RedisFleetStore, type FleetMessage } from '../../src/redis/index.js';
 import { sleep, task, until, useRedis } from './helpers.js';
 
 const redis = useRedis();
-const hashKey = (id: string | number): string => `kie:{default}:t:gpt4o-image:t-${id}`;
+const hashKey = (id: string | number): string => `kie:{default}:t:_4:t-${id}`;
 
 describe('register', () => {
   it('makes new tasks due at once, reports ones already pending, and extends their deadline', async () => {
@@ -100,6 +100,30 @@ describe('tick', () => {
     expect(await redis.client().hget(hashKey(1), 'o')).toBe('b');
   });
 
+  it("keeps a polled task's hash in Redis's compact encoding through claims and reports (the memory per task depends on it)", async () => {
+    // Redis turns a hash into a hash table, for good, as soon as one value exceeds hash-max-listpack-value (64).
+    const store = redis.store();
+    const c = redis.client();
+    const key = { family: 'gpt4o-image', taskId: '4bf1f0e5c6d4a9e0b1c2d3e4f5a6b7c8' };
+    const hash = `kie:{default}:t:_4:${key.taskId}`;
+    await store.register([{ key, timeoutMs: 3_600_000 }]);
+    const state = `[187,3,5997,"GENERATING",0.87,0.05,99,5988,-25,2,0,1,"${'x'.repeat(8)}"]`.padEnd(64, ' ');
+    for (let i = 0; i < 3; i++) {
+      const [claim] = (await store.tick([], 1)).claims;
+      expect(claim?.key).toEqual(key);
+      expect(await c.hget(hash, 'o')).toBe(store.owner);
+      expect(await c.call('OBJECT', 'ENCODING', hash)).toBe('listpack');
+      await store.tick([{ kind: 'next', key, fence: claim?.fence ?? 0, delayMs: 0, state }], 0);
+      expect(await c.call('OBJECT', 'ENCODING', hash)).toBe('listpack');
+      await sleep(400); // the task's GCRA interval
+    }
+  });
+
+  it('refuses an owner name longer than 64 bytes, which would cost every claimed task its compact encoding', () => {
+    expect(() => redis.store({ owner: 'é'.repeat(33) })).toThrow(/owner must be a string of 1 to 64 bytes/);
+    expect(redis.store({ owner: 'o'.repeat(64) }).owner).toHaveLength(64);
+  });
+
   it('reschedules a reported task no earlier than its delay', async () => {
     const store = redis.store();
     await store.register([{ key: task(1) }]);
@@ -145,7 +169,7 @@ describe('fencing', () => {
     const [fresh] = (await b.tick([], 1)).claims;
     expect(fresh?.fence).toBeGreaterThan(stale?.fence ?? Infinity);
     const c = redis.client();
-    const scoreBefore = await c.zscore('kie:{default}:due', 'gpt4o-image:t-1');
+    const scoreBefore = await c.zscore('kie:{default}:due', '_4:t-1');
     await a.tick(
       [
         { kind: 'next', key: task(1), fence: stale?.fence ?? 0, delayMs: 0, state: '{"stale":true}', event: '{"x":1}' },
@@ -154,7 +178,7 @@ describe('fencing', () => {
       ],
       0,
     );
-    expect(await c.zscore('kie:{default}:due', 'gpt4o-image:t-1')).toBe(scoreBefore);
+    expect(await c.zscore('kie:{default}:due', '_4:t-1')).toBe(scoreBefore);
     expect(await c.hget(hashKey(1), 's')).toBeNull();
     expect(await c.hget(hashKey(1), 'r')).toBeNull();
     expect(await c.exists('kie:{default}:results', 'kie:{default}:events')).toBe(0);
@@ -303,12 +327,12 @@ describe('results', () => {
     const [c] = (await store.tick([], 1)).claims;
     await store.tick([{ kind: 'final', key: task(1), fence: c?.fence ?? 0, result: '{"r":1}' }], 0);
     const admin = redis.client();
-    expect(await admin.zscore('kie:{default}:due', 'gpt4o-image:t-1')).toBeNull();
+    expect(await admin.zscore('kie:{default}:due', '_4:t-1')).toBeNull();
     const ttl = await admin.pttl(hashKey(1));
     expect(ttl).toBeGreaterThan(59_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
     const entries = await admin.xrange('kie:{default}:results', '-', '+');
-    expect(entries.map(([, f]) => f)).toEqual([['m', 'gpt4o-image:t-1', 'r', '{"r":1}']]);
+    expect(entries.map(([, f]) => f)).toEqual([['m', '_4:t-1', 'r', '{"r":1}']]);
   });
 
   it('trims the results stream to about resultsMaxLen', async () => {
