@@ -25,6 +25,9 @@ const WARMUP_MS = quick ? 1_000 : 2_000;
 const WINDOW_MS = quick ? 3_000 : 6_000;
 const PROCS = [1, 2, 4, 8];
 const SEND_GUARD_MS = 1_000;
+// What the engine reports for a task some way into its run (src/engine/fleet-codec.ts): polls, flags, times
+// in tenths of a second, status, progress.
+const POLL_STATE = '[12,0,1234,"GENERATING",0.33,0.1,300,1200,-25]';
 
 
 // ---------------------------------------------------------------------------------------------- parent
@@ -231,7 +234,7 @@ async function fleetWorker(cfg, Redis, state) {
     state.calls++;
     for (const c of r.claims) {
       setTimeout(() => {
-        reports.push({ kind: 'next', key: c.key, fence: c.fence, delayMs: POLL_EVERY_MS, state: '{"polls":1,"p":0.5}' });
+        reports.push({ kind: 'next', key: c.key, fence: c.fence, delayMs: POLL_EVERY_MS, state: POLL_STATE });
       }, POLL_MS);
     }
     state.polls += r.claims.length;

@@ -6,13 +6,16 @@
 //   npm run bench -- --quick    smoke run (about a minute): bench/results.quick.json, docs untouched
 //   npm run bench -- --soak     the 1,000,000-poll soak only: merged into results.json + docs
 //   --proposal                  also measure the candidate policy in bench/lib/proposal.mjs
-//   --only=ceiling|scale|frontier|peers   re-measure one scenario and merge it into results.json and the docs
+//   --only=ceiling|scale|frontier|peers|fleet   re-measure one scenario and merge it into results.json and the docs
+//                               (fleet: bench/fleet/run.mjs, the engine on 1-8 processes and a redis-server, and
+//                               bench/fleet-store.mjs, the store beside "the obvious design"; needs redis-server)
 //   --frontier-only             only fixed 2 s, the default and the candidate on the frontier workload; prints, publishes nothing
 //                               (POLICIES=adaptive,callbacksDelivered,callbacksLost20,callbacksLost picks other rows,
 //                               TIME_SCALE=10 compresses time less than the published 40x)
 //
 // The machine is shared and noisy, so absolute figures drift between runs; the targets are judged on
 // ratios to a baseline measured in the same run (bare HTTP loop, fixed 2 s policy, peer pollers).
+import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, round } from './lib/metrics.mjs';
@@ -20,6 +23,7 @@ import { runScenario, withSim } from './lib/proc.mjs';
 import { addTasks } from './lib/sim-client.mjs';
 import { summarizeCpuProfile } from './lib/profile.mjs';
 import { renderDocs, renderFrontierSvg, tables } from './lib/report.mjs';
+import { fleetBenchmark } from './fleet/run.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The frontier's callback rows (bench/scenarios/frontier.mjs): callbacks all delivered, 20% lost, all lost. */
@@ -167,6 +171,26 @@ async function peers(w) {
   return out;
 }
 
+/**
+ * The fleet on a real redis-server: the engine in 1 to 8 processes (throughput, Redis cost and memory per
+ * task, takeover after kill -9, cross-process settle latency), then, in a full run, the store alone beside
+ * "the obvious design" (bench/fleet-store.mjs writes bench/fleet-store.json).
+ */
+async function fleet(quick) {
+  log('6. fleet on Redis');
+  if (!onPath('redis-server')) throw new Error('the fleet benchmark needs redis-server on PATH (Debian/Ubuntu: sudo apt-get install -y redis-server)');
+  const engine = await fleetBenchmark({ quick, log });
+  if (quick) return { engine };
+  const child = spawn(process.execPath, [`${ROOT}bench/fleet-store.mjs`], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`bench/fleet-store.mjs exited with ${code}`);
+  return { engine, store: JSON.parse(readFileSync(`${ROOT}bench/fleet-store.json`, 'utf8')) };
+}
+
+function onPath(cmd) {
+  return (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(`${d}/${cmd}`));
+}
+
 async function soak(cfg) {
   log('5. soak');
   return withSim({}, (sim) => runScenario('soak', { url: sim.url, ...cfg }, { nodeArgs: ['--expose-gc'] }));
@@ -180,8 +204,8 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 if (only) {
   // Re-measure one scenario of the full run and merge it into the published results (after a noisy minute).
   const cfg = CONFIG.full;
-  const run = { ceiling: () => ceiling(cfg.ceiling), scale: () => scale(cfg.scale), frontier: () => frontier(cfg.workload), peers: () => peers(cfg.workload) }[only];
-  if (!run) throw new Error(`--only=${only}: expected ceiling, scale, frontier or peers`);
+  const run = { ceiling: () => ceiling(cfg.ceiling), scale: () => scale(cfg.scale), frontier: () => frontier(cfg.workload), peers: () => peers(cfg.workload), fleet: () => fleet(false) }[only];
+  if (!run) throw new Error(`--only=${only}: expected ceiling, scale, frontier, peers or fleet`);
   const file = `${ROOT}bench/results.json`;
   const res = JSON.parse(readFileSync(file, 'utf8'));
   res[only] = await run();
@@ -214,6 +238,7 @@ if (mode === 'soak') {
   results.scale = await scale(cfg.scale);
   results.frontier = await frontier(cfg.workload);
   results.peers = await peers(cfg.workload);
+  results.fleet = await fleet(mode === 'quick');
   const previous = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : {};
   if (previous.soak) results.soak = previous.soak; // a soak run is separate; keep the last one
 }

@@ -129,6 +129,36 @@ export function tables(r) {
       `Target (kie-watcher: 0 violations, fewest requests, least CPU and memory): violations ${yes(p['kie-watcher'].violations === 0)}, requests ${yes(p['kie-watcher'].requests === best((x) => x.requests))}, CPU ${yes(p['kie-watcher'].cpuSeconds === best((x) => x.cpuSeconds))}, memory ${yes(p['kie-watcher'].peakRssMB === best((x) => x.peakRssMB))}.`,
     ].join('\n');
   }
+  if (r.fleet) {
+    const { engine: e, store } = r.fleet;
+    const worst = (key) => Math.max(...e.runs.map(key));
+    out.fleet = [
+      `${fmt(e.tasks)} pending tasks shared by 1 to ${Math.max(...e.runs.map((x) => x.processes))} watcher processes, one redis-server (unix socket), one simulator process.`,
+      '',
+      table(
+        ['processes', 'polls/s', 'Redis calls per poll', 'redis-server CPU per poll', 'script time per poll (commandstats)', 'Redis bytes per pending task', 'rate violations'],
+        e.runs.map((x) => [fmt(x.processes), fmt(x.pollsPerSecond), fmt(x.redisRoundTripsPerPoll, 3), `${fmt(x.redisCpuMicrosPerPoll, 1)} µs`, `${fmt(x.scriptMicrosPerPoll, 1)} µs`, `${fmt(x.bytesPerPendingTask)} B`, fmt(x.violations)]),
+      ),
+      '',
+      'Goals (issue 10), judged on the worst row:',
+      `- Redis calls per poll <= 0.05: ${fmt(worst((x) => x.redisRoundTripsPerPoll), 3)}: ${yes(worst((x) => x.redisRoundTripsPerPoll) <= 0.05)}.`,
+      `- Redis CPU per poll <= 15 µs: ${fmt(worst((x) => x.redisCpuMicrosPerPoll), 1)} µs: ${yes(worst((x) => x.redisCpuMicrosPerPoll) <= 15)}.`,
+      `- Redis memory per pending task <= 350 B: ${fmt(worst((x) => x.bytesPerPendingTask))} B: ${yes(worst((x) => x.bytesPerPendingTask) <= 350)}.`,
+      `- Takeover after kill -9 <= lease + 1 s: ${fmt(e.takeover.polledAgain)} of ${fmt(e.takeover.tasks)} held tasks polled again after ${fmt(e.takeover.takeoverMs)} ms (lease ${fmt(e.takeover.leaseMs)} ms, sampled every ${fmt(e.takeover.sampleMs)} ms): ${yes(e.takeover.polledAgain === e.takeover.tasks && e.takeover.takeoverMs <= e.takeover.leaseMs + 1000)}.`,
+      `- Cross-process settle latency p99 <= 50 ms: ${fmt(e.fanOut.settledEverywhere)} of ${fmt(e.fanOut.tasks)} results reached all ${fmt(e.fanOut.processes)} processes, spread p50 ${fmt(e.fanOut.spreadMs.p50)} ms, p99 ${fmt(e.fanOut.spreadMs.p99)} ms, max ${fmt(e.fanOut.spreadMs.max)} ms: ${yes(e.fanOut.settledEverywhere === e.fanOut.tasks && e.fanOut.spreadMs.p99 <= 50)}.`,
+      `- 0 rate violations: ${fmt(e.runs.reduce((a, x) => a + x.violations, 0) + e.takeover.violations + e.fanOut.violations)}: ${yes(e.runs.every((x) => x.violations === 0) && e.takeover.violations === 0 && e.fanOut.violations === 0)}.`,
+    ].join('\n');
+    if (store) {
+      out.fleetStore = [
+        `${fmt(store.tasks)} tasks with 32-character ids, each due once every ${fmt(store.pollEveryMs)} ms, polls simulated by a timer (Redis side only), Redis ${store.redisVersion}, send guard widened to ${fmt(store.sendGuardMs)} ms; ${fmt(store.memory.fleetBytesPerTaskRegistered)} B per task once registered, before its first poll.`,
+        '',
+        table(
+          ['design', 'processes', 'polls/s', 'Redis calls per poll', 'commandstats µs per poll', 'redis-server CPU µs per poll', 'claim p50 / p99', 'unused claims', 'bytes per task'],
+          store.runs.map((x) => [x.design === 'fleet' ? '**fleet tick**' : 'obvious', fmt(x.processes), fmt(x.pollsPerSecond), fmt(x.roundTripsPerPoll, 4), fmt(x.redisCommandUsecPerPoll, 1), fmt(x.redisProcessCpuUsecPerPoll, 1), `${fmt(x.claimLatencyMs.p50, 1)} / ${fmt(x.claimLatencyMs.p99, 1)} ms`, fmt(x.unusedClaims), fmt(x.bytesPerPendingTask)]),
+        ),
+      ].join('\n');
+    }
+  }
   if (r.soak) {
     const k = r.soak;
     out.soak = [

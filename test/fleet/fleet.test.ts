@@ -136,6 +136,27 @@ describe('a fleet of watcher processes on Redis', () => {
     await Promise.all([a.close(), b.close(), c.close()]);
   }, 30_000);
 
+  it('a callback that reaches a process not watching the task makes the fleet poll it at once', async () => {
+    // Behind a load balancer the callback lands on any process; the waiter may be in another one.
+    const sim = fleet.sim();
+    const slow = { policy: { intervalMs: 60_000 } } as const;
+    const a = await fleet.worker('a', slow);
+    const b = await fleet.worker('b', slow);
+    const [id] = sim.addTasks([{ durationMs: 1_000, outcome: 'SUCCESS' }]) as [string];
+    a.wait([id]);
+    expect(await until(() => (sim.taskStats(id)?.requests ?? 0) === 1, 5_000)).toBe(true);
+    expect(await until(() => (sim.taskStats(id)?.finalAt ?? Infinity) < Date.now() - 200, 5_000)).toBe(true);
+    // Done at the provider; the next poll would be a minute away.
+    expect(a.settled.has(id)).toBe(false);
+    b.poke(id);
+    expect(await until(() => a.settled.has(id), 5_000)).toBe(true);
+    expect(b.pokes).toEqual([expect.objectContaining({ taskId: id, watchedHere: false })]);
+    expect(a.settled.get(id)?.outcome).toBe('SUCCESS');
+    expect((a.settled.get(id)?.at ?? Infinity) - (b.pokes[0]?.at ?? 0)).toBeLessThan(1_000);
+    expect(sim.taskStats(id)?.requests).toBe(2);
+    await Promise.all([a.close(), b.close()]);
+  }, 30_000);
+
   it('the pending set survives every process: after all restarted, resume() watches each pending task again and hears its end', async () => {
     const sim = fleet.sim();
     const ids = sim.addTasks(Array.from({ length: 5 }, (_, i) => ({ durationMs: 4_000 + i * 200, outcome: 'SUCCESS' as const })));

@@ -30,6 +30,7 @@ export class FleetWorker {
   readonly events: { name: string; taskId: string }[] = [];
   readonly coordinator: { status: string; at: number }[] = [];
   readonly errors: string[] = [];
+  readonly pokes: { taskId: string; watchedHere: boolean; at: number }[] = [];
   resumed: number | undefined;
   closed: { pending: number; stats: Record<string, number> } | undefined;
 
@@ -41,6 +42,7 @@ export class FleetWorker {
       else if (m.type === 'event') this.events.push({ name: m['name'] as string, taskId: m['taskId'] as string });
       else if (m.type === 'coordinator') this.coordinator.push({ status: m['status'] as string, at: m['at'] as number });
       else if (m.type === 'error') this.errors.push(m['message'] as string);
+      else if (m.type === 'poked') this.pokes.push({ taskId: m['taskId'] as string, watchedHere: m['watchedHere'] as boolean, at: m['at'] as number });
       else if (m.type === 'resumed') this.resumed = m['count'] as number;
       else if (m.type === 'closed') this.closed = { pending: m['pending'] as number, stats: m['stats'] as Record<string, number> };
     });
@@ -62,6 +64,11 @@ export class FleetWorker {
     this.proc.send({ cmd: 'resume' });
   }
 
+  /** `watcher.poke(id)`, as a callback handler in this process would call it. */
+  poke(id: string): void {
+    this.proc.send({ cmd: 'poke', id });
+  }
+
   /** `watcher.close()`, then the process exits. */
   async close(): Promise<void> {
     if (!this.alive) return;
@@ -79,7 +86,7 @@ export interface WorkerOptions {
   readonly skewMs?: number;
   readonly leaseMs?: number;
   readonly requestTimeoutMs?: number;
-  readonly policy?: 'fastest' | 'adaptive';
+  readonly policy?: 'fastest' | 'adaptive' | { readonly intervalMs: number };
   readonly accountRequestsPerSecond?: number | null;
   readonly redisUrl?: string;
   readonly rateJitterMarginMs?: number;
