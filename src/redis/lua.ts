@@ -7,7 +7,7 @@
  * the way BullMQ builds job keys: they share the hash tag, hence the slot.
  *
  * Numbers go back to Redis through `string.format`: Lua's own `tostring` keeps only 14 significant digits,
- * which would cut the sub-millisecond part of a TAT and the last digits of a fence.
+ * which would cut the sub-millisecond part of a due time and the last digits of a fence.
  */
 
 /** KEYS every script receives, in this order. */
@@ -22,9 +22,12 @@ local function ms_now()
 end
 local function f0(x) return string.format('%.0f', x) end
 local function f3(x) return string.format('%.3f', x) end
--- A TAT is stored as integer µs: Redis keeps an integer in a small hash in fewer bytes than a decimal string.
-local function tat_of(v) if v then return tonumber(v) / 1000 end return nil end
-local function tat_str(x) return string.format('%.0f', x * 1000) end
+-- A pending task's deadline 'd' and TAT 'T' are whole ms relative to its watchedAt 'w': a listpack keeps a
+-- small integer in 5 or 6 bytes, an epoch time in 10. Rounded up, a TAT only spaces claims further apart.
+-- Once the task is no longer pending (settled or dropped: no 'w'), its TAT is kept absolute, in µs, as 'A'.
+local function rel(x, w) return string.format('%.0f', math.ceil(x - w)) end
+local function abs_of(v, w) if v then return w + tonumber(v) end return nil end
+local function kept_tat(x) return string.format('%.0f', math.ceil(x * 1000)) end
 local function task_key(m) return base .. 't:' .. m end
 local function poke_key(m) return base .. 'poke:' .. m end
 -- The epoch names this copy of the fleet's data: it changes when Redis lost everything (restart without
@@ -69,21 +72,31 @@ for i = 0, n - 1 do
   local delay = tonumber(ARGV[4 + i * 4])
   local watched = tonumber(ARGV[5 + i * 4])
   local k = task_key(m)
-  local h = redis.call('HMGET', k, 'r', 'w', 'd')
+  local h = redis.call('HMGET', k, 'r', 'w', 'd', 'A')
   local dl = NO_DEADLINE
   if timeout >= 0 then dl = now + timeout end
   if h[1] then
     out[#out + 1] = 'r'
     out[#out + 1] = h[1]
   elseif h[2] then
-    if tonumber(h[3]) < dl then redis.call('HSET', k, 'd', f0(dl)) end
+    local w = tonumber(h[2])
+    if w + tonumber(h[3]) < dl then redis.call('HSET', k, 'd', rel(dl, w)) end
     out[#out + 1] = 'p'
     out[#out + 1] = ''
   else
     local at = now + delay
     if redis.call('DEL', poke_key(m)) == 1 then at = now end
     if watched < 0 then watched = now end
-    redis.call('HSET', k, 'w', f0(watched), 'd', f0(dl))
+    watched = tonumber(f0(watched))
+    if h[4] then
+      -- Dropped a moment ago: its TAT still holds.
+      local tat = tonumber(h[4]) / 1000
+      redis.call('HDEL', k, 'A')
+      redis.call('HSET', k, 'w', f0(watched), 'd', rel(dl, watched), 'T', rel(tat, watched))
+      if at < tat then at = tat end
+    else
+      redis.call('HSET', k, 'w', f0(watched), 'd', rel(dl, watched))
+    end
     redis.call('ZADD', due, f3(at), m)
     out[#out + 1] = 'n'
     out[#out + 1] = ''
@@ -137,7 +150,8 @@ end
 local function drop(m, k, tat)
   redis.call('ZREM', due, m)
   if tat and tat > now then
-    redis.call('HDEL', k, 'w', 'd', 's', 'o', 'p')
+    redis.call('HDEL', k, 'w', 'd', 's', 'o', 'p', 'T')
+    redis.call('HSET', k, 'A', kept_tat(tat))
     redis.call('PEXPIRE', k, math.ceil(tat - now))
   else
     redis.call('DEL', k)
@@ -154,9 +168,11 @@ for i = 0, n_reports - 1 do
   local k = task_key(m)
   local h = redis.call('HMGET', k, 'f', 'w', 'T', 'p', 'd')
   if h[1] and h[2] and tonumber(h[1]) == tonumber(ARGV[o + 2]) then
-    local tat = tat_of(h[3]) or now
-    if kind ~= 'f' and tonumber(h[5]) < now then
-      drop(m, k, tat_of(h[3]))
+    local w = tonumber(h[2])
+    local stored_tat = abs_of(h[3], w)
+    local tat = stored_tat or now
+    if kind ~= 'f' and w + tonumber(h[5]) < now then
+      drop(m, k, stored_tat)
     elseif kind == 'n' then
       local at = now + tonumber(ARGV[o + 3])
       if h[4] then
@@ -171,8 +187,8 @@ for i = 0, n_reports - 1 do
         redis.call('XADD', KEYS[3], 'MAXLEN', '~', events_len, '*', 'm', m, 'e', ARGV[o + 5])
       end
     elseif kind == 'f' then
-      redis.call('HSET', k, 'r', ARGV[o + 4])
-      redis.call('HDEL', k, 'w', 'd', 's', 'o', 'p')
+      redis.call('HSET', k, 'r', ARGV[o + 4], 'A', kept_tat(tat))
+      redis.call('HDEL', k, 'w', 'd', 's', 'o', 'p', 'T')
       -- The TAT must outlive its window so that a task watched again at once still waits its turn.
       local ttl = result_ttl
       if tat - now > ttl then ttl = tat - now end
@@ -213,13 +229,14 @@ else
       scanned = scanned + 1
       local k = task_key(m)
       local h = redis.call('HMGET', k, 'w', 'd', 'T', 's')
-      if not h[1] then
+      local w = tonumber(h[1])
+      if not w then
         -- settled or forgotten: nothing to poll
         redis.call('ZREM', due, m)
-      elseif tonumber(h[2]) < now then
-        drop(m, k, tat_of(h[3]))
+      elseif w + tonumber(h[2]) < now then
+        drop(m, k, abs_of(h[3], w))
       else
-        local ok, tat = gcra(tat_of(h[3]), now, interval, 1)
+        local ok, tat = gcra(abs_of(h[3], w), now, interval, 1)
         if not ok then
           zadd(tat, m)
         else
@@ -235,14 +252,14 @@ else
             if fence == nil then fence = math.floor(now * 1000) end
           end
           fence = fence + 1
-          redis.call('HSET', k, 'f', f0(fence), 'o', owner, 'T', tat_str(tat))
+          redis.call('HSET', k, 'f', f0(fence), 'o', owner, 'T', rel(tat, w))
           -- The lease is a visibility timeout: unreported, the task is due again after it.
           zadd(now + lease, m)
           claims[#claims + 1] = m
           claims[#claims + 1] = f0(fence)
           claims[#claims + 1] = h[4] or ''
           claims[#claims + 1] = h[1]
-          claims[#claims + 1] = h[2]
+          claims[#claims + 1] = f0(w + tonumber(h[2]))
           n_claims = n_claims + 1
           if n_claims >= max_claims then break end
         end
@@ -286,7 +303,7 @@ if h[2] and h[2] ~= '' and score and tonumber(score) > now then
   return 'flagged'
 end
 local at = now
-local tat = tat_of(h[3])
+local tat = abs_of(h[3], tonumber(h[1]))
 if tat and tat > at then at = tat end
 redis.call('ZADD', due, f3(at), m)
 return 'due'
@@ -314,7 +331,7 @@ for i = 1, #items, 2 do
   if h[1] then
     out[#out + 1] = m
     out[#out + 1] = h[1]
-    out[#out + 1] = h[2]
+    out[#out + 1] = f0(tonumber(h[1]) + tonumber(h[2]))
   end
 end
 return out

@@ -24,6 +24,9 @@ describe('register', () => {
     const t = await store.tick([], 10);
     expect(t.claims.map((c) => c.key.taskId).sort()).toEqual(['t-1', 't-2']);
     expect(t.claims.find((c) => c.key.taskId === 't-2')?.deadlineAt).toBe(Infinity);
+    // The extended deadline, in epoch ms (stored relative to watchedAt).
+    const d1 = t.claims.find((c) => c.key.taskId === 't-1')?.deadlineAt ?? 0;
+    expect(Math.abs(d1 - (Date.now() + 60_000))).toBeLessThan(2_000);
   });
 
   it('returns the stored result of a task that already settled, so a late waiter settles at once', async () => {
@@ -361,7 +364,7 @@ describe('listPending', () => {
       expect(pending).toHaveLength(n - 1);
       expect(new Set(pending.map((p) => p.key.taskId)).size).toBe(n - 1);
       expect(pending.find((p) => p.key.taskId === 't-1')?.deadlineAt).toBe(Infinity);
-      expect(pending.find((p) => p.key.taskId === 't-2')?.deadlineAt).toBeGreaterThan(Date.now());
+      expect(Math.abs((pending.find((p) => p.key.taskId === 't-2')?.deadlineAt ?? 0) - (Date.now() + 60_000))).toBeLessThan(5_000);
     } finally {
       await later.close();
     }

@@ -138,7 +138,9 @@ describe('per-task GCRA across concurrent claimers', () => {
     const first = await store.tick([], 1);
     expect(first.claims).toHaveLength(1);
     const c = redis.client();
-    await c.hset(`kie:{default}:t:_4:${key.taskId}`, 'd', String(first.redisNow - 1));
+    // The deadline is stored in ms after watchedAt: make it one ms before now.
+    const hash = `kie:{default}:t:_4:${key.taskId}`;
+    await c.hset(hash, 'd', String(Math.floor(first.redisNow - 1 - Number(await c.hget(hash, 'w')))));
     // The claimer's report finds every deadline passed: the task is dropped there and then.
     const dropped = await store.tick([{ kind: 'next', key, fence: first.claims[0]?.fence ?? 0, delayMs: 0, state: '{}' }], 0);
     expect(dropped.expired).toEqual([key]);
