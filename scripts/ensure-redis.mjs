@@ -6,7 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const CANDIDATES = ['redis-server', 'valkey-server'];
-// ZADD ... LT/GT and GETDEL, used by the fleet scripts, arrived in Redis 6.2.
+// The oldest release accepted: the fleet scripts need streams and script effects replication (5.0), ioredis 6
+// speaks RESP3 (6.0); 6.2 leaves a margin. Only 7.0 (Debian 12's package) is tested here.
 const MIN = [6, 2];
 
 function find() {
