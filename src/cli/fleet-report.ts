@@ -1,7 +1,7 @@
 import type { FleetListener, FleetState, KilledLine, TakeoverLine, TaskLine, WorkerView } from './fleet-state.js';
 import { fleetSummaryText, pollsByText, type FleetSummary } from './fleet-summary.js';
 import type { Sink } from './io.js';
-import { familiesShown, formatDuration } from './report.js';
+import { count, familiesShown, formatDuration } from './report.js';
 import type { TaskEnding } from './session.js';
 
 /** Where the fleet's Redis is, as the first output says. */
@@ -42,7 +42,7 @@ export function takeoverText(line: TakeoverLine): string {
 }
 
 export function workerText(w: WorkerView, tasks: number): string {
-  return `${w.polls} polls, ${w.results}/${tasks} results (${w.foundHere} found by its own polls)`;
+  return `${count(w.polls, 'poll')}, ${w.results}/${tasks} results (${w.foundHere} found by its own polls)`;
 }
 
 /** What changed since the last snapshot, so that an idle fleet does not repeat itself. */

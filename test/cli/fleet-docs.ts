@@ -17,7 +17,7 @@ function eventText(subject: string, text: string): string {
   if (/^w\d+$/.test(subject)) {
     const killed = /^killed by SIGKILL \(--kill-one\) as it began a poll of (\S+), holding that task's claim$/.exec(text);
     if (killed) return killedText({ worker: subject, pid: 0, taskId: killed[1] ?? null, elapsedMs: 0 });
-    const [, polls = '', results = '', tasks = '', foundHere = ''] = /^(\d+) polls, (\d+)\/(\d+) results \((\d+) found by its own polls\)$/.exec(text) ?? [];
+    const [, polls = '', results = '', tasks = '', foundHere = ''] = /^(\d+) polls?, (\d+)\/(\d+) results \((\d+) found by its own polls\)$/.exec(text) ?? [];
     const w = { polls: Number(polls), results: Number(results), foundHere: Number(foundHere) } as WorkerView;
     return workerText(w, Number(tasks));
   }
