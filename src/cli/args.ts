@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_FAMILY, FAMILIES, type KnownFamilyId, type PollingPolicy } from '../index.js';
+import { DEFAULT_FAMILY, FAMILIES, type KnownFamilyId, type PollingPolicy, type PollingPolicyFunction } from '../index.js';
 import type { HelpTopic } from './help.js';
 
 export class UsageError extends Error {
@@ -34,6 +34,9 @@ export interface WatchCommand {
   readonly callbacks: CallbackListen | undefined;
 }
 
+/** The policies a command line can name: never a function, so they can be sent to another process. */
+export type CliPolicy = Exclude<PollingPolicy, PollingPolicyFunction>;
+
 export interface DemoCommand {
   readonly kind: 'demo';
   readonly tasks: number;
@@ -42,11 +45,22 @@ export interface DemoCommand {
   readonly seed: number;
   readonly speed: number;
   readonly timeoutMs: number;
-  readonly policy: PollingPolicy;
+  readonly policy: CliPolicy;
   readonly json: boolean;
   readonly verbose: boolean;
   /** `--callbacks`: the simulator calls back, signed, and the share `lossRate` of callbacks is lost. */
   readonly callbacks: { readonly lossRate: number } | undefined;
+  /** `--workers N`: a fleet of N worker processes on Redis instead of one watcher; `undefined` without it. */
+  readonly fleet: DemoFleet | undefined;
+}
+
+/** `demo --workers N` and the options that go with it. */
+export interface DemoFleet {
+  readonly workers: number;
+  /** `--redis URL`: an existing Redis (no password in it); `undefined`: a private redis-server on a unix socket. */
+  readonly redisUrl: string | undefined;
+  /** `--kill-one`: the last worker is killed with SIGKILL mid-run, holding a claim, to show the takeover. */
+  readonly killOne: boolean;
 }
 
 export interface SimulateCommand {
@@ -95,7 +109,12 @@ const DEMO_OPTIONS = {
   families: { type: 'string' },
   callbacks: { type: 'boolean' },
   loss: { type: 'string' },
+  workers: { type: 'string' },
+  redis: { type: 'string' },
+  'kill-one': { type: 'boolean' },
 } as const;
+/** Above this many workers a two-core machine spends the demo starting Node processes, not watching. */
+export const MAX_DEMO_WORKERS = 16;
 export const DEFAULT_CALLBACK_HOST = '127.0.0.1';
 /** The built-in families, in the order the docs list them. */
 export const FAMILY_IDS = Object.keys(FAMILIES) as KnownFamilyId[];
@@ -172,7 +191,7 @@ function positiveNumber(flag: string, value: string, max: number, topic: HelpTop
   return n;
 }
 
-export function parsePolicy(value: string | undefined, topic: HelpTopic): PollingPolicy {
+export function parsePolicy(value: string | undefined, topic: HelpTopic): CliPolicy {
   if (value === undefined || value === 'adaptive') return 'adaptive';
   if (value === 'fastest') return 'fastest';
   if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return { intervalMs: Number(value) };
@@ -310,7 +329,42 @@ function parseDemo(argv: readonly string[]): Command {
     json: values.json ?? false,
     verbose: values.verbose ?? false,
     callbacks: demoCallbacks(values.callbacks ?? false, values.loss),
+    fleet: demoFleet(values.workers, values.redis, values['kill-one'] ?? false, values.callbacks ?? false),
   };
+}
+
+function demoFleet(workers: string | undefined, redis: string | undefined, killOne: boolean, callbacks: boolean): DemoCommand['fleet'] {
+  if (workers === undefined) {
+    if (redis !== undefined) throw new UsageError('--redis needs --workers', 'demo');
+    if (killOne) throw new UsageError('--kill-one needs --workers', 'demo');
+    return undefined;
+  }
+  // The callback handler would live in this process, which watches nothing; the fleet has no door for it yet.
+  if (callbacks) throw new UsageError('--callbacks and --workers cannot be combined', 'demo');
+  return { workers: integer('workers', workers, 2, MAX_DEMO_WORKERS, 'demo'), redisUrl: redis === undefined ? undefined : parseRedisUrl(redis), killOne };
+}
+
+/**
+ * `--redis URL`: `redis://` or `rediss://`. A password in it is refused like an API key (`ps` shows
+ * arguments to every user); `REDISCLI_AUTH`, as redis-cli reads it, carries one instead. Messages name the
+ * scheme and host only.
+ */
+export function parseRedisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError('--redis needs a URL such as redis://127.0.0.1:6379', 'demo');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new UsageError(`--redis needs a redis:// or rediss:// URL, got ${url.protocol}//`, 'demo');
+  if (url.hostname === '') throw new UsageError('--redis needs a host, as in redis://127.0.0.1:6379', 'demo');
+  if (url.password !== '') {
+    throw new UsageError(
+      `a password in --redis is refused: arguments are visible to every user through \`ps\` and are saved in shell history.\nSet REDISCLI_AUTH in the environment (as for redis-cli) and pass the URL without it: --redis ${url.protocol}//${url.username === '' ? '' : `${url.username}@`}${url.host}${url.pathname === '/' ? '' : url.pathname}`,
+      'demo',
+    );
+  }
+  return value;
 }
 
 function demoCallbacks(enabled: boolean, loss: string | undefined): DemoCommand['callbacks'] {

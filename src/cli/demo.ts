@@ -75,6 +75,11 @@ function detection(simulator: KieSimulator, reportedAt: ReadonlyMap<string, numb
 }
 
 export async function runDemo(cmd: DemoCommand, io: CliIo): Promise<number> {
+  if (cmd.fleet !== undefined) {
+    // Loaded only here: it needs ioredis, an optional peer dependency the plain demo must not require.
+    const { runFleetDemo } = await import('./fleet-demo.js');
+    return runFleetDemo(cmd, cmd.fleet, io);
+  }
   // Fresh random keys: the demo exercises the same Authorization and signing paths as the real API, with
   // nothing to leak.
   const apiKey = `demo-${randomBytes(16).toString('hex')}`;

@@ -3,6 +3,8 @@ export const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,
+  /** `demo --workers`: what the fleet needs (a Redis, ioredis) is not there; the message says how to get it. */
+  needsRedis: 3,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -38,10 +40,15 @@ export const EXIT_CODES: Readonly<Record<CommandName, readonly ExitCodeRow[]>> =
   demo: [
     {
       code: EXIT.ok,
-      meaning: `every task ended as scripted (scripted failures included) and the simulator counted 0 rate-limit violations, ${CLOSED_STDOUT}`,
+      meaning: `every task ended as scripted (scripted failures included; with --workers, in every worker but the one --kill-one kills) and the simulator counted 0 rate-limit violations, ${CLOSED_STDOUT}`,
     },
-    { code: EXIT.failed, meaning: 'some task did not end as scripted, or the simulator counted a rate-limit violation (either is a bug)' },
+    { code: EXIT.failed, meaning: 'some task did not end as scripted, a worker died unasked, or the simulator counted a rate-limit violation (each is a bug)' },
     { code: EXIT.usage, meaning: 'usage error, or the simulator could not start' },
+    {
+      code: EXIT.needsRedis,
+      meaning:
+        '--workers cannot run: no redis-server or valkey-server on PATH and no --redis, the Redis did not answer or is older than 6.2, or ioredis is not installed; the message says how to get what is missing',
+    },
     { code: EXIT.interrupted, meaning: SIGINT },
     { code: EXIT.terminated, meaning: SIGTERM },
   ],

@@ -1,6 +1,7 @@
 import { DEFAULT_FAMILY, DEFAULTS, VERSION } from '../index.js';
 import { FAMILY_IDS } from './args.js';
 import { exitCodesText } from './exit-codes.js';
+import { DEMO_LEASE_MS } from './fleet-protocol.js';
 
 export type HelpTopic = 'top' | 'watch' | 'demo' | 'simulate';
 
@@ -43,10 +44,17 @@ ${exitCodesText('watch')}`;
 
 const DEMO = `usage: kie-watch demo [--tasks N] [--families F] [--json] [--seed N] [--speed X] [--policy P]
                       [--timeout SECONDS] [--callbacks [--loss R]]
+                      [--workers N [--redis URL] [--kill-one]]
 
 Starts an in-process KIE simulator on 127.0.0.1 with N scripted tasks (a few of them fail),
 watches them all, and prints a summary with the rate-limit violations the simulator counted,
 the requests per task and the detection delay (from each task's end to its report).
+
+With --workers, N worker processes share the tasks through Redis: each one waits for every
+task, one of them polls each task at a time within its rate limit, and every result reaches
+all of them. The output shows who polled each task and what each worker received.
+It needs ioredis (npm install ioredis) and a Redis: a redis-server or valkey-server on PATH,
+started privately on a unix socket in a temp directory and removed at the end, or --redis.
 
 Options:
   --tasks N            number of tasks, 1..10000 (default 36)
@@ -61,6 +69,13 @@ Options:
   --callbacks          the simulator calls back (signed with a fresh key) to a handler of
                        this process, which tells the watcher; polling is only a safety net
   --loss R             with --callbacks, the share of callbacks lost, 0..1 (default 0)
+  --workers N          run the tasks on a fleet of N worker processes, 2..16 (see above)
+  --redis URL          with --workers, use this Redis instead of a private redis-server:
+                       redis:// or rediss://, without a password (set REDISCLI_AUTH for one);
+                       the run's keys get a prefix of their own and are removed at the end
+  --kill-one           with --workers, kill the last worker with SIGKILL as it starts a poll
+                       after the first result, and show another worker taking over that task
+                       once its claim lapses (${DEMO_LEASE_MS / 1000} s)
   --json               one JSON object per line on stdout (human messages go to stderr)
   --verbose            debug logs (pino, JSON) on stderr; disables the live display
   -h, --help           this help
@@ -78,7 +93,7 @@ usage:
                                 [--json] [--verbose]
                                 [--callback-port N [--callback-host H] [--hmac-key-file PATH]]
   kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X]
-                 [--callbacks [--loss R]]
+                 [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one]]
   kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]
   kie-watch help [watch|demo|simulate]
   kie-watch --version | -v
@@ -111,7 +126,7 @@ export function usageLine(topic: HelpTopic): string {
     case 'watch':
       return 'usage: kie-watch [watch] <taskId...> [--family ID] [--base-url URL] [--timeout SECONDS] [--api-key-file PATH] [--policy P] [--json] [--callback-port N]';
     case 'demo':
-      return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--callbacks [--loss R]]';
+      return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one]]';
     case 'simulate':
       return 'usage: kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]';
   }

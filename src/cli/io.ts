@@ -10,6 +10,11 @@ export interface CliIo {
   readonly env: Record<string, string | undefined>;
   /** Aborted on SIGINT/SIGTERM by main.ts; the reason ('SIGINT' | 'SIGTERM') picks the exit code. */
   readonly signal?: AbortSignal;
+  /**
+   * The file of the running kie-watch bin, which `demo --workers` forks to start its workers; absent when the
+   * CLI runs in-process (tests), where `--workers` cannot run.
+   */
+  readonly entry?: string | undefined;
 }
 
 /** What the reporters write to: plain text, already redacted. */

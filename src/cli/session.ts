@@ -34,6 +34,12 @@ export interface SessionResult {
   readonly endings: ReadonlyMap<string, TaskEnding>;
 }
 
+/** How a wait that threw ended: the error's code, `INTERRUPTED` when the watcher was closed, `INTERNAL` for a bug. */
+export function endingOf(error: unknown): TaskEnding {
+  if (error instanceof WatcherClosedError) return 'INTERRUPTED';
+  return error instanceof KieWatcherError ? error.code : 'INTERNAL';
+}
+
 export function isFatalApiError(error: unknown): error is KieApiError {
   return error instanceof KieApiError && (error.providerCode === 401 || error.providerCode === 402 || error.httpStatus === 401 || error.httpStatus === 403);
 }

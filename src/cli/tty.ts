@@ -36,7 +36,7 @@ export interface FrameOptions {
 
 /** Redraws at most this often: fast enough for a 0.1 s clock, slow enough not to flood a remote terminal. */
 export const REDRAW_MS = 100;
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const SYMBOL: Record<Exclude<RowState, 'running'>, [string, string]> = {
   succeeded: ['✔', '32'],
   failed: ['✖', '31'],
@@ -44,17 +44,17 @@ const SYMBOL: Record<Exclude<RowState, 'running'>, [string, string]> = {
   interrupted: ['-', '90'],
 };
 
-function paint(text: string, code: string, color: boolean): string {
+export function paint(text: string, code: string, color: boolean): string {
   return color ? `\x1b[${code}m${text}\x1b[0m` : text;
 }
 
 /** Cuts to the terminal width: a wrapped line would break the cursor arithmetic of the redraw. */
-function fit(text: string, width: number): string {
+export function fit(text: string, width: number): string {
   const chars = [...text];
   return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
 }
 
-function bar(progress: number, width: number): string {
+export function bar(progress: number, width: number): string {
   const filled = Math.max(0, Math.min(width, Math.round(progress * width)));
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
@@ -151,6 +151,24 @@ export function renderFrame(rows: readonly Row[], o: FrameOptions): string[] {
   return lines;
 }
 
+/** Redraws a block of lines in place: cursor up over the last frame and clear each line, one write per frame. */
+export class LiveFrame {
+  readonly #out: Sink;
+  #drawn = 0;
+
+  constructor(out: Sink) {
+    this.#out = out;
+  }
+
+  draw(lines: readonly string[]): void {
+    let frame = this.#drawn > 0 ? `\x1b[${this.#drawn}A\r` : '';
+    for (const line of lines) frame += `\x1b[2K${line}\n`;
+    if (lines.length < this.#drawn) frame += '\x1b[J';
+    this.#drawn = lines.length;
+    this.#out.write(frame);
+  }
+}
+
 /**
  * The live view: one line per task, redrawn in place with cursor-up + clear-line, one write per frame so the
  * terminal never shows half a frame. Messages wait until the view is gone, as they would tear it.
@@ -166,12 +184,13 @@ export class TtyReporter implements Reporter {
   /** The last retry per task, kept past the next progress so a timeout or a give-up can say what went wrong. */
   readonly #lastRetry = new Map<string, { readonly text: string; readonly at: number }>();
   readonly #held: string[] = [];
+  readonly #frame: LiveFrame;
   #startedAt = 0;
-  #drawn = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(out: Sink, err: Sink, options: { screen: Screen; color: boolean; now?: () => number; requests?: () => number }) {
     this.#out = out;
+    this.#frame = new LiveFrame(out);
     this.#err = err;
     this.#screen = options.screen;
     this.#color = options.color;
@@ -199,11 +218,7 @@ export class TtyReporter implements Reporter {
       color: this.#color,
       requests: this.#requests?.(),
     });
-    let frame = this.#drawn > 0 ? `\x1b[${this.#drawn}A\r` : '';
-    for (const line of lines) frame += `\x1b[2K${line}\n`;
-    if (lines.length < this.#drawn) frame += '\x1b[J';
-    this.#drawn = lines.length;
-    this.#out.write(frame);
+    this.#frame.draw(lines);
   }
 
   #end(taskId: string, state: RowState, status: string, progress?: number): void {

@@ -140,3 +140,37 @@ describe('--base-url', () => {
     }
   });
 });
+
+describe('demo --workers', () => {
+  it('is the single-process demo without it, and a fleet of 2 to 16 workers with it', () => {
+    expect(parseCommand(['demo'])).toMatchObject({ kind: 'demo', fleet: undefined });
+    expect(parseCommand(['demo', '--workers', '4'])).toMatchObject({ fleet: { workers: 4, redisUrl: undefined, killOne: false } });
+    expect(parseCommand(['demo', '--workers', '2', '--kill-one', '--redis', 'redis://127.0.0.1:6379/2'])).toMatchObject({
+      fleet: { workers: 2, redisUrl: 'redis://127.0.0.1:6379/2', killOne: true },
+    });
+    for (const n of ['0', '1', '17', '4.5', 'four']) expect(() => parseCommand(['demo', '--workers', n]), n).toThrow(/--workers needs an integer from 2 to 16/);
+  });
+
+  it('takes --redis and --kill-one only with --workers, and not with --callbacks', () => {
+    expect(() => parseCommand(['demo', '--redis', 'redis://127.0.0.1:6379'])).toThrow('--redis needs --workers');
+    expect(() => parseCommand(['demo', '--kill-one'])).toThrow('--kill-one needs --workers');
+    expect(() => parseCommand(['demo', '--workers', '3', '--callbacks'])).toThrow(/cannot be combined/);
+  });
+
+  it('takes a redis:// or rediss:// URL with a host, and refuses a password in it without echoing it', () => {
+    expect(parseCommand(['demo', '--workers', '2', '--redis', 'rediss://user@redis.example:6380'])).toMatchObject({ fleet: { redisUrl: 'rediss://user@redis.example:6380' } });
+    for (const url of ['http://127.0.0.1:6379', '127.0.0.1:6379', 'redis://', 'unix:///tmp/redis.sock']) {
+      expect(() => parseCommand(['demo', '--workers', '2', '--redis', url]), url).toThrow(UsageError);
+    }
+    let caught: unknown;
+    try {
+      parseCommand(['demo', '--workers', '2', '--redis', 'redis://user:hunter2secret@127.0.0.1:6379/1']);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(UsageError);
+    expect((caught as Error).message).toContain('REDISCLI_AUTH');
+    expect((caught as Error).message).toContain('--redis redis://user@127.0.0.1:6379/1');
+    expect((caught as Error).message).not.toContain('hunter2secret');
+  });
+});

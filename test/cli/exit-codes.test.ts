@@ -75,6 +75,8 @@ describe('exit codes: each documented row is what the command returns', () => {
       0: async () => (await runCli(['demo', '--tasks', '4', '--seed', String(failingSeed()), '--speed', '10', '--json'])).code,
       1: async () => (await runCli(['demo', '--tasks', '2', '--timeout', '0.3', '--json'])).code,
       2: async () => (await runCli(['demo', '--tasks', '0'])).code,
+      // No PATH, so no redis-server on it (test/cli/demo-workers.test.ts covers the other causes, on the built bin).
+      3: async () => (await runCli(['demo', '--workers', '2'], {})).code,
       130: async () => (await runCli(['demo', '--tasks', '2', '--json'], {}, stopAfter(200, 'SIGINT'))).code,
       143: async () => (await runCli(['demo', '--tasks', '2', '--json'], {}, stopAfter(200, 'SIGTERM'))).code,
     },

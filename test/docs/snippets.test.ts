@@ -10,6 +10,7 @@ import { summaryText, type Summary } from '../../src/cli/report.js';
 import { STANDALONE_USAGE } from '../../src/simulator/standalone.js';
 import { TaskWatcher } from '../../src/index.js';
 import { startSimulator, type KieSimulator } from '../../src/simulator/index.js';
+import { checkFleetMessages, checkFleetPlainOutput } from '../cli/fleet-docs.js';
 import { jsonLines, runCli } from '../cli/helpers.js';
 import { fencedBlocks } from '../helpers/markdown.js';
 import { checkShellLine } from './commands.js';
@@ -182,6 +183,18 @@ const OTHER: readonly (Locator & { readonly reason: string; readonly check?: (co
       const real = untimed(demoPlain);
       for (const line of untimed(code)) expect(real).toContain(line);
     },
+  },
+  {
+    file: 'docs/cli.md',
+    startsWith: 'watching 8 tasks with 4 workers',
+    reason: 'stdout of `demo --workers 4 --kill-one`: each line parsed back and rendered again by the fleet reporters, the summary by fleetSummaryText (test/cli/fleet-docs.ts)',
+    check: checkFleetPlainOutput,
+  },
+  {
+    file: 'docs/cli.md',
+    startsWith: 'kie-watch demo: simulator at http://127.0.0.1:41341',
+    reason: 'stderr of the same run: each line in the words demo --workers uses (test/cli/fleet-docs.ts)',
+    check: checkFleetMessages,
   },
   {
     file: 'docs/cli.md',
