@@ -2,7 +2,7 @@
 // separate process; this process only spawns them, collects their JSON results, writes
 // bench/results.json and regenerates the tables in docs/performance.md.
 //
-//   npm run bench               full run (about 12 minutes): results.json + docs tables
+//   npm run bench               full run (about 25 minutes, fleet included): results.json + docs tables
 //   npm run bench -- --quick    smoke run (about a minute): bench/results.quick.json, docs untouched
 //   npm run bench -- --soak     the 1,000,000-poll soak only: merged into results.json + docs
 //   --proposal                  also measure the candidate policy in bench/lib/proposal.mjs

@@ -26,9 +26,10 @@ export interface PollState {
   /** A callback is expected for this task (`expectCallback`), so polling is only its safety net. */
   readonly expectCallback: boolean;
   /**
-   * Of the recent tasks that expected a callback, the share whose end was found by a scheduled poll rather
-   * than one a callback asked for: an estimate of how many callbacks are lost (or late). `null` until there
-   * is enough to say.
+   * Of the recent tasks that expected a callback, the share whose end a scheduled poll found and whose
+   * callback (a `poke`) did not follow within 15 s: an estimate of how many callbacks are lost. A callback
+   * that arrives while the finding request is out, or within those 15 s, counts as delivered. `null` until
+   * there is enough to say.
    */
   readonly callbackMissRate: number | null;
 }

@@ -45,6 +45,8 @@ interface AnswerDeps {
 
 type Record = Extract<FamilyVerdict<unknown>, { record: unknown }>;
 
+const missKey = (family: string, taskId: string): string => `${family}\n${taskId}`;
+
 /**
  * The one door every outcome goes through: `(task, answer) -> observe / retry / settle / halt`, the way
  * core-lro's `processOperationStatus` serves both initial and later responses. Each branch changes the task's
@@ -57,6 +59,11 @@ export class Answers {
 
   constructor(deps: AnswerDeps) {
     this.#d = deps;
+  }
+
+  /** A callback for a task not watched here (any more): it may be the late callback of an end a poll found. */
+  lateCallback(family: string, taskId: string): void {
+    this.#misses.lateCallback(missKey(family, taskId), this.#d.clock.now());
   }
 
   /** Applies one answer for `task`, whose request has just ended (`inFlight` already cleared). */
@@ -74,7 +81,11 @@ export class Answers {
       case 'success':
       case 'failure':
         this.#record(task, answer, answer.kind, now);
-        if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) this.#misses.record(!hasFlag(task, TaskFlag.LAST_POLL_POKED));
+        if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) {
+          // A poke that came while the finding request was out is the callback too, just a little late.
+          if (hasFlag(task, TaskFlag.LAST_POLL_POKED) || hasFlag(task, TaskFlag.POKED)) this.#misses.announced();
+          else this.#misses.found(missKey(task.family.id, task.taskId), now);
+        }
         this.#debug(task, { status: answer.view.status }, answer.kind === 'success' ? 'task completed' : 'task failed');
         registry.settle(task, this.#finalSettlement(task, answer, echoesKey), true);
         return;
@@ -267,7 +278,7 @@ export class Answers {
     const { minIntervalMs } = this.#d;
     let delay: number;
     try {
-      delay = this.#d.policy(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs, this.#misses.rate));
+      delay = this.#d.policy(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs, this.#misses.rate(now)));
     } catch (err) {
       this.#d.notifier.report('policy', err, ctxOf(task));
       return minIntervalMs;

@@ -256,6 +256,7 @@ export class Engine {
     for (const family of families) {
       const task = this.#registry.get(family.id, taskId);
       if (task === undefined || task.interests.size === 0) {
+        this.#answers.lateCallback(family.id, taskId);
         // In a fleet another process may poll it: the coordinator makes it due at once there.
         this.#fleet?.pokeRemote({ family: family.id, taskId });
         continue;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADAPTIVE, SAFETY_NET, TaskWatcher, adaptivePolicy, type PollState } from '../../src/index.js';
+import { CALLBACK_GRACE_MS } from '../../src/engine/callback-misses.js';
 import { testClock, EPOCH, type TestClock } from '../helpers/fake-clock.js';
 import { BASE, generating, mockApi, ok, record, success, type MockApi } from '../helpers/mock-api.js';
 
@@ -143,6 +144,8 @@ describe('the safety net in a watcher (fake clock)', () => {
     [0, 60_000, 120_000].forEach((at, i) => expect(Math.abs((whileArriving[i] ?? Infinity) - at)).toBeLessThan(1_000));
     // Callbacks stop: the next 24 ends are all found by the schedule (24 of the last 32 missed).
     await endTasks(s, 'b', 24, false);
+    // An end found without its callback counts as a miss once the callback has had its grace to arrive late.
+    await s.clock.advance(CALLBACK_GRACE_MS, 250);
     const afterLoss = await probe(s, 'p2');
     expect(afterLoss.length).toBeGreaterThan(20);
     const gaps = afterLoss.slice(1, 6).map((t, i) => t - (afterLoss[i] ?? 0));
