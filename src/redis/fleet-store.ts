@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
+import { paramsForWindow } from '../gcra.js';
 import { FleetUnavailableError, isUnavailable } from './errors.js';
 import { accountKeys, checkName, keyOf, memberOf } from './keys.js';
 import { LIST_LUA, PAUSE_LUA, POKE_LUA, REGISTER_LUA, TICK_LUA } from './lua.js';
@@ -19,8 +20,11 @@ import type {
   TickResult,
 } from './types.js';
 
-/** Strict spacing that keeps 3 per any 1000 ms with 120 ms of arrival jitter: (1000 + 120) / 3 + 1. */
-export const DEFAULT_PER_TASK_INTERVAL_MS = (1000 + 120) / 3 + 1;
+/**
+ * The watcher's own default spacing (3 per any 1000 ms with 120 ms of arrival jitter), from the same formula, so
+ * that a store built without a coordinator's parameters keeps the same limit: (1000 + 120) / 3 + 1.
+ */
+export const DEFAULT_PER_TASK_INTERVAL_MS = paramsForWindow(3, 1000, 120).intervalMs;
 
 /** An account-wide request budget shared by the fleet (one GCRA bucket with a burst). */
 export interface FleetBudget {
