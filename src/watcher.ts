@@ -6,6 +6,7 @@ import { Engine, type CloseResult, type InterestRequest } from './engine/engine.
 import type { ProgressEvent, TaskUpdate, TaskWatcherEvents, WatchResult, WatcherStats } from './events.js';
 import { DEFAULT_FAMILY, FAMILIES, resolveFamily, type FamilyRef } from './families/index.js';
 import type { TaskFamily } from './families/family.js';
+import { fleetMode } from './fleet/open.js';
 import { toLog } from './logger.js';
 import { USER_AGENT } from './transport/client.js';
 import { keyRedactor } from './transport/redact.js';
@@ -85,7 +86,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       rateLimiter: options.rateLimiter,
       store: options.store,
       dispatcher: options.dispatcher,
-      coordinator: options.coordinator,
+      fleet: options.coordinator === undefined ? undefined : fleetMode(options.coordinator),
       families: (id) => this.#families.get(id),
     });
     const clock = options.clock ?? systemClock;
