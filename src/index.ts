@@ -1,4 +1,14 @@
-export { TaskWatcher, type WaitOptions, type WatchOptions, type UpdatesOptions, type CloseOptions, type CloseResult } from './watcher.js';
+export {
+  TaskWatcher,
+  type WaitOptions,
+  type WatchOptions,
+  type UpdatesOptions,
+  type CloseOptions,
+  type CloseResult,
+  type SubmitOptions,
+  type SubmitResult,
+  type GenerateOptions,
+} from './watcher.js';
 export {
   KieWatcherError,
   TaskFailedError,
@@ -8,6 +18,7 @@ export {
   InvalidResponseError,
   TransportError,
   WatcherClosedError,
+  SubmitUnknownError,
   CallbackError,
   isKieWatcherError,
   type KieWatcherErrorCode,
@@ -16,6 +27,7 @@ export {
   type ResponseIssue,
   type TaskFailure,
   type WatchTimeoutDetails,
+  type SubmitUnknownDetails,
 } from './errors.js';
 export {
   isFamily,
@@ -64,8 +76,20 @@ export {
   type SunoRecord,
   type SunoTrack,
   type MidjourneyRecord,
+  type FamilyInputs,
+  type InputOf,
+  type CreateEndpoint,
+  type CreateDefinition,
+  type Gpt4oImageInput,
+  type MarketInput,
+  type VeoInput,
+  type FluxKontextInput,
+  type RunwayInput,
+  type LumaInput,
+  type SunoInput,
+  type MidjourneyInput,
 } from './families/index.js';
-export { DEFAULTS, type TaskWatcherOptions, type RetryOptions } from './options.js';
+export { DEFAULTS, type TaskWatcherOptions, type RetryOptions, type SubmitLimit } from './options.js';
 export type { LoggerLike } from './logger.js';
 export { ADAPTIVE, SAFETY_NET, adaptivePolicy, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy.js';
 export { MemoryTaskRateLimiter, MemoryPendingTaskStore, type TaskRateLimiter, type PendingTaskStore, type PendingTaskInfo } from './stores.js';
