@@ -8,7 +8,12 @@ export {
   type SubmitOptions,
   type SubmitResult,
   type GenerateOptions,
+  type WaitDownloadOptions,
+  type WatchResultWithFiles,
 } from './watcher.js';
+export { downloadResult } from './download/result.js';
+export { DownloadError, type DownloadFailureReason, type DownloadFailure } from './download/errors.js';
+export { DOWNLOAD_DEFAULTS, type DownloadOptions, type DownloadResultOptions, type DownloadableResult, type DownloadedFile } from './download/types.js';
 export {
   KieWatcherError,
   TaskFailedError,
@@ -94,7 +99,7 @@ export type { LoggerLike } from './logger.js';
 export { ADAPTIVE, SAFETY_NET, adaptivePolicy, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy.js';
 export { MemoryTaskRateLimiter, MemoryPendingTaskStore, type TaskRateLimiter, type PendingTaskStore, type PendingTaskInfo } from './stores.js';
 export { FilePendingTaskStore, type FilePendingTaskStoreOptions, type FilePendingTaskStoreStats } from './stores/file-pending-store.js';
-export type { Coordinator, CoordinatorParams, FleetStore, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './engine/coordinator.js';
+export type { Coordinator, CoordinatorParams, FleetStore, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './fleet/coordinator.js';
 export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './gcra.js';
 export {
   CHANNELS,

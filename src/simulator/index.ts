@@ -24,3 +24,4 @@ export type {
   SimulatedDelay,
 } from './callbacks.js';
 export type { SimulatorCreationOptions, SimulatorCreateFaults, SimulatorCreateStats } from './create-types.js';
+export type { SimulatorFileOptions, SimulatorFileStats } from './files.js';
