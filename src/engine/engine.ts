@@ -8,7 +8,7 @@ import type { FamilyRef } from '../families/index.js';
 import type { TaskFamily } from '../families/family.js';
 import type { Log } from '../logger.js';
 import type { ResolvedOptions } from '../options.js';
-import { resolvePolicy } from '../policy.js';
+import { resolvePolicy } from '../policy/index.js';
 import { MemoryTaskRateLimiter, type PendingTaskInfo, type PendingTaskStore, type TaskRateLimiter } from '../stores.js';
 import { ResponseTooLargeError, StatusClient, USER_AGENT } from '../transport/client.js';
 import { classifyAnswer } from '../transport/envelope.js';
@@ -111,7 +111,15 @@ export class Engine {
     });
     this.#fleet = parts.coordinator ? this.#openFleet(parts.coordinator, local) : undefined;
     this.#scheduler = this.#fleet ?? local;
-    this.#registry = new Registry({ clock, scheduler: this.#scheduler, admission: this.#admission, notifier: this.#notifier, cache: this.#cache, store: parts.store });
+    this.#registry = new Registry({
+      clock,
+      scheduler: this.#scheduler,
+      admission: this.#admission,
+      notifier: this.#notifier,
+      cache: this.#cache,
+      store: parts.store,
+      stopped: (task) => this.#answers.stopped(task),
+    });
     this.#answers = new Answers({
       opts,
       clock,
