@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Clock } from './clock.js';
-import type { Coordinator } from './engine/coordinator.js';
+import type { Coordinator } from './fleet/coordinator.js';
 import type { TaskFamily } from './families/family.js';
 import { paramsForWindow } from './gcra.js';
 import type { LoggerLike } from './logger.js';
@@ -215,7 +215,8 @@ export function checkSignal(value: unknown): void {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
-function isLoopback(hostname: string): boolean {
+/** localhost, 127.x.y.z or ::1: where plain http cannot be read or changed on the way. */
+export function isLoopback(hostname: string): boolean {
   return LOOPBACK.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 

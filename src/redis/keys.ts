@@ -1,5 +1,7 @@
 import type { TaskKey } from './types.js';
-import { SCRIPT_KEYS } from './lua.js';
+
+/** The fixed keys of an account every fleet script receives as KEYS, in this order (see scripts/*.lua). */
+export const SCRIPT_KEYS = ['due', 'results', 'events', 'budget', 'pause', 'fence', 'epoch'] as const;
 
 const FAMILY = /^[a-z0-9-]+$/;
 const TASK_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -28,6 +30,8 @@ const CODES: ReadonlyMap<string, string> = new Map([
   ['veo', '_v'],
 ]);
 const FAMILIES: ReadonlyMap<string, string> = new Map([...CODES].map(([id, code]) => [code, id]));
+/** The built-in family ids: a callback whose body does not name its family is for one of these (or a custom one). */
+export const BUILT_IN_FAMILIES: readonly string[] = [...CODES.keys()];
 
 /**
  * The zset member and key suffix of a task: `<family or its code>:<taskId>`. Families have no `:`, so the
