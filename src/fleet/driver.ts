@@ -124,6 +124,10 @@ export class FleetDriver implements FleetMode {
     });
   }
 
+  callbacksSeen(taskIds: readonly string[]): Promise<readonly boolean[]> {
+    return this.#d.store.callbacksSeen(taskIds);
+  }
+
   pauseAccount(ms: number): void {
     this.#d.store.pause(ms).catch((err: unknown) => this.#warn('pause', err));
   }

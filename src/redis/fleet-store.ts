@@ -279,6 +279,14 @@ export class RedisFleetStore {
     return decodePoke(await this.#run(POKE, pokeArgs(key, this.#pokeMemoryMs)));
   }
 
+  /** Whether a poke (a callback) came for each taskId in the last minute (the `cb:<taskId>` marks pokes leave). */
+  async callbacksSeen(taskIds: readonly string[]): Promise<boolean[]> {
+    if (taskIds.length === 0) return [];
+    const base = (this.#keys[0] ?? '').slice(0, -'due'.length);
+    const replies = await this.#conn.redis.mget(taskIds.map((id) => `${base}cb:${id}`));
+    return replies.map((r) => r !== null);
+  }
+
   /** Pauses claiming fleet-wide for `ms` (an account-wide 429 storm); never shortens a longer pause. Returns the pause left. */
   async pause(ms: number): Promise<number> {
     return Number(await this.#run(PAUSE, pauseArgs(ms)));
