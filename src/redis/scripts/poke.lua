@@ -10,8 +10,8 @@
 local m = ARGV[1]
 local now = ms_now()
 local k = task_key(m)
-local h = redis.call('HMGET', k, 'w', 'o', 'T', 'r')
-if h[4] then return 'settled' end
+local h = redis.call('HMGET', k, 'w', 'o', 'r')
+if h[3] then return 'settled' end
 if not h[1] then
   redis.call('SET', poke_key(m), '1', 'PX', ARGV[2])
   return 'remembered'
@@ -22,7 +22,7 @@ if h[2] and h[2] ~= '' and score and tonumber(score) > now then
   return 'flagged'
 end
 local at = now
-local tat = abs_of(h[3], tonumber(h[1]))
+local tat = get_tat(m)
 if tat and tat > at then at = tat end
 redis.call('ZADD', due, f3(at), m)
 return 'due'
