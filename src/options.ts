@@ -211,7 +211,8 @@ export function checkSignal(value: unknown): void {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
-function isLoopback(hostname: string): boolean {
+/** localhost, 127.x.y.z or ::1: where plain http cannot be read or changed on the way. */
+export function isLoopback(hostname: string): boolean {
   return LOOPBACK.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
