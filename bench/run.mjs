@@ -24,6 +24,7 @@ import { addTasks } from './lib/sim-client.mjs';
 import { summarizeCpuProfile } from './lib/profile.mjs';
 import { renderDocs, renderFrontierSvg, tables } from './lib/report.mjs';
 import { fleetBenchmark } from './fleet/run.mjs';
+import { LEARNED_ROWS, learnedTarget } from './lib/learned-rows.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The frontier's callback rows (bench/scenarios/frontier.mjs): callbacks all delivered, 20% lost, all lost. */
@@ -132,7 +133,7 @@ async function workloadRun(kind, name, tasks, w) {
 async function frontier(w) {
   log(`3. requests vs detection delay (${w.frontierTasks} tasks, time compressed ${w.timeScale}x)`);
   const tasks = { count: w.frontierTasks, seed: 42, maxDurationMs: w.maxDurationMs, spreadMs: w.spreadMs };
-  const policies = ['fastest', 'fixed2s', 'fixed10s', 'awsExponential', 'adaptive', 'oracle', ...CALLBACK_ROWS, ...(args.has('--proposal') ? ['proposal'] : [])];
+  const policies = ['fastest', 'fixed2s', 'fixed10s', 'awsExponential', 'adaptive', 'oracle', ...CALLBACK_ROWS, ...LEARNED_ROWS, ...(args.has('--proposal') ? ['proposal'] : [])];
   const out = {};
   for (const p of policies) out[p] = await workloadRun('frontier', p, tasks, w);
   const a = out.adaptive;
@@ -143,6 +144,7 @@ async function frontier(w) {
     met: a.requestsPerTask <= f.requestsPerTask / 2 && a.delayMs.p95 < f.delayMs.p95,
   };
   out.callbackTarget = callbackTarget(out);
+  out.learnedTarget = learnedTarget(out);
   return out;
 }
 

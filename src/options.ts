@@ -36,8 +36,8 @@ export interface TaskWatcherOptions {
   /** A pino logger, or any object with `debug`/`info`/`warn`/`error` (`console` too). @default silent */
   readonly logger?: LoggerLike | undefined;
   /**
-   * When to poll each task: `'adaptive'` (learns task durations and aims at a 4 s p95 detection delay),
-   * `{ p95DelayMs }` (the same with your target), `'fastest'`, `{ intervalMs }` or a function (docs/scheduling.md).
+   * When to poll each task: `'adaptive'`, `{ p95DelayMs }` (experimental: learns task durations and aims at that
+   * p95 detection delay), `'fastest'`, `{ intervalMs }` or a function (docs/scheduling.md).
    * @default 'adaptive'
    */
   readonly policy?: PollingPolicy | undefined;
