@@ -62,9 +62,9 @@ function render(r) {
 function renderDocs(r) {
   const file = `${ROOT}docs/performance.md`;
   const doc = readFileSync(file, 'utf8');
-  const re = /(<!-- bench:policyReplay -->\n)[\s\S]*?(\n<!-- \/bench:policyReplay -->)/;
+  const re = /(<!-- bench:policyReplay -->\n)[\s\S]*?(<!-- \/bench:policyReplay -->)/;
   if (!re.test(doc)) throw new Error('docs/performance.md has no bench:policyReplay markers');
-  writeFileSync(file, doc.replace(re, (_, a, b) => `${a}${render(r)}${b}`));
+  writeFileSync(file, doc.replace(re, (_, a, b) => `${a}${render(r)}\n${b}`));
 }
 
 if (process.argv.includes('--render')) {
