@@ -1,5 +1,6 @@
-import type { CallbackRejectedError } from './callbacks/errors.js';
-import type { FleetUnavailableError } from './redis/errors.js';
+import { rejectionDetail, rejectionStatus, type CallbackRejectionReason, type CallbackRejectionStatus } from './callbacks/rejections.js';
+
+export type { CallbackRejectionReason, CallbackRejectionStatus };
 
 /** Every error kie-watcher raises has one of these stable `code`s. */
 export type KieWatcherErrorCode =
@@ -273,10 +274,47 @@ function describeThrown(value: unknown): string {
   }
 }
 
+/**
+ * A KIE callback was refused. It never carries the HMAC key, the signature or the body: only the reason, the
+ * status to answer with and, once it passed validation, the taskId the body named.
+ */
+export class CallbackRejectedError extends KieWatcherError {
+  /** The `code` of every instance, for `instanceof` across copies of the package. */
+  static readonly errorCode = 'KIE_CALLBACK_REJECTED';
+  /** Always `'KIE_CALLBACK_REJECTED'`; `reason` says why. */
+  readonly code = 'KIE_CALLBACK_REJECTED' as const;
+  /** Why the callback was refused; `status` follows from it. */
+  readonly reason: CallbackRejectionReason;
+  /** The HTTP status to answer the sender with. */
+  readonly status: CallbackRejectionStatus;
+
+  constructor(reason: CallbackRejectionReason, taskId?: string) {
+    super(`KIE callback rejected (${reason}): ${rejectionDetail(reason)}`, { taskId });
+    this.reason = reason;
+    this.status = rejectionStatus(reason);
+  }
+}
+
+/**
+ * Redis could not be used in time (not connected, timed out, loading, out of memory, ...). The store
+ * fails such calls at once instead of queueing them, and reports `down`: poll nothing until it reports
+ * `up` again, since polling without the shared limiter could break the per-task rate limit.
+ */
+export class FleetUnavailableError extends KieWatcherError {
+  /** The `code` of every instance, for `instanceof` across copies of the package. */
+  static readonly errorCode = 'KIE_FLEET_UNAVAILABLE';
+  /** Always `'KIE_FLEET_UNAVAILABLE'`. */
+  readonly code = 'KIE_FLEET_UNAVAILABLE' as const;
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
+
 /** What a wait (`waitForCompletion`, `updates`, a `failed` event) can end with: switch on `code` to narrow. */
 export type WatchError = TaskFailedError | WatchTimeoutError | AbortError | KieApiError | InvalidResponseError | TransportError | WatcherClosedError;
 
-/** Every kie-watcher error, as a union discriminated by `code` (the last two come from the callbacks and redis entries). */
+/** Every kie-watcher error, as a union discriminated by `code` (the last two are raised by the `kie-watcher/callbacks` and `kie-watcher/redis` entries). */
 export type AnyKieWatcherError = WatchError | CallbackError | CallbackRejectedError | FleetUnavailableError;
 
 /** `true` for an error from any copy of kie-watcher (ESM or CJS); narrows to the union, so `switch (err.code)` narrows further. */

@@ -1,7 +1,5 @@
-import { KieWatcherError } from '../errors.js';
-
 /**
- * Why a callback was refused. Each maps to one HTTP status (see {@link CallbackRejectedError.status}):
+ * Why a callback was refused. Each maps to one HTTP status (see `CallbackRejectedError.status`):
  * 405 `method-not-allowed`; 415 `unsupported-media-type`; 413 `body-too-large`; 400 `malformed-body`,
  * `no-task-id`, `invalid-task-id`; 401 `missing-signature`, `duplicate-header`, `malformed-timestamp`,
  * `stale-timestamp`, `future-timestamp`, `bad-signature`; 500 `body-unavailable` (a middleware consumed the
@@ -58,23 +56,12 @@ const DETAIL: Readonly<Record<CallbackRejectionReason, string>> = {
   'body-unavailable': 'the request body was consumed before the handler ran and left nothing readable',
 };
 
-/**
- * A KIE callback was refused. It never carries the HMAC key, the signature or the body: only the reason, the
- * status to answer with and, once it passed validation, the taskId the body named.
- */
-export class CallbackRejectedError extends KieWatcherError {
-  /** The `code` of every instance, for `instanceof` across copies of the package. */
-  static readonly errorCode = 'KIE_CALLBACK_REJECTED';
-  /** Always `'KIE_CALLBACK_REJECTED'`; `reason` says why. */
-  readonly code = 'KIE_CALLBACK_REJECTED' as const;
-  /** Why the callback was refused; `status` follows from it. */
-  readonly reason: CallbackRejectionReason;
-  /** The HTTP status to answer the sender with. */
-  readonly status: CallbackRejectionStatus;
+/** The HTTP status a handler answers for `reason`. */
+export function rejectionStatus(reason: CallbackRejectionReason): CallbackRejectionStatus {
+  return STATUS[reason];
+}
 
-  constructor(reason: CallbackRejectionReason, taskId?: string) {
-    super(`KIE callback rejected (${reason}): ${DETAIL[reason]}`, { taskId });
-    this.reason = reason;
-    this.status = STATUS[reason];
-  }
+/** What `reason` means, in words a sender can act on (never the key, the signature or the body). */
+export function rejectionDetail(reason: CallbackRejectionReason): string {
+  return DETAIL[reason];
 }
