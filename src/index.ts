@@ -72,10 +72,11 @@ export {
 export { DEFAULTS, type TaskWatcherOptions, type RetryOptions } from './options.js';
 export type { LoggerLike } from './logger.js';
 export { ADAPTIVE, SAFETY_NET, adaptivePolicy, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy.js';
-export { MemoryTaskRateLimiter, MemoryPendingTaskStore, type TaskRateLimiter, type PendingTaskStore, type PendingTaskInfo } from './stores.js';
+export { MemoryTaskRateLimiter, type TaskRateLimiter } from './limits/task-limiter.js';
+export { MemoryPendingTaskStore, type PendingTaskStore, type PendingTaskInfo } from './stores/pending-store.js';
 export { FilePendingTaskStore, type FilePendingTaskStoreOptions, type FilePendingTaskStoreStats } from './stores/file-pending-store.js';
 export type { Coordinator, CoordinatorParams, FleetStore, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './engine/coordinator.js';
-export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './gcra.js';
+export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './limits/gcra.js';
 export {
   CHANNELS,
   type AnswerKind,

@@ -5,8 +5,9 @@ import type { ProgressEvent, TaskUpdate, TaskWatcherEvents, WatchResult, Watcher
 import { DEFAULT_FAMILY, FAMILIES, resolveFamily, type FamilyRef } from './families/index.js';
 import type { TaskFamily } from './families/family.js';
 import { toLog } from './logger.js';
-import { checkFunction, checkNumber, checkObject, checkSignal, checkTaskId, MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
-import type { PendingTaskStore } from './stores.js';
+import { MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
+import { checkFunction, checkNumber, checkObject, checkSignal, checkTaskId } from './validate.js';
+import type { PendingTaskStore } from './stores/pending-store.js';
 
 /** Options of {@link TaskWatcher.watch}, and the base of the other per-task options. */
 export interface WatchOptions<F extends FamilyRef = 'gpt4o-image'> {

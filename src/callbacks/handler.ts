@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock } from '../clock.js';
-import { checkNumber } from '../options.js';
+import { checkNumber } from '../validate.js';
 import { CallbackRejectedError } from '../errors.js';
 import type { CallbackRejectionReason } from './rejections.js';
 import { PokeCoalescer } from './poke-coalescer.js';

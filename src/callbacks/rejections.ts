@@ -1,3 +1,5 @@
+import { TASK_ID_RULE } from '../validate.js';
+
 /**
  * Why a callback was refused. Each maps to one HTTP status (see `CallbackRejectedError.status`):
  * 405 `method-not-allowed`; 415 `unsupported-media-type`; 413 `body-too-large`; 400 `malformed-body`,
@@ -46,7 +48,7 @@ const DETAIL: Readonly<Record<CallbackRejectionReason, string>> = {
   'body-too-large': 'the body is over the size cap',
   'malformed-body': 'the body is not a JSON object',
   'no-task-id': 'the body names no data.taskId or data.task_id',
-  'invalid-task-id': 'the taskId is not 1 to 128 characters of A-Z a-z 0-9 _ . : - (no ..)',
+  'invalid-task-id': `the taskId is not ${TASK_ID_RULE}`,
   'missing-signature': 'X-Webhook-Timestamp or X-Webhook-Signature is missing',
   'duplicate-header': 'X-Webhook-Timestamp or X-Webhook-Signature was sent more than once',
   'malformed-timestamp': 'X-Webhook-Timestamp is not an integer number of seconds',

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_FAMILY, FAMILIES, type KnownFamilyId, type PollingPolicy, type PollingPolicyFunction } from '../index.js';
 import type { HelpTopic } from './help.js';
+import { isLoopbackHost, isTaskId, TASK_ID_RULE } from '../validate.js';
 
 export class UsageError extends Error {
   readonly topic: HelpTopic;
@@ -81,8 +82,6 @@ const COMMAND_NAMES = ['watch', 'demo', 'simulate', 'help'] as const;
 const COMMANDS = new Set<string>(COMMAND_NAMES);
 export const DEFAULT_BASE_URL = 'https://api.kie.ai';
 const MAX_TIMEOUT_S = 30 * 24 * 3600;
-/** The same rule the library applies; checked up front so a typo is a usage error before any request. */
-const TASK_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 const COMMON = {
   json: { type: 'boolean' },
@@ -222,10 +221,6 @@ export function parseFamilies(value: string | undefined): readonly KnownFamilyId
   return [...new Set(ids as KnownFamilyId[])];
 }
 
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
 /**
  * The library's own check names its options (`allowInsecureHttp`), which the CLI does not have; this one speaks
  * in flags. Only the scheme and host are echoed: a URL may carry a password.
@@ -283,8 +278,9 @@ function parseWatch(argv: readonly string[]): Command {
   if (positionals.length === 0) throw new UsageError('give at least one taskId to watch', 'watch');
   for (const id of positionals) {
     if (COMMANDS.has(id)) throw new UsageError(`'${id}' is a command: put it first, before any option`, 'top');
-    if (!TASK_ID.test(id) || id.includes('..')) {
-      throw new UsageError(`not a valid taskId: ${JSON.stringify(id.slice(0, 60))} (1 to 128 characters of A-Z a-z 0-9 _ . : -)`, 'watch');
+    // The library's rule, checked up front so that a typo is a usage error before any request.
+    if (!isTaskId(id)) {
+      throw new UsageError(`not a valid taskId: ${JSON.stringify(id.slice(0, 60))} (${TASK_ID_RULE})`, 'watch');
     }
   }
   const timeout = values.timeout === undefined ? undefined : positiveNumber('timeout', values.timeout, MAX_TIMEOUT_S, 'watch');

@@ -8,7 +8,8 @@ import type { ResolvedOptions } from '../options.js';
 import type { PollingPolicyFunction } from '../policy.js';
 import type { PollOutcome } from '../transport/envelope.js';
 import type { KeyRedactor } from '../transport/redact.js';
-import type { Admission } from './admission.js';
+import type { Admission } from '../limits/admission.js';
+import { taskKey } from '../validate.js';
 import type { Notifier } from './notifier.js';
 import { foldRecord, pollState } from './progress.js';
 import { ctxOf, type Registry } from './registry.js';
@@ -45,8 +46,6 @@ interface AnswerDeps {
 
 type Record = Extract<FamilyVerdict<unknown>, { record: unknown }>;
 
-const missKey = (family: string, taskId: string): string => `${family}\n${taskId}`;
-
 /**
  * The one door every outcome goes through: `(task, answer) -> observe / retry / settle / halt`, the way
  * core-lro's `processOperationStatus` serves both initial and later responses. Each branch changes the task's
@@ -63,7 +62,7 @@ export class Answers {
 
   /** A callback for a task not watched here (any more): it may be the late callback of an end a poll found. */
   lateCallback(family: string, taskId: string): void {
-    this.#misses.lateCallback(missKey(family, taskId), this.#d.clock.now());
+    this.#misses.lateCallback(taskKey(family, taskId), this.#d.clock.now());
   }
 
   /** Applies one answer for `task`, whose request has just ended (`inFlight` already cleared). */
@@ -84,7 +83,7 @@ export class Answers {
         if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) {
           // A poke that came while the finding request was out is the callback too, just a little late.
           if (hasFlag(task, TaskFlag.LAST_POLL_POKED) || hasFlag(task, TaskFlag.POKED)) this.#misses.announced();
-          else this.#misses.found(missKey(task.family.id, task.taskId), now);
+          else this.#misses.found(taskKey(task.family.id, task.taskId), now);
         }
         this.#debug(task, { status: answer.view.status }, answer.kind === 'success' ? 'task completed' : 'task failed');
         registry.settle(task, this.#finalSettlement(task, answer, echoesKey), true);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import { paramsForWindow } from '../gcra.js';
+import { paramsForWindow } from '../limits/gcra.js';
 import { FleetUnavailableError } from '../errors.js';
 import { isUnavailable } from './unavailable.js';
 import { accountKeys, checkName, keyOf, memberOf } from './keys.js';
