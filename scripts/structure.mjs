@@ -4,8 +4,7 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
-const root = resolve(import.meta.dirname, '..');
-const src = join(root, 'src');
+const ROOT = resolve(import.meta.dirname, '..');
 export const MAX_LINES = 400;
 
 function files(dir) {
@@ -38,7 +37,7 @@ function importsOf(file) {
 }
 
 /** Strongly connected components of more than one file (or a file importing itself): Tarjan's algorithm. */
-function cycles(graph) {
+function cycles(graph, root) {
   let index = 0;
   const idx = new Map(), low = new Map(), stack = [], on = new Set(), out = [];
   const strong = (v) => {
@@ -58,13 +57,17 @@ function cycles(graph) {
   return out.sort((a, b) => a[0].localeCompare(b[0]));
 }
 
-export function check() {
-  const all = files(src);
+/** `{ longFiles, cycles }` of `<root>/src`, paths relative to `root`. */
+export function check(root = ROOT) {
+  const all = files(join(root, 'src'));
   const graph = new Map(all.map((f) => [f, importsOf(f)]));
   const longFiles = all
-    .map((f) => ({ file: relative(root, f), lines: readFileSync(f, 'utf8').split('\n').length - (readFileSync(f, 'utf8').endsWith('\n') ? 1 : 0) }))
+    .map((f) => {
+      const text = readFileSync(f, 'utf8');
+      return { file: relative(root, f), lines: text.split('\n').length - (text.endsWith('\n') ? 1 : 0) };
+    })
     .filter((f) => f.lines > MAX_LINES);
-  return { longFiles, cycles: cycles(graph) };
+  return { longFiles, cycles: cycles(graph, root) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

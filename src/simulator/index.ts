@@ -13,8 +13,6 @@ export type {
   SimulatorLogger,
   SimulatorStats,
   SimulatorTaskStats,
-} from './types.js';
-export type {
   SimulatorCallbackOptions,
   SimulatorCallbackKnobs,
   SimulatorCallbackLog,
@@ -22,4 +20,4 @@ export type {
   SimulatedCallbackDelivery,
   SimulatedCallbackAttempt,
   SimulatedDelay,
-} from './callbacks.js';
+} from './types.js';

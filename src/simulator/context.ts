@@ -1,0 +1,55 @@
+import type { FaultInjector } from './faults.js';
+import type { RateWindows } from './rate-window.js';
+import type { TaskState } from './record.js';
+import type {
+  SimulatedTaskSpec,
+  SimulatorCallbackLog,
+  SimulatorCallbackOptions,
+  SimulatorFaults,
+  SimulatorGenerateOptions,
+  SimulatorLogger,
+  SimulatorStats,
+  SimulatorTaskStats,
+} from './types.js';
+
+/** Counters the routes bump; the simulator reports them in `stats()`. */
+export interface SimulatorCounters {
+  requests: number;
+  unauthorized: number;
+  unknownTask: number;
+}
+
+/** The simulator's public control surface, as the `/__sim/` routes drive it. */
+export interface SimulatorControl {
+  stats(): SimulatorStats;
+  taskStats(taskId: string): SimulatorTaskStats | undefined;
+  allTaskStats(): SimulatorTaskStats[];
+  addTasks(specs: readonly SimulatedTaskSpec[]): string[];
+  setFaults(faults: SimulatorFaults): void;
+  resetStats(): void;
+  setCallbackOptions(options: SimulatorCallbackOptions): void;
+  callbackLog(): SimulatorCallbackLog;
+}
+
+/**
+ * What a route may use of the simulator: its clock, tasks, counters, rate windows and faults. Routes live in
+ * `routes/`, one file per concern; the server owns this state and hands it to each of them.
+ */
+export interface SimulatorContext {
+  readonly apiKey: string;
+  readonly logger: SimulatorLogger | undefined;
+  /** The simulator clock, in ms. */
+  now(): number;
+  readonly tasks: ReadonlyMap<string, TaskState>;
+  readonly counters: SimulatorCounters;
+  readonly windows: RateWindows;
+  readonly faults: FaultInjector;
+  /** How `POST .../generate` shapes the tasks it creates, and its own seeded random stream. */
+  readonly generate: Required<SimulatorGenerateOptions>;
+  readonly generateRand: () => number;
+  /** Adds a task created now; `withId` shapes the spec once its id is drawn. Returns the id. */
+  addTask(spec: SimulatedTaskSpec, paramJson: string | undefined, withId?: (id: string) => SimulatedTaskSpec): string;
+  /** Runs `fn` after `ms` unless the simulator closes first; the timer is cleared if `res` closes. */
+  later(ms: number, fn: () => void, res: { once(event: 'close', listener: () => void): unknown }): void;
+  readonly control: SimulatorControl;
+}

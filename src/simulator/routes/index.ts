@@ -1,0 +1,7 @@
+import type { Route } from '../router.js';
+import { controlRoute } from './control.js';
+import { generateRoute } from './generate.js';
+import { recordInfoRoute } from './record-info.js';
+
+/** Every endpoint the simulator serves, tried in order. A new endpoint: a file in this folder, one line here. */
+export const ROUTES: readonly Route[] = [recordInfoRoute, generateRoute, controlRoute];
