@@ -1,5 +1,8 @@
 import { defineConfig } from 'tsup';
 
+/** The fleet's Lua scripts (src/redis/scripts/*.lua) are inlined as text: no file to copy or find at run time. */
+const LUA_AS_TEXT = { '.lua': 'text' } as const;
+
 export default defineConfig([
   {
     // The library and its subpaths ship for both `import` and `require`; ioredis and @opentelemetry/api, optional
@@ -21,6 +24,7 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     splitting: false,
+    loader: LUA_AS_TEXT,
   },
   {
     // The CLI is ESM only: it is run, never required.
@@ -30,5 +34,6 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
+    loader: LUA_AS_TEXT,
   },
 ]);

@@ -75,7 +75,7 @@ export { ADAPTIVE, SAFETY_NET, adaptivePolicy, type PollingPolicy, type PollingP
 export { MemoryTaskRateLimiter, type TaskRateLimiter } from './limits/task-limiter.js';
 export { MemoryPendingTaskStore, type PendingTaskStore, type PendingTaskInfo } from './stores/pending-store.js';
 export { FilePendingTaskStore, type FilePendingTaskStoreOptions, type FilePendingTaskStoreStats } from './stores/file-pending-store.js';
-export type { Coordinator, CoordinatorParams, FleetStore, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './engine/coordinator.js';
+export type { Coordinator, CoordinatorParams, FleetStore, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './fleet/coordinator.js';
 export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './limits/gcra.js';
 export {
   CHANNELS,

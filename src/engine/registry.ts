@@ -9,6 +9,7 @@ import type { Admission } from '../limits/admission.js';
 import type { EffectContext, Notifier } from './notifier.js';
 import { taskKey } from '../validate.js';
 import type { ResultCache } from './result-cache.js';
+import type { FleetObserver } from './fleet-observer.js';
 import type { PollDriver } from './scheduler.js';
 import { hasFlag, newTaskEntry, setFlag, TaskFlag, type Interest, type Settlement, type TaskEntry } from './task.js';
 
@@ -22,6 +23,8 @@ export interface RegistryCounters {
 interface RegistryDeps {
   readonly clock: Clock;
   readonly scheduler: PollDriver;
+  /** Told of every settlement, in fleet mode only. */
+  readonly fleet: FleetObserver | undefined;
   readonly admission: Admission;
   readonly notifier: Notifier;
   readonly cache: ResultCache;
@@ -162,7 +165,7 @@ export class Registry {
    */
   settle(task: TaskEntry, settlement: Settlement, cache: boolean): void {
     if (cache) this.#deps.cache.set(taskKey(task.family.id, task.taskId), settlement, this.#deps.clock.now());
-    this.#deps.scheduler.settled(task, settlement);
+    this.#deps.fleet?.settled(task, settlement);
     const interests = [...task.interests];
     for (const interest of interests) this.#removeInterest(interest, false);
     if (!task.inFlight) this.#drop(task);

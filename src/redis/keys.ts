@@ -1,6 +1,8 @@
 import type { TaskKey } from './types.js';
 import { isTaskId, TASK_ID_RULE } from '../validate.js';
-import { SCRIPT_KEYS } from './lua.js';
+
+/** The fixed keys of an account every fleet script receives as KEYS, in this order (see scripts/*.lua). */
+export const SCRIPT_KEYS = ['due', 'results', 'events', 'budget', 'pause', 'fence', 'epoch'] as const;
 
 const FAMILY = /^[a-z0-9-]+$/;
 // Prefix and account end up inside a hash tag and key names: braces would break the tag.

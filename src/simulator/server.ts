@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { CallbackDeliveries } from './callbacks.js';
-import type { SimulatorContext, SimulatorControl } from './context.js';
+import type { SimulatorContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { hashSeed, mulberry32, randomHex } from './prng.js';
 import { RateWindows } from './rate-window.js';
@@ -26,7 +26,7 @@ import type {
  * window is enforced and measured, and faults are injected from a seeded PRNG. This class owns the state and
  * the server; each endpoint is a route in `routes/` (see router.ts).
  */
-export class KieSimulator implements SimulatorControl {
+export class KieSimulator {
   readonly #seed: number;
   readonly #now: () => number;
   readonly #tasks = new Map<string, TaskState>();
