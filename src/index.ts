@@ -1,4 +1,16 @@
-export { TaskWatcher, type WaitOptions, type WatchOptions, type UpdatesOptions, type CloseOptions, type CloseResult } from './watcher.js';
+export {
+  TaskWatcher,
+  type WaitOptions,
+  type WatchOptions,
+  type UpdatesOptions,
+  type CloseOptions,
+  type CloseResult,
+  type WaitDownloadOptions,
+  type WatchResultWithFiles,
+} from './watcher.js';
+export { downloadResult } from './download/result.js';
+export { DownloadError, type DownloadFailureReason, type DownloadFailure } from './errors.js';
+export { DOWNLOAD_DEFAULTS, type DownloadOptions, type DownloadResultOptions, type DownloadableResult, type DownloadedFile } from './download/types.js';
 export {
   KieWatcherError,
   TaskFailedError,

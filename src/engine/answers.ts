@@ -3,6 +3,7 @@ import { rateLimitedChannel } from '../diagnostics.js';
 import { InvalidResponseError, KieApiError, TaskFailedError, TransportError } from '../errors.js';
 import type { ProgressEvent, TaskState } from '../events.js';
 import type { FamilyVerdict, RecordView } from '../families/family.js';
+import { expiresAt } from '../download/retention.js';
 import type { Log } from '../logger.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PollingPolicyFunction } from '../policy.js';
@@ -214,6 +215,7 @@ export class Answers {
           progress: 1,
           createTime: view.createTime,
           completeTime: view.completeTime,
+          expiresAt: expiresAt(task.family.id, view.createTime, view.completeTime, this.#d.clock.epochNow()),
           params: verdict.params,
           record: verdict.record,
         },

@@ -158,6 +158,12 @@ export class Engine {
     this.#registry.notifyProgress(task, event);
   }
 
+  /** The account budget and 429 pause, for API requests other than polls (download links): see `AccountSlots`. */
+  get accountSlots(): { allowedAt(nowEpoch: number): number; take(nowEpoch: number): void } {
+    const admission = this.#admission;
+    return { allowedAt: (now) => admission.accountAllowedAt(now), take: (now) => admission.takeAccount(now) };
+  }
+
   /** `close()` was called (a drain may still be running). */
   get closing(): boolean {
     return this.#closing !== undefined;

@@ -1,4 +1,5 @@
 import type { FaultInjector } from './faults.js';
+import type { SimulatorFiles } from './files.js';
 import type { RateWindows } from './rate-window.js';
 import type { TaskState } from './record.js';
 import type {
@@ -6,6 +7,8 @@ import type {
   SimulatorCallbackLog,
   SimulatorCallbackOptions,
   SimulatorFaults,
+  SimulatorFileOptions,
+  SimulatorFileStats,
   SimulatorGenerateOptions,
   SimulatorLogger,
   SimulatorStats,
@@ -29,6 +32,8 @@ export interface SimulatorControl {
   resetStats(): void;
   setCallbackOptions(options: SimulatorCallbackOptions): void;
   callbackLog(): SimulatorCallbackLog;
+  setFileOptions(options: SimulatorFileOptions): void;
+  fileStats(): SimulatorFileStats;
 }
 
 /**
@@ -51,5 +56,7 @@ export interface SimulatorContext {
   addTask(spec: SimulatedTaskSpec, paramJson: string | undefined, withId?: (id: string) => SimulatedTaskSpec): string;
   /** Runs `fn` after `ms` unless the simulator closes first; the timer is cleared if `res` closes. */
   later(ms: number, fn: () => void, res: { once(event: 'close', listener: () => void): unknown }): void;
+  /** Result files: the download-url endpoints and the direct links. */
+  readonly files: SimulatorFiles;
   readonly control: SimulatorControl;
 }

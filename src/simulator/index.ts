@@ -20,4 +20,6 @@ export type {
   SimulatedCallbackDelivery,
   SimulatedCallbackAttempt,
   SimulatedDelay,
+  SimulatorFileOptions,
+  SimulatorFileStats,
 } from './types.js';

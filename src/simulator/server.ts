@@ -4,6 +4,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { CallbackDeliveries } from './callbacks.js';
 import type { SimulatorContext } from './context.js';
 import { FaultInjector } from './faults.js';
+import { SimulatorFiles } from './files.js';
+import { isAuthorized } from './auth.js';
+import { readBody } from './http.js';
 import { hashSeed, mulberry32, randomHex } from './prng.js';
 import { RateWindows } from './rate-window.js';
 import { createTaskState, scheduledFinalAt } from './record.js';
@@ -17,6 +20,8 @@ import type {
   SimulatorCallbackLog,
   SimulatorCallbackOptions,
   SimulatorFaults,
+  SimulatorFileOptions,
+  SimulatorFileStats,
   SimulatorStats,
   SimulatorTaskStats,
 } from './types.js';
@@ -33,6 +38,7 @@ export class KieSimulator {
   readonly #callbacks: CallbackDeliveries;
   readonly #windows: RateWindows;
   readonly #faults: FaultInjector;
+  readonly #files: SimulatorFiles;
   // Separate streams so that, e.g., adding tasks does not change which requests get faults.
   readonly #idRand: () => number;
   /** What the routes see of this simulator. */
@@ -51,8 +57,33 @@ export class KieSimulator {
     this.#faults = new FaultInjector(mulberry32(hashSeed(this.#seed, 'faults')), options.faults ? parseFaults(options.faults) : {});
     this.#idRand = mulberry32(hashSeed(this.#seed, 'ids'));
     this.#callbacks = new CallbackDeliveries({ seed: this.#seed, now: this.#now, logger, hmacKey: options.callbackHmacKey, callbacks: options.callbacks });
+    const apiKey = options.apiKey ?? 'sim-key';
+    const later = (ms: number, fn: () => void, res: { once(event: 'close', listener: () => void): unknown }): void => {
+      const timer = setTimeout(() => {
+        this.#pendingTimers.delete(timer);
+        fn();
+      }, ms);
+      this.#pendingTimers.add(timer);
+      res.once('close', () => {
+        clearTimeout(timer);
+        this.#pendingTimers.delete(timer);
+      });
+    };
+    this.#files = new SimulatorFiles(
+      {
+        seed: this.#seed,
+        now: this.#now,
+        authorized: (req) => isAuthorized(req, apiKey),
+        baseUrl: () => this.url,
+        task: (taskId) => this.#tasks.get(taskId),
+        tasks: () => this.#tasks.values(),
+        readBody,
+        later: (fn, ms, res) => later(ms, fn, res),
+      },
+      options.files,
+    );
     this.#ctx = {
-      apiKey: options.apiKey ?? 'sim-key',
+      apiKey,
       logger,
       now: this.#now,
       tasks: this.#tasks,
@@ -67,17 +98,8 @@ export class KieSimulator {
       },
       generateRand: mulberry32(hashSeed(this.#seed, 'generate')),
       addTask: (spec, paramJson, withId) => this.#addTask(spec, paramJson, withId),
-      later: (ms, fn, res) => {
-        const timer = setTimeout(() => {
-          this.#pendingTimers.delete(timer);
-          fn();
-        }, ms);
-        this.#pendingTimers.add(timer);
-        res.once('close', () => {
-          clearTimeout(timer);
-          this.#pendingTimers.delete(timer);
-        });
-      },
+      later,
+      files: this.#files,
       control: this,
     };
   }
@@ -177,6 +199,16 @@ export class KieSimulator {
       task.requests = 0;
       task.violations = 0;
     }
+  }
+
+  /** Replaces how result files are served and which faults they get (see docs/simulator.md). */
+  setFileOptions(options: SimulatorFileOptions): void {
+    this.#files.configure(options);
+  }
+
+  /** Counters of the download-url endpoints and the direct links. */
+  fileStats(): SimulatorFileStats {
+    return this.#files.stats();
   }
 
   /** Changes the given callback knobs (see docs/simulator.md), leaving the others as they are. */

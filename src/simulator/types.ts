@@ -113,6 +113,8 @@ export interface KieSimulatorOptions {
   readonly callbackHmacKey?: string;
   /** How callbacks are delivered (delay, duplicates, order, loss, retries). */
   readonly callbacks?: SimulatorCallbackOptions;
+  /** How result files and their download links are served, and their faults (slow, truncated, expired). */
+  readonly files?: SimulatorFileOptions;
 }
 
 /** One task's counters, as `taskStats()` and `GET /__sim/tasks/<id>` give them. */
@@ -254,4 +256,38 @@ export interface SimulatorCallbackLog {
   readonly stats: SimulatorCallbackStats;
   /** The latest 10,000 deliveries, plus any still scheduled or in flight. */
   readonly deliveries: SimulatedCallbackDelivery[];
+}
+
+/** How the simulator hands out result files, and the faults it injects into them. */
+export interface SimulatorFileOptions {
+  /** How long a direct link from a download-url endpoint stays valid, in ms; after that it answers 404. Default 1200000 (20 min). */
+  readonly linkTtlMs?: number;
+  /** How long after its creation a task's files are kept (download-url then answers 422), in ms. Default 14 days (Midjourney: 15). */
+  readonly retentionMs?: number;
+  /** Probability that a file's body stops halfway for `slowBodyMs` before the rest comes. Default 0. */
+  readonly slowBody?: number;
+  /** How long a slow body pauses, in ms. Default 2000. */
+  readonly slowBodyMs?: number;
+  /** Probability that a file's body is cut off halfway (the socket closes short of its `content-length`). Default 0. */
+  readonly truncatedBody?: number;
+  /** Probability that a direct link answers 404 as if it had expired. Default 0. */
+  readonly expiredLink?: number;
+}
+
+/** Counters of the file routes since the simulator started. */
+export interface SimulatorFileStats {
+  /** Requests to the download-url endpoints. */
+  readonly linkRequests: number;
+  /** Links handed out. */
+  readonly linksIssued: number;
+  /** GETs of a direct link. */
+  readonly fileRequests: number;
+  /** Files sent whole. */
+  readonly filesServed: number;
+  /** GETs answered 404 because the link had expired (or the `expiredLink` fault). */
+  readonly expired: number;
+  /** Bodies cut off by the `truncatedBody` fault. */
+  readonly truncated: number;
+  /** Bodies paused by the `slowBody` fault. */
+  readonly slowed: number;
 }

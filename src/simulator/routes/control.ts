@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimulatorContext } from '../context.js';
 import { HttpError, parseJson, readBody, sendControl } from '../http.js';
 import type { Route } from '../router.js';
+import { parseFileOptions } from '../files.js';
 import { parseAddTasksBody, parseFaults } from '../schemas.js';
 import type { SimulatorCallbackOptions } from '../types.js';
 
@@ -45,6 +46,11 @@ async function control(ctx: SimulatorContext, req: IncomingMessage, res: ServerR
   if (route === 'callbacks' && (method === 'GET' || method === 'POST')) {
     if (method === 'POST') sim.setCallbackOptions(parseJson(await readBody(req)) as SimulatorCallbackOptions);
     sendControl(res, 200, method === 'POST' ? { ok: true } : sim.callbackLog());
+    return;
+  }
+  if (route === 'files' && (method === 'GET' || method === 'POST')) {
+    if (method === 'POST') sim.setFileOptions(parseFileOptions(parseJson(await readBody(req))));
+    sendControl(res, 200, method === 'POST' ? { ok: true } : sim.fileStats());
     return;
   }
   if (route === 'reset-stats' && method === 'POST') {
