@@ -83,7 +83,7 @@ export {
 } from './families/index.js';
 export { DEFAULTS, type TaskWatcherOptions, type RetryOptions } from './options.js';
 export type { LoggerLike } from './logger.js';
-export { ADAPTIVE, SAFETY_NET, adaptivePolicy, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy.js';
+export { SAFETY_NET, LEARNED, FAMILY_PRIORS, DEFAULT_PRIOR, adaptivePolicy, optimalSchedule, empiricalCurve, evaluateSchedule, type AgeSchedule, type ScheduleOptions, type ScheduleReplay, type DurationPrior, type SurvivalCurve, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy/index.js';
 export { MemoryTaskRateLimiter, type TaskRateLimiter } from './limits/task-limiter.js';
 export { MemoryPendingTaskStore, type PendingTaskStore, type PendingTaskInfo } from './stores/pending-store.js';
 export { FilePendingTaskStore, type FilePendingTaskStoreOptions, type FilePendingTaskStoreStats } from './stores/file-pending-store.js';

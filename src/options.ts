@@ -5,7 +5,7 @@ import type { TaskFamily } from './families/family.js';
 import { paramsForWindow } from './limits/gcra.js';
 import { checkFunction, checkNumber, checkObject, fail, isLoopbackHost } from './validate.js';
 import type { LoggerLike } from './logger.js';
-import type { PollingPolicy } from './policy.js';
+import type { PollingPolicy } from './policy/index.js';
 import type { TaskRateLimiter } from './limits/task-limiter.js';
 import type { PendingTaskStore } from './stores/pending-store.js';
 
@@ -37,7 +37,11 @@ export interface TaskWatcherOptions {
   readonly allowInsecureHttp?: boolean | undefined;
   /** A pino logger, or any object with `debug`/`info`/`warn`/`error` (`console` too). @default silent */
   readonly logger?: LoggerLike | undefined;
-  /** When to poll each task: `'adaptive'`, `'fastest'`, `{ intervalMs }` or a function (docs/scheduling.md). @default 'adaptive' */
+  /**
+   * When to poll each task: `'adaptive'` (learns task durations and aims at a 4 s p95 detection delay),
+   * `{ p95DelayMs }` (the same with your target), `'fastest'`, `{ intervalMs }` or a function (docs/scheduling.md).
+   * @default 'adaptive'
+   */
   readonly policy?: PollingPolicy | undefined;
   /** Per-task poll rate ceiling, retries included. The provider allows 3; more is refused. @default 3 */
   readonly maxRequestsPerSecondPerTask?: number | undefined;
@@ -209,7 +213,12 @@ function checkPolicy(value: unknown, minIntervalMs: number): PollingPolicy {
     }
     return value as PollingPolicy;
   }
-  return fail('policy', "'adaptive', 'fastest', { intervalMs } or a function", value);
+  if (typeof value === 'object' && value !== null && 'p95DelayMs' in value) {
+    // Under a second the schedule is little more than the rate limit; past 10 minutes it is no longer a target.
+    checkNumber('policy.p95DelayMs', (value as { p95DelayMs: unknown }).p95DelayMs, 1_000, 600_000);
+    return value as PollingPolicy;
+  }
+  return fail('policy', "'adaptive', 'fastest', { p95DelayMs }, { intervalMs } or a function", value);
 }
 
 /**

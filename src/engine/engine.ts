@@ -7,7 +7,7 @@ import type { FamilyRef } from '../families/index.js';
 import type { TaskFamily } from '../families/family.js';
 import type { Log } from '../logger.js';
 import type { ResolvedOptions } from '../options.js';
-import { resolvePolicy } from '../policy.js';
+import { resolvePolicy } from '../policy/index.js';
 import { MemoryTaskRateLimiter, type TaskRateLimiter } from '../limits/task-limiter.js';
 import type { PendingTaskInfo, PendingTaskStore } from '../stores/pending-store.js';
 import { ResponseTooLargeError, StatusClient, USER_AGENT } from '../transport/client.js';
@@ -122,7 +122,16 @@ export class Engine {
       status: (status, error) => this.#notifier.emit('coordinator', { status, reason: error === undefined ? null : error.message }),
     });
     this.#scheduler = this.#fleet ?? local;
-    this.#registry = new Registry({ clock, scheduler: this.#scheduler, fleet: this.#fleet, admission: this.#admission, notifier: this.#notifier, cache: this.#cache, store: parts.store });
+    this.#registry = new Registry({
+      clock,
+      scheduler: this.#scheduler,
+      fleet: this.#fleet,
+      admission: this.#admission,
+      notifier: this.#notifier,
+      cache: this.#cache,
+      store: parts.store,
+      stopped: (task) => this.#answers.stopped(task),
+    });
     this.#answers = new Answers({
       opts,
       clock,

@@ -29,6 +29,8 @@ interface RegistryDeps {
   readonly notifier: Notifier;
   readonly cache: ResultCache;
   readonly store: PendingTaskStore | undefined;
+  /** The last interest left a task before its end was seen (a deadline, an abort): the policy learns it ran at least this long. */
+  readonly stopped?: ((task: TaskEntry) => void) | undefined;
 }
 
 /**
@@ -251,6 +253,7 @@ export class Registry {
     this.#attached -= 1;
     this.#deps.scheduler.unschedule(task);
     if (detachTask) {
+      this.#deps.stopped?.(task);
       if (!task.inFlight) this.#drop(task);
       this.#afterDetach();
     }
