@@ -1,3 +1,5 @@
+import type { CreateEndpoints } from './creates.js';
+import type { SimulatorCreateFaults, SimulatorCreateStats } from './create-types.js';
 import type { FaultInjector } from './faults.js';
 import type { SimulatorFiles } from './files.js';
 import type { RateWindows } from './rate-window.js';
@@ -9,7 +11,6 @@ import type {
   SimulatorFaults,
   SimulatorFileOptions,
   SimulatorFileStats,
-  SimulatorGenerateOptions,
   SimulatorLogger,
   SimulatorStats,
   SimulatorTaskStats,
@@ -34,6 +35,9 @@ export interface SimulatorControl {
   callbackLog(): SimulatorCallbackLog;
   setFileOptions(options: SimulatorFileOptions): void;
   fileStats(): SimulatorFileStats;
+  createStats(): SimulatorCreateStats;
+  setCreateFaults(faults: SimulatorCreateFaults): void;
+  setCredits(credits: number): void;
 }
 
 /**
@@ -49,9 +53,8 @@ export interface SimulatorContext {
   readonly counters: SimulatorCounters;
   readonly windows: RateWindows;
   readonly faults: FaultInjector;
-  /** How `POST .../generate` shapes the tasks it creates, and its own seeded random stream. */
-  readonly generate: Required<SimulatorGenerateOptions>;
-  readonly generateRand: () => number;
+  /** The create endpoints (every family's) and the credit balance. */
+  readonly creates: CreateEndpoints;
   /** Adds a task created now; `withId` shapes the spec once its id is drawn. Returns the id. */
   addTask(spec: SimulatedTaskSpec, paramJson: string | undefined, withId?: (id: string) => SimulatedTaskSpec): string;
   /** Runs `fn` after `ms` unless the simulator closes first; the timer is cleared if `res` closes. */

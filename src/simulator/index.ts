@@ -23,3 +23,4 @@ export type {
   SimulatorFileOptions,
   SimulatorFileStats,
 } from './types.js';
+export type { SimulatorCreationOptions, SimulatorCreateFaults, SimulatorCreateStats } from './create-types.js';

@@ -2,6 +2,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { CallbackDeliveries } from './callbacks.js';
+import { CreateEndpoints, type CreateEndpointsParts } from './creates.js';
+import type { SimulatorCreateFaults, SimulatorCreateStats } from './create-types.js';
 import type { SimulatorContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { SimulatorFiles } from './files.js';
@@ -39,6 +41,7 @@ export class KieSimulator {
   readonly #windows: RateWindows;
   readonly #faults: FaultInjector;
   readonly #files: SimulatorFiles;
+  readonly #creates: CreateEndpoints;
   // Separate streams so that, e.g., adding tasks does not change which requests get faults.
   readonly #idRand: () => number;
   /** What the routes see of this simulator. */
@@ -53,7 +56,6 @@ export class KieSimulator {
     this.#windows = new RateWindows(options.perTaskLimit ?? 3, options.perTaskWindowMs ?? 1000, logger);
     this.#seed = (options.seed ?? 1) >>> 0;
     this.#now = options.now ?? Date.now;
-    const g = options.generate ?? {};
     this.#faults = new FaultInjector(mulberry32(hashSeed(this.#seed, 'faults')), options.faults ? parseFaults(options.faults) : {});
     this.#idRand = mulberry32(hashSeed(this.#seed, 'ids'));
     this.#callbacks = new CallbackDeliveries({ seed: this.#seed, now: this.#now, logger, hmacKey: options.callbackHmacKey, callbacks: options.callbacks });
@@ -69,6 +71,28 @@ export class KieSimulator {
         this.#pendingTimers.delete(timer);
       });
     };
+    const counters = { requests: 0, unauthorized: 0, unknownTask: 0 };
+    const g = options.generate ?? {};
+    this.#creates = new CreateEndpoints({
+      seed: this.#seed,
+      now: this.#now,
+      logger,
+      generate: {
+        minDurationMs: g.minDurationMs ?? 5_000,
+        maxDurationMs: g.maxDurationMs ?? 30_000,
+        failureRate: g.failureRate ?? 0.1,
+        invisibleForMs: g.invisibleForMs ?? 0,
+      },
+      creation: options.creation,
+      faults: options.createFaults,
+      authorized: (req) => {
+        const ok = isAuthorized(req, apiKey);
+        if (!ok) counters.unauthorized++;
+        return ok;
+      },
+      addTask: (spec, paramJson, withId) => this.#addTask(spec, paramJson, withId),
+      later: (res, ms, fn) => later(ms, fn, res),
+    } satisfies CreateEndpointsParts);
     this.#files = new SimulatorFiles(
       {
         seed: this.#seed,
@@ -87,16 +111,10 @@ export class KieSimulator {
       logger,
       now: this.#now,
       tasks: this.#tasks,
-      counters: { requests: 0, unauthorized: 0, unknownTask: 0 },
+      counters,
       windows: this.#windows,
       faults: this.#faults,
-      generate: {
-        minDurationMs: g.minDurationMs ?? 5_000,
-        maxDurationMs: g.maxDurationMs ?? 30_000,
-        failureRate: g.failureRate ?? 0.1,
-        invisibleForMs: g.invisibleForMs ?? 0,
-      },
-      generateRand: mulberry32(hashSeed(this.#seed, 'generate')),
+      creates: this.#creates,
       addTask: (spec, paramJson, withId) => this.#addTask(spec, paramJson, withId),
       later,
       files: this.#files,
@@ -194,11 +212,32 @@ export class KieSimulator {
     counters.unknownTask = 0;
     this.#faults.injected = 0;
     this.#windows.resetStats();
+    this.#creates.resetStats();
     // Arrival rings are kept: they enforce the limit, they are not statistics.
     for (const task of this.#tasks.values()) {
       task.requests = 0;
       task.violations = 0;
     }
+  }
+
+  /** The create endpoints' counters: arrivals, the creation window, tasks billed per request body. */
+  createStats(): SimulatorCreateStats {
+    return this.#creates.stats();
+  }
+
+  /** How many tasks each create request body was billed for (bodies as JSON with sorted keys). */
+  bills(): Map<string, number> {
+    return this.#creates.bills();
+  }
+
+  /** Replaces the create endpoints' fault config, live. */
+  setCreateFaults(faults: SimulatorCreateFaults): void {
+    this.#creates.setFaults(faults);
+  }
+
+  /** Sets the account's credit balance. */
+  setCredits(credits: number): void {
+    this.#creates.setCredits(credits);
   }
 
   /** Replaces how result files are served and which faults they get (see docs/simulator.md). */

@@ -1,3 +1,5 @@
+import type { SimulatorCreateFaults, SimulatorCreationOptions } from './create-types.js';
+
 /**
  * The KIE task families the simulator serves, each on its own status endpoint with its own record shape.
  * (The simulator keeps its own copy of each wire shape; it shares no code with the watcher's readers.)
@@ -79,7 +81,7 @@ export interface SimulatorLogger {
   info(obj: object, msg?: string): void;
 }
 
-/** Shapes the tasks created through `POST /api/v1/gpt4o-image/generate`. */
+/** Shapes the tasks created through the create endpoints (`POST /api/v1/gpt4o-image/generate`, `/api/v1/jobs/createTask`, ...). */
 export interface SimulatorGenerateOptions {
   /** Default 5000. */
   readonly minDurationMs?: number;
@@ -107,8 +109,12 @@ export interface KieSimulatorOptions {
   readonly now?: () => number;
   /** Default: no logging. */
   readonly logger?: SimulatorLogger;
-  /** Extension: how `POST /api/v1/gpt4o-image/generate` shapes the tasks it creates. */
+  /** Extension: how the create endpoints shape the tasks they create. */
   readonly generate?: SimulatorGenerateOptions;
+  /** The account's creation limit and credits on the create endpoints. Default 20 per 10 s, 1e9 credits. */
+  readonly creation?: SimulatorCreationOptions;
+  /** Faults of the create endpoints (create then reset, create then body 500, ...). Default: none. */
+  readonly createFaults?: SimulatorCreateFaults;
   /** Signs callback deliveries with this webhook HMAC key. Default: unsigned. */
   readonly callbackHmacKey?: string;
   /** How callbacks are delivered (delay, duplicates, order, loss, retries). */

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimulatorContext } from '../context.js';
 import { HttpError, parseJson, readBody, sendControl } from '../http.js';
 import type { Route } from '../router.js';
+import { parseCreateFaults } from '../creates.js';
 import { parseFileOptions } from '../files.js';
 import { parseAddTasksBody, parseFaults } from '../schemas.js';
 import type { SimulatorCallbackOptions } from '../types.js';
@@ -46,6 +47,21 @@ async function control(ctx: SimulatorContext, req: IncomingMessage, res: ServerR
   if (route === 'callbacks' && (method === 'GET' || method === 'POST')) {
     if (method === 'POST') sim.setCallbackOptions(parseJson(await readBody(req)) as SimulatorCallbackOptions);
     sendControl(res, 200, method === 'POST' ? { ok: true } : sim.callbackLog());
+    return;
+  }
+  if (route === 'creates' && method === 'GET') {
+    sendControl(res, 200, sim.createStats());
+    return;
+  }
+  if (route === 'create-faults' && method === 'POST') {
+    sim.setCreateFaults(parseCreateFaults(parseJson(await readBody(req))));
+    sendControl(res, 200, { ok: true });
+    return;
+  }
+  if (route === 'credits' && method === 'POST') {
+    const body = parseJson(await readBody(req)) as { credits?: unknown };
+    sim.setCredits(typeof body.credits === 'number' ? body.credits : NaN);
+    sendControl(res, 200, { ok: true });
     return;
   }
   if (route === 'files' && (method === 'GET' || method === 'POST')) {
