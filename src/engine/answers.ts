@@ -50,6 +50,9 @@ interface AnswerDeps {
 
 type Record = Extract<FamilyVerdict<unknown>, { record: unknown }>;
 
+/** The rise of the miss rate that plans the scheduled callback-expecting polls again. */
+const REPLAN_STEP = 0.05;
+
 /**
  * The one door every outcome goes through: `(task, answer) -> observe / retry / settle / halt`, the way
  * core-lro's `processOperationStatus` serves both initial and later responses. Each branch changes the task's
@@ -58,10 +61,14 @@ type Record = Extract<FamilyVerdict<unknown>, { record: unknown }>;
 export class Answers {
   readonly #d: AnswerDeps;
   readonly counters: AnswerCounters = { requests: 0, polls: 0, retries: 0, rateLimited: 0 };
-  readonly #misses = new CallbackMisses();
+  readonly #misses: CallbackMisses;
+  /** The miss rate the polls scheduled now were planned with (see `#replanIfWorse`). */
+  #plannedMissRate = 0;
 
   constructor(deps: AnswerDeps) {
     this.#d = deps;
+    const fleet = deps.fleet;
+    this.#misses = new CallbackMisses(fleet === undefined ? undefined : (ids) => fleet.callbacksSeen(ids));
   }
 
   /** A callback for a task not watched here (any more): it may be the late callback of an end a poll found. */
@@ -286,11 +293,34 @@ export class Answers {
    * The policy's delay to the next poll, clamped to [rate-limit interval, 2^31-2 ms]: `Infinity` means as late
    * as possible; `NaN`, a negative number or a throw mean the interval (a throw is reported).
    */
-  #nextDelay(task: TaskEntry, now: number): number {
+  /**
+   * The first tasks are planned on the belief that callbacks arrive (polls a minute or more apart). When misses
+   * prove it wrong, polls planned on it would still wait that long: plan each scheduled callback-expecting task
+   * again from its last answer, and bring its poll forward if the new plan says so.
+   */
+  #replanIfWorse(rate: number, now: number): void {
+    if (rate < this.#plannedMissRate + REPLAN_STEP) {
+      this.#plannedMissRate = Math.min(this.#plannedMissRate, rate);
+      return;
+    }
+    this.#plannedMissRate = rate;
+    for (const task of this.#d.registry.attachedTasks()) {
+      if (!hasFlag(task, TaskFlag.EXPECT_CALLBACK) || task.inFlight || task.lastAnswerAt < 0 || task.errors > 0 || task.rateStreak > 0) continue;
+      const at = Math.max(now, task.lastAnswerAt + this.#nextDelay(task, task.lastAnswerAt, rate));
+      if (at < task.heapKey) this.#d.scheduler.schedule(task, at);
+    }
+  }
+
+  #nextDelay(task: TaskEntry, now: number, missRate?: number): number {
     const { minIntervalMs } = this.#d;
     let delay: number;
+    let rate = missRate;
+    if (rate === undefined) {
+      rate = this.#misses.rate(now);
+      if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) this.#replanIfWorse(rate, now);
+    }
     try {
-      delay = this.#d.policy.delay(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs, this.#misses.rate(now)));
+      delay = this.#d.policy.delay(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs, rate));
     } catch (err) {
       this.#d.notifier.report('policy', err, ctxOf(task));
       return minIntervalMs;
