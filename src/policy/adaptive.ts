@@ -32,8 +32,9 @@ export interface PollState {
   /**
    * Of the recent tasks that expected a callback, the share whose end a scheduled poll found and whose
    * callback (a `poke`) did not follow within 15 s: an estimate of how many callbacks are lost. A callback
-   * that arrives while the finding request is out, or within those 15 s, counts as delivered. `null` until
-   * there is enough to say.
+   * that arrives while the finding request is out, or within those 15 s, counts as delivered; in a fleet, so
+   * does one that reached another process. The watcher starts from the belief that callbacks arrive: until 8
+   * ends are decided the share is misses / 8 (0 at first). `null` only from a caller that measures nothing.
    */
   readonly callbackMissRate: number | null;
 }
@@ -104,11 +105,10 @@ export function policyDelay(state: PollState, ordinary: (state: PollState) => nu
  */
 export const SAFETY_NET = {
   /**
-   * The miss rate assumed until enough callback-expecting tasks have ended to measure it: the watchful net,
-   * so that a callback that never comes (a wrong `callBackUrl`) stays cheap while delivered ones still save
-   * half the requests.
+   * The miss rate assumed for a `null` `callbackMissRate`: callbacks arrive (the watcher's own estimate starts
+   * there too, and the first misses move it within a few ends; scheduled polls are then planned again).
    */
-  priorMissRate: 0.2,
+  priorMissRate: 0,
   /** Up to this miss rate (about one end in 64 found by a scheduled poll), the slow net. */
   trustedMissRate: 0.02,
   /** The slow net's shortest interval... */
