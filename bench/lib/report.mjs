@@ -6,6 +6,7 @@ import { LEARNED_LABELS, learnedTargetText } from './learned-rows.mjs';
 const fmt = (v, digits = 0) => (v === null || v === undefined ? 'n/a' : Number(v).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const s = (ms, digits = 1) => (ms === null || ms === undefined ? 'n/a' : fmt(ms / 1000, digits));
 const yes = (ok) => (ok ? 'met' : '**not met**');
+import { callbackRowsText } from '../callback-rows.mjs';
 
 const POLICY_LABELS = {
   fastest: "fastest allowed ('fastest', ~2.7/s)",
@@ -116,6 +117,10 @@ export function tables(r) {
       ...(f.callbackTarget ? ['', callbackTargetText(f.callbackTarget)] : []),
       ...(f.learnedTarget ? ['', learnedTargetText(f.learnedTarget)] : []),
     ].join('\n');
+  }
+  if (r.frontier) {
+    const text = callbackRowsText(r.frontier);
+    if (text !== undefined) out.callbackRows = text;
   }
   if (r.peers) {
     const p = r.peers;

@@ -9,7 +9,8 @@ import type { ResolvedOptions } from '../options.js';
 import type { PolicyRuntime } from '../policy/index.js';
 import type { PollOutcome } from '../transport/envelope.js';
 import type { KeyRedactor } from '../transport/redact.js';
-import type { Admission } from './admission.js';
+import type { Admission } from '../limits/admission.js';
+import { taskKey } from '../validate.js';
 import type { Notifier } from './notifier.js';
 import { censoredObservation, endObservation, foldRecord, pollState } from './progress.js';
 import { ctxOf, type Registry } from './registry.js';
@@ -49,7 +50,6 @@ interface AnswerDeps {
 
 type Record = Extract<FamilyVerdict<unknown>, { record: unknown }>;
 
-const missKey = (family: string, taskId: string): string => `${family}\n${taskId}`;
 /** The rise of the miss rate that plans the scheduled callback-expecting polls again. */
 const REPLAN_STEP = 0.05;
 
@@ -73,7 +73,7 @@ export class Answers {
 
   /** A callback for a task not watched here (any more): it may be the late callback of an end a poll found. */
   lateCallback(family: string, taskId: string): void {
-    this.#misses.lateCallback(missKey(family, taskId), this.#d.clock.now());
+    this.#misses.lateCallback(taskKey(family, taskId), this.#d.clock.now());
   }
 
   /** The watch of `task` stopped before its end was seen: a censored duration for the policy. */
@@ -101,7 +101,7 @@ export class Answers {
         if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) {
           // A poke that came while the finding request was out is the callback too, just a little late.
           if (hasFlag(task, TaskFlag.LAST_POLL_POKED) || hasFlag(task, TaskFlag.POKED)) this.#misses.announced();
-          else this.#misses.found(missKey(task.family.id, task.taskId), now);
+          else this.#misses.found(taskKey(task.family.id, task.taskId), now);
         }
         this.#debug(task, { status: answer.view.status }, answer.kind === 'success' ? 'task completed' : 'task failed');
         registry.settle(task, this.#finalSettlement(task, answer, echoesKey), true);

@@ -4,9 +4,10 @@ import { AbortError, KieApiError, WatchTimeoutError, WatcherClosedError } from '
 import type { ProgressEvent } from '../events.js';
 import type { TaskFamily } from '../families/family.js';
 import { IndexedMinHeap } from '../heap.js';
-import type { PendingTaskInfo, PendingTaskStore } from '../stores.js';
-import type { Admission } from './admission.js';
-import { taskKey, type EffectContext, type Notifier } from './notifier.js';
+import type { PendingTaskInfo, PendingTaskStore } from '../stores/pending-store.js';
+import type { Admission } from '../limits/admission.js';
+import type { EffectContext, Notifier } from './notifier.js';
+import { taskKey } from '../validate.js';
 import type { ResultCache } from './result-cache.js';
 import type { FleetObserver } from './fleet-observer.js';
 import type { PollDriver } from './scheduler.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoTasks, notAsScripted } from '../../src/cli/demo.js';
+import { demoTasks, notAsScripted } from '../../src/cli/demo-tasks.js';
 import { scaledPolicy } from '../../src/cli/demo-policy.js';
 import { ADAPTIVE, TaskWatcher, type PollState } from '../../src/index.js';
 import { jsonLines, runCli } from './helpers.js';

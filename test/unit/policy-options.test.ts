@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TaskWatcher } from '../../src/index.js';
 import { adaptivePolicy, estimateEta, type PollState } from '../../src/policy/index.js';
-import { checkTaskId } from '../../src/options.js';
+import { checkTaskId } from '../../src/validate.js';
 import { VERSION } from '../../src/version.js';
 import pkg from '../../package.json' with { type: 'json' };
 

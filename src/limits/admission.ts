@@ -1,8 +1,8 @@
 import type { Log } from '../logger.js';
-import type { TaskRateLimiter } from '../stores.js';
+import type { TaskRateLimiter } from './task-limiter.js';
 import { AccountBudget } from './account-budget.js';
-import type { Notifier } from './notifier.js';
-import type { TaskEntry } from './task.js';
+import type { Notifier } from '../engine/notifier.js';
+import type { TaskEntry } from '../engine/task.js';
 
 /**
  * Shortest deferral after a refusal. A limiter that refuses with a retry time in the past (or now) would
