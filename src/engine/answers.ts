@@ -255,7 +255,9 @@ export class Answers {
     this.#d.registry.settle(task, { ok: false, error }, false);
   }
 
-  #retry(task: TaskEntry, now: number, delayMs: number, reason: string): void {
+  #retry(task: TaskEntry, now: number, delay: number, reason: string): void {
+    // Whole ms, rounded up: users read it, and up keeps it at or above the per-task interval.
+    const delayMs = Math.ceil(delay);
     this.counters.retries += 1;
     task.lastReason = reason;
     const attempt = Math.max(1, task.errors + task.invalid);
@@ -269,13 +271,14 @@ export class Answers {
     this.counters.rateLimited += 1;
     task.rateStreak += 1;
     task.lastReason = source === 'http' ? 'HTTP 429' : 'body code 429';
-    const delayMs = Math.max(retryAfterMs ?? this.#backoff(task.rateStreak), this.#d.minIntervalMs);
+    const delayMs = Math.ceil(Math.max(retryAfterMs ?? this.#backoff(task.rateStreak), this.#d.minIntervalMs));
     const ctx = ctxOf(task);
     const family = task.family.id;
     const local = task.interests.size > 0;
     if (local) notifier.emit('rateLimited', { taskId: task.taskId, family, scope: 'task', delayMs, source }, ctx);
     if (rateLimitedChannel.hasSubscribers) rateLimitedChannel.publish({ family, taskId: task.taskId, scope: 'task', delayMs, source });
-    const pause = admission.on429(this.#d.clock.epochNow(), task.taskId, source, retryAfterMs, (n) => this.#backoff(n));
+    const pauseMs = admission.on429(this.#d.clock.epochNow(), task.taskId, source, retryAfterMs, (n) => this.#backoff(n));
+    const pause = pauseMs === null ? null : Math.ceil(pauseMs);
     if (pause !== null) {
       this.#d.fleet?.pauseAccount(pause);
       if (local) notifier.emit('rateLimited', { taskId: task.taskId, family, scope: 'account', delayMs: pause, source }, ctx);
