@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { Clock } from './clock.js';
+import { MAX_TIMER_MS, type Clock } from './clock.js';
 import type { Coordinator } from './fleet/coordinator.js';
 import type { TaskFamily } from './families/family.js';
 import { paramsForWindow } from './limits/gcra.js';
@@ -104,7 +104,10 @@ export interface TaskWatcherOptions {
   readonly clock?: Clock | undefined;
   /** Random source for jitter, in [0, 1). @default Math.random */
   readonly random?: (() => number) | undefined;
-  /** Per-task rate state (times are epoch ms). @default in memory */
+  /**
+   * Per-task rate state (times are epoch ms). Not with a `coordinator` (a `TypeError`): a fleet keeps the per-task
+   * limit in Redis, for every process. @default in memory
+   */
   readonly rateLimiter?: TaskRateLimiter | undefined;
   /** Mirror of the pending set, for resuming after a restart. @default none */
   readonly store?: PendingTaskStore | undefined;
@@ -311,8 +314,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const r = (o.retry ?? {}) as Partial<Record<keyof RetryOptions, unknown>>;
   if (typeof r !== 'object' || r === null) fail('retry', 'an object', r);
   const retry: ResolvedRetry = {
-    baseDelayMs: checkNumber('retry.baseDelayMs', r.baseDelayMs ?? DEFAULTS.retry.baseDelayMs, 0, MAX_TIMEOUT_MS),
-    maxDelayMs: checkNumber('retry.maxDelayMs', r.maxDelayMs ?? DEFAULTS.retry.maxDelayMs, 0, MAX_TIMEOUT_MS),
+    // A delay is one timer: above the timer maximum (~24.8 days) Node would fire it at once.
+    baseDelayMs: checkNumber('retry.baseDelayMs', r.baseDelayMs ?? DEFAULTS.retry.baseDelayMs, 0, MAX_TIMER_MS),
+    maxDelayMs: checkNumber('retry.maxDelayMs', r.maxDelayMs ?? DEFAULTS.retry.maxDelayMs, 0, MAX_TIMER_MS),
     maxConsecutiveErrors: checkNumber('retry.maxConsecutiveErrors', r.maxConsecutiveErrors ?? DEFAULTS.retry.maxConsecutiveErrors, 1, 1e9, true),
     maxInvalidResponses: checkNumber('retry.maxInvalidResponses', r.maxInvalidResponses ?? DEFAULTS.retry.maxInvalidResponses, 1, 1e9, true),
   };
@@ -321,6 +325,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   for (const fn of ['logger', 'dispatcher', 'clock', 'rateLimiter', 'store', 'coordinator'] as const) {
     const v = o[fn];
     if (v !== undefined && (typeof v !== 'object' || v === null)) fail(fn, 'an object', v);
+  }
+  if (o.rateLimiter !== undefined && o.coordinator !== undefined) {
+    throw new TypeError('kie-watcher: options `rateLimiter` and `coordinator` cannot be combined: with a coordinator the per-task limit is the fleet\'s, kept in Redis for every process, so a local limiter would never be asked');
   }
   if (o.random !== undefined) checkFunction('random', o.random);
   if (o.families !== undefined && !Array.isArray(o.families)) fail('families', 'an array of families made with defineFamily', o.families);

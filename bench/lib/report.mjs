@@ -5,6 +5,7 @@
 const fmt = (v, digits = 0) => (v === null || v === undefined ? 'n/a' : Number(v).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const s = (ms, digits = 1) => (ms === null || ms === undefined ? 'n/a' : fmt(ms / 1000, digits));
 const yes = (ok) => (ok ? 'met' : '**not met**');
+import { callbackRowsText } from '../callback-rows.mjs';
 
 const POLICY_LABELS = {
   fastest: "fastest allowed ('fastest', ~2.7/s)",
@@ -113,6 +114,10 @@ export function tables(r) {
       `Target (default vs fixed 2 s: at most half the requests per task and a lower p95): requests ratio ${fmt(f.target.requestsRatio, 2)}, p95 ratio ${fmt(f.target.p95Ratio, 2)}: ${yes(f.target.met)}.`,
       ...(f.callbackTarget ? ['', callbackTargetText(f.callbackTarget)] : []),
     ].join('\n');
+  }
+  if (r.frontier) {
+    const text = callbackRowsText(r.frontier);
+    if (text !== undefined) out.callbackRows = text;
   }
   if (r.peers) {
     const p = r.peers;
