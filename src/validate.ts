@@ -60,6 +60,19 @@ export function checkTaskId(taskId: unknown, name = 'taskId'): string {
 }
 
 
+/**
+ * `true` for an absolute `http:` or `https:` URL, as the WHATWG parser reads it: what a result URL must be.
+ * `"null"`, `javascript:` and a JSON text are not, so a record carrying them is no success.
+ */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** The key of a (family, taskId) pair in the engine's maps. A newline can be in neither, so the pair is never ambiguous. */
 export function taskKey(family: string, taskId: string): string {
   return `${family}\n${taskId}`;

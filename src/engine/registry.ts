@@ -79,7 +79,7 @@ export class Registry {
     const now = this.#deps.clock.now();
     const task = newTaskEntry(family, taskId, now);
     tasks.set(taskId, task);
-    this.#storeCall(task, (s) => s.add({ taskId, family: family.id, watchedAt: this.#deps.clock.epochNow() }));
+    this.#storeCall(task, (s) => s.add({ taskId, family: family.id, watchedAt: Math.round(this.#deps.clock.epochNow()) }));
     this.#deps.scheduler.schedule(task, now);
     return task;
   }
@@ -226,7 +226,7 @@ export class Registry {
     const epoch = this.#deps.clock.epochNow();
     const now = this.#deps.clock.now();
     for (const task of this.attachedTasks()) {
-      pending.push({ taskId: task.taskId, family: task.family.id, watchedAt: epoch - (now - task.watchedAt) });
+      pending.push({ taskId: task.taskId, family: task.family.id, watchedAt: Math.round(epoch - (now - task.watchedAt)) });
       publishSettled(task, 'closed', 'KIE_WATCHER_CLOSED');
       const interests = [...task.interests];
       for (const interest of interests) this.#removeInterest(interest, false);

@@ -5,6 +5,7 @@ import { gcraAllowedAt, gcraTake, type GcraParams } from './gcra.js';
  * watcher's clock. The watcher never sends a request the limiter did not allow: a `take` that throws counts as
  * a refusal (retried after the per-task interval, the error reported as an `error` event), and a refusal whose
  * `retryAt` is not at least 50 ms ahead is deferred by 50 ms, so a limiter cannot make the scheduler spin.
+ * `take` must answer synchronously: a Promise (or any other shape) is a refusal, reported once.
  */
 export interface TaskRateLimiter {
   /** Takes one request slot for `taskId` at `now` (epoch ms), or says when (epoch ms) one will be free. */
