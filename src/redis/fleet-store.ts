@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import { paramsForWindow } from '../gcra.js';
+import { paramsForWindow } from '../limits/gcra.js';
 import { decodeList, decodePoke, decodeRegister, decodeTick, listArgs, pauseArgs, pokeArgs, positive, registerArgs, tickArgs, type PokeReply, type RegisterTask } from './commands.js';
 import { Connection, type LateReply } from './connection.js';
-import { FleetUnavailableError } from './errors.js';
+import { FleetUnavailableError } from '../errors.js';
 import { accountKeys, checkName } from './keys.js';
 import { LIST, PAUSE, POKE, REGISTER, TICK } from './scripts.js';
 import type { LuaScript } from './script-runner.js';
