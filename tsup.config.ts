@@ -17,10 +17,10 @@ const sharedErrors: Plugin = {
 
 export default defineConfig([
   {
-    // The library and its simulator, redis and metrics subpaths ship for both `import` and `require`; ioredis
+    // The library and its simulator, redis, metrics and dashboard subpaths ship for both `import` and `require`; ioredis
     // and @opentelemetry/api, optional peer dependencies, stay external and are loaded only by
     // `kie-watcher/redis` and `kie-watcher/metrics`.
-    entry: { index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts', 'redis/index': 'src/redis/index.ts', 'metrics/index': 'src/metrics/index.ts' },
+    entry: { index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts', 'redis/index': 'src/redis/index.ts', 'metrics/index': 'src/metrics/index.ts', 'dashboard/index': 'src/dashboard/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

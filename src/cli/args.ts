@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_FAMILY, FAMILIES, type KnownFamilyId, type PollingPolicy, type PollingPolicyFunction } from '../index.js';
 import type { HelpTopic } from './help.js';
+import { DASHBOARD_OPTIONS, dashboardCommand, type DashboardCommand } from './dashboard-args.js';
 
 export class UsageError extends Error {
   readonly topic: HelpTopic;
@@ -75,9 +76,10 @@ export type Command =
   | { readonly kind: 'version' }
   | WatchCommand
   | DemoCommand
-  | SimulateCommand;
+  | SimulateCommand
+  | DashboardCommand;
 
-const COMMAND_NAMES = ['watch', 'demo', 'simulate', 'help'] as const;
+const COMMAND_NAMES = ['watch', 'demo', 'simulate', 'dashboard', 'help'] as const;
 const COMMANDS = new Set<string>(COMMAND_NAMES);
 export const DEFAULT_BASE_URL = 'https://api.kie.ai';
 const MAX_TIMEOUT_S = 30 * 24 * 3600;
@@ -389,7 +391,7 @@ export function parseCommand(argv: readonly string[]): Command {
   switch (first) {
     case 'help': {
       const topic = argv[1] ?? 'top';
-      if (topic !== 'top' && topic !== 'watch' && topic !== 'demo' && topic !== 'simulate') throw new UsageError(`no help for '${topic}'`, 'top');
+      if (topic !== 'top' && topic !== 'watch' && topic !== 'demo' && topic !== 'simulate' && topic !== 'dashboard') throw new UsageError(`no help for '${topic}'`, 'top');
       return { kind: 'help', topic };
     }
     case 'demo':
@@ -401,6 +403,12 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'watch':
       refuseKeyArgument(argv, 'watch');
       return parseWatch(argv.slice(1));
+    case 'dashboard': {
+      refuseKeyArgument(argv, 'dashboard');
+      const { values, positionals } = parse(argv.slice(1), DASHBOARD_OPTIONS, 'dashboard');
+      if (values.help) return { kind: 'help', topic: 'dashboard' };
+      return dashboardCommand(values, positionals, (message) => new UsageError(message, 'dashboard'));
+    }
     default: {
       refuseKeyArgument(argv, 'watch');
       const meant = suggestCommand(first);

@@ -32,6 +32,14 @@ export interface RedisCoordinatorOptions {
   readonly operationTimeoutMs?: number | undefined;
 }
 
+/** Where a fleet's keys live. */
+export interface FleetConnection {
+  /** A Redis URL or an ioredis client. */
+  readonly redis: string | Redis;
+  /** The key prefix. */
+  readonly prefix: string;
+}
+
 /**
  * Runs watchers as a fleet on Redis: `new TaskWatcher({ apiKey, coordinator: new RedisCoordinator({ redis }) })`
  * in every process. Needs `ioredis` (an optional peer dependency). See docs/fleet.md.
@@ -45,6 +53,11 @@ export class RedisCoordinator implements Coordinator {
       throw new TypeError('kie-watcher: RedisCoordinator option `redis` must be a URL or an ioredis instance');
     }
     this.#options = options;
+  }
+
+  /** The Redis (URL or client) and key prefix of this fleet: what `createDashboard({ coordinator })` reads. */
+  get connection(): FleetConnection {
+    return { redis: this.#options.redis, prefix: this.#options.prefix ?? 'kie' };
   }
 
   /** Called by the watcher: a store for its account, with its limits. */

@@ -2,7 +2,7 @@
  * `kie-watcher/redis`: the Redis (or Valkey) side of a fleet of watcher processes. Needs `ioredis` (an
  * optional peer dependency of kie-watcher); the core package never imports this entry.
  */
-export { RedisCoordinator, type RedisCoordinatorOptions } from './coordinator.js';
+export { RedisCoordinator, type RedisCoordinatorOptions, type FleetConnection } from './coordinator.js';
 export { RedisFleetStore, DEFAULT_PER_TASK_INTERVAL_MS, type RedisFleetStoreOptions, type FleetBudget } from './fleet-store.js';
 export { FleetUnavailableError } from './errors.js';
 export { SCRIPT_KEYS } from './lua.js';
