@@ -15,6 +15,9 @@ const sharedErrors: Plugin = {
   },
 };
 
+/** The fleet's Lua scripts (src/redis/scripts/*.lua) are inlined as text: no file to copy or find at run time. */
+const LUA_AS_TEXT = { '.lua': 'text' } as const;
+
 export default defineConfig([
   {
     // The library and its simulator, redis, metrics and dashboard subpaths ship for both `import` and `require`; ioredis
@@ -29,6 +32,7 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     splitting: false,
+    loader: LUA_AS_TEXT,
   },
   {
     // The callbacks subpath, built apart so that it can import the main entry instead of bundling a copy of it.
@@ -40,6 +44,7 @@ export default defineConfig([
     platform: 'node',
     splitting: false,
     esbuildPlugins: [sharedErrors],
+    loader: LUA_AS_TEXT,
   },
   {
     // The CLI is ESM only: it is run, never required.
@@ -49,5 +54,6 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
+    loader: LUA_AS_TEXT,
   },
 ]);

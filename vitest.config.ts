@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 const DIST_TESTS = ['test/cli/bin.test.ts', 'test/cli/demo-workers.test.ts', 'test/e2e/dual-package.test.ts', 'test/reliability/embedding.test.ts', 'test/e2e/examples.test.ts', 'test/e2e/error-event.test.ts', 'test/e2e/pack.test.ts', 'test/e2e/demo-script.test.ts', 'test/docs/**/*.test.ts', 'test/dashboard/cli.test.ts'];
 
 export default defineConfig({
+  // Tests run the sources: a `.lua` import is the file's text, as the build's esbuild text loader makes it.
+  plugins: [{ name: 'lua-text', transform: (code: string, id: string) => (id.endsWith('.lua') ? { code: `export default ${JSON.stringify(code)};`, map: null } : undefined) }],
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,

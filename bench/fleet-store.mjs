@@ -25,7 +25,7 @@ const WARMUP_MS = quick ? 1_000 : 2_000;
 const WINDOW_MS = quick ? 3_000 : 6_000;
 const PROCS = [1, 2, 4, 8];
 const SEND_GUARD_MS = 1_000;
-// What the engine reports for a task some way into its run (src/engine/fleet-codec.ts): polls, flags, times
+// What the engine reports for a task some way into its run (src/fleet/codec.ts): polls, flags, times
 // in tenths of a second, status, progress.
 const POLL_STATE = '[12,0,1234,"GENERATING",0.33,0.1,300,1200,-25]';
 

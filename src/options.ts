@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Clock } from './clock.js';
-import type { Coordinator } from './engine/coordinator.js';
+import type { Coordinator } from './fleet/coordinator.js';
 import type { TaskFamily } from './families/family.js';
 import { paramsForWindow } from './gcra.js';
 import type { LoggerLike } from './logger.js';

@@ -4,6 +4,7 @@ import { Engine, type CloseResult, type InterestRequest } from './engine/engine.
 import type { ProgressEvent, TaskUpdate, TaskWatcherEvents, WatchResult, WatcherStats } from './events.js';
 import { DEFAULT_FAMILY, FAMILIES, resolveFamily, type FamilyRef } from './families/index.js';
 import type { TaskFamily } from './families/family.js';
+import { fleetMode } from './fleet/open.js';
 import { toLog } from './logger.js';
 import { checkFunction, checkNumber, checkObject, checkSignal, checkTaskId, MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
 import type { PendingTaskStore } from './stores.js';
@@ -68,7 +69,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       rateLimiter: options.rateLimiter,
       store: options.store,
       dispatcher: options.dispatcher,
-      coordinator: options.coordinator,
+      fleet: options.coordinator === undefined ? undefined : fleetMode(options.coordinator),
       families: (id) => this.#families.get(id),
     });
   }

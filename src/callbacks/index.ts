@@ -1,7 +1,11 @@
 export { verifyKieCallback, DEFAULT_TOLERANCE_SEC } from './verify.js';
 export type { CallbackHeaders, VerifyKieCallbackOptions, VerifiedKieCallback } from './verify.js';
-export { createCallbackHandler, CALLBACK_DEFAULTS } from './handler.js';
-export type { CallbackHandler, CallbackHandlerOptions, CallbackLogger, CallbackPokeTarget } from './handler.js';
+export { CALLBACK_DEFAULTS } from './core.js';
+export type { CallbackHandlerOptions, CallbackLogger, CallbackPokeTarget, CallbackFleetTarget, CallbackDelivery } from './core.js';
+export { createCallbackHandler } from './handler.js';
+export type { CallbackHandler } from './handler.js';
+export { createFetchCallbackHandler } from './fetch-handler.js';
+export type { FetchCallbackHandler } from './fetch-handler.js';
 export { CallbackRejectedError } from './errors.js';
 export type { CallbackRejectionReason, CallbackRejectionStatus } from './errors.js';
 export { signKieCallback, kieCallbackHeaders, TIMESTAMP_HEADER, SIGNATURE_HEADER } from './sign.js';

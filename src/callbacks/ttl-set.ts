@@ -38,6 +38,11 @@ export class TtlSet {
     return true;
   }
 
+  /** Forgets `key` (a delivery that could not be passed on: its next delivery must not count as a replay). */
+  delete(key: string): void {
+    this.#expiries.delete(key);
+  }
+
   clear(): void {
     this.#expiries.clear();
   }

@@ -1,7 +1,7 @@
 import { keyOf } from '../redis/keys.js';
 import type { DashboardResult, DashboardTask } from './types.js';
 
-/** The fleet stores poll-state times in tenths of a second after the task's watchedAt (src/engine/fleet-codec.ts). */
+/** The fleet stores poll-state times in tenths of a second after the task's watchedAt (src/fleet/codec.ts). */
 const TICK_MS = 100;
 const MAX_URLS = 4;
 const MAX_REASON = 300;

@@ -1,15 +1,11 @@
 import type { Redis } from 'ioredis';
 import { accountBase, procKey, procsKey, statsKey } from '../redis/fleet-stats.js';
 import { keyOf } from '../redis/keys.js';
-import { LuaScript } from '../redis/script-runner.js';
 import { BucketCache, countsOf } from './buckets.js';
 import { fields, resultRow, streamIdTime, taskRow } from './decode.js';
-import { BREAKDOWN_LUA, LOOKUP_LUA, TOP_LUA } from './lua.js';
+import { BREAKDOWN, LOOKUP, TOP } from './scripts.js';
 import type { DashboardAccount, DashboardProcess, DashboardResult, DashboardSource, DashboardSummary, DashboardTask } from './types.js';
 
-const TOP = new LuaScript(TOP_LUA);
-const LOOKUP = new LuaScript(LOOKUP_LUA);
-const BREAKDOWN = new LuaScript(BREAKDOWN_LUA);
 
 /** Keys examined per SCAN step while looking for accounts, and per step of the pending-set breakdown. */
 const SCAN_COUNT = 1000;

@@ -14,6 +14,7 @@ import { foldRecord, pollState } from './progress.js';
 import { ctxOf, type Registry } from './registry.js';
 import { CallbackMisses } from './callback-misses.js';
 import { backoffMs, describeError } from './retry.js';
+import type { FleetObserver } from './fleet-observer.js';
 import type { PollDriver } from './scheduler.js';
 import { hasFlag, setFlag, TaskFlag, type Settlement, type TaskEntry } from './task.js';
 
@@ -36,6 +37,8 @@ interface AnswerDeps {
   readonly minIntervalMs: number;
   readonly registry: Registry;
   readonly scheduler: PollDriver;
+  /** In fleet mode: told of progress and account pauses; answers for tasks nobody here waits on still count. */
+  readonly fleet: FleetObserver | undefined;
   readonly admission: Admission;
   readonly notifier: Notifier;
   readonly redactor: KeyRedactor;
@@ -70,7 +73,7 @@ export class Answers {
   apply(task: TaskEntry, answer: Answer, echoesKey: boolean): void {
     const { registry } = this.#d;
     // In process, nobody else needs the answer of a task nobody here waits for; in a fleet, others do.
-    if (task.interests.size === 0 && !this.#d.scheduler.pollsForOthers) {
+    if (task.interests.size === 0 && this.#d.fleet === undefined) {
       // Nobody waits any more, but a final answer is still worth keeping for a late waiter.
       if (answer.kind === 'success' || answer.kind === 'failure') registry.cacheOnly(task, this.#finalSettlement(task, answer, echoesKey));
       registry.release(task);
@@ -193,7 +196,7 @@ export class Answers {
       state,
       record: verdict.record,
     };
-    this.#d.scheduler.progressed(task, event);
+    this.#d.fleet?.progressed(task, event);
     if (task.interests.size === 0) return;
     this.#d.notifier.emit('progress', event, ctxOf(task));
     this.#d.registry.notifyProgress(task, event);
@@ -258,7 +261,7 @@ export class Answers {
     if (rateLimitedChannel.hasSubscribers) rateLimitedChannel.publish({ family, taskId: task.taskId, scope: 'task', delayMs, source });
     const pause = admission.on429(this.#d.clock.epochNow(), task.taskId, source, retryAfterMs, (n) => this.#backoff(n));
     if (pause !== null) {
-      this.#d.scheduler.pauseAccount(pause);
+      this.#d.fleet?.pauseAccount(pause);
       if (local) notifier.emit('rateLimited', { taskId: task.taskId, family, scope: 'account', delayMs: pause, source }, ctx);
       if (rateLimitedChannel.hasSubscribers) rateLimitedChannel.publish({ family, taskId: task.taskId, scope: 'account', delayMs: pause, source });
     }

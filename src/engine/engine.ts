@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { setMaxListeners, type EventEmitter } from 'node:events';
 import type { Clock } from '../clock.js';
 import { pollAnswerChannel, pollStartChannel } from '../diagnostics.js';
@@ -17,8 +16,7 @@ import { UpdateStream } from '../update-stream.js';
 import type { Dispatcher } from 'undici';
 import { Admission } from './admission.js';
 import { Answers, type Answer } from './answers.js';
-import type { Coordinator } from './coordinator.js';
-import { FleetDriver } from './fleet-driver.js';
+import type { FleetFactory, FleetMode } from './fleet-observer.js';
 import { Notifier, taskKey } from './notifier.js';
 import { ResultCache } from './result-cache.js';
 import { haltErrorFor, Registry } from './registry.js';
@@ -34,8 +32,8 @@ export interface EngineParts {
   readonly rateLimiter: TaskRateLimiter | undefined;
   readonly store: PendingTaskStore | undefined;
   readonly dispatcher: Dispatcher | undefined;
-  /** A fleet coordinator (Redis): which process polls what is decided there. */
-  readonly coordinator: Coordinator | undefined;
+  /** Fleet mode (the `coordinator` option): which process polls what is decided there. */
+  readonly fleet: FleetFactory | undefined;
   /** The families this watcher knows, by id (claims of the fleet name their family by id). */
   readonly families: (id: string) => TaskFamily | undefined;
 }
@@ -65,7 +63,7 @@ export class Engine {
   readonly #cache: ResultCache;
   readonly #admission: Admission;
   readonly #scheduler: PollDriver;
-  readonly #fleet: FleetDriver | undefined;
+  readonly #fleet: FleetMode | undefined;
   readonly #registry: Registry;
   readonly #answers: Answers;
   readonly #client: StatusClient;
@@ -109,9 +107,20 @@ export class Engine {
       expire: (now) => this.#registry.expire(now),
       start: (task) => this.#start(task),
     });
-    this.#fleet = parts.coordinator ? this.#openFleet(parts.coordinator, local) : undefined;
+    this.#fleet = parts.fleet?.({
+      opts,
+      clock,
+      log,
+      local,
+      family: parts.families,
+      entry: (family, taskId) => this.#registry.get(family, taskId),
+      localTasks: () => this.#registry.withDeadlines(),
+      settleRemote: (family, taskId, settlement) => this.#settleRemote(family, taskId, settlement),
+      progressRemote: (task, e) => this.#progressRemote(task, e),
+      status: (status, error) => this.#notifier.emit('coordinator', { status, reason: error === undefined ? null : error.message }),
+    });
     this.#scheduler = this.#fleet ?? local;
-    this.#registry = new Registry({ clock, scheduler: this.#scheduler, admission: this.#admission, notifier: this.#notifier, cache: this.#cache, store: parts.store });
+    this.#registry = new Registry({ clock, scheduler: this.#scheduler, fleet: this.#fleet, admission: this.#admission, notifier: this.#notifier, cache: this.#cache, store: parts.store });
     this.#answers = new Answers({
       opts,
       clock,
@@ -121,40 +130,12 @@ export class Engine {
       minIntervalMs: opts.minIntervalMs,
       registry: this.#registry,
       scheduler: this.#scheduler,
+      fleet: this.#fleet,
       admission: this.#admission,
       notifier: this.#notifier,
       redactor,
       halt: (error) => this.#halt(error),
     });
-  }
-
-  #openFleet(coordinator: Coordinator, local: Scheduler): FleetDriver {
-    const { opts, clock, log } = this.#parts;
-    const store = coordinator.open({
-      // The fleet's limits are the account's: name it by a hash of the key, never the key.
-      account: `k${createHash('sha256').update(opts.apiKey).digest('hex').slice(0, 12)}`,
-      perTaskIntervalMs: opts.minIntervalMs,
-      accountRequestsPerSecond: opts.accountRequestsPerSecond,
-      resultTtlMs: opts.resultCacheTtlMs,
-      requestTimeoutMs: opts.requestTimeoutMs,
-      sendGuardMs: Math.max(10, opts.rateJitterMarginMs - 20),
-      log,
-      onStatus: (status, error) => this.#notifier.emit('coordinator', { status, reason: error === undefined ? null : error.message }),
-      onReset: () => this.#fleet?.registerAll(),
-    });
-    const fleet = new FleetDriver({
-      clock,
-      log,
-      store,
-      local,
-      family: this.#parts.families,
-      entry: (family, taskId) => this.#registry.get(family, taskId),
-      localTasks: () => this.#registry.withDeadlines(),
-      settleRemote: (family, taskId, settlement) => this.#settleRemote(family, taskId, settlement),
-      progressRemote: (task, e) => this.#progressRemote(task, e),
-    });
-    void fleet.start();
-    return fleet;
   }
 
   /** Another process of the fleet settled a task. */
@@ -206,7 +187,7 @@ export class Engine {
     const task = this.#ensure(req);
     if (this.#registry.watched(task)) return;
     this.#registry.addInterest(task, 'watch', req.timeoutMs, undefined, () => undefined);
-    this.#scheduler.track(task, req.timeoutMs);
+    this.#fleet?.track(task, req.timeoutMs);
   }
 
   wait<F extends FamilyRef>(req: InterestRequest, onProgress: Interest['onProgress']): Promise<WatchResult<F>> {
@@ -217,7 +198,7 @@ export class Engine {
       const task = this.#ensure(req);
       const interest = this.#registry.addInterest(task, 'wait', req.timeoutMs, onProgress, (s) => (s.ok ? resolve(s.result as unknown as WatchResult<F>) : reject(s.error)));
       this.#registry.attachSignal(interest, req.signal);
-      this.#scheduler.track(task, req.timeoutMs);
+      this.#fleet?.track(task, req.timeoutMs);
     });
   }
 
@@ -242,7 +223,7 @@ export class Engine {
       (s) => (s.ok ? stream.end({ type: 'completed', taskId: req.taskId, result: s.result as unknown as WatchResult<F> }) : stream.fail(s.error)),
     );
     this.#registry.attachSignal(interest, req.signal);
-    this.#scheduler.track(task, req.timeoutMs);
+    this.#fleet?.track(task, req.timeoutMs);
     stream.onReturn = () => this.#registry.cancel(interest);
     return stream;
   }
@@ -258,7 +239,7 @@ export class Engine {
       if (task === undefined || task.interests.size === 0) {
         this.#answers.lateCallback(family.id, taskId);
         // In a fleet another process may poll it: the coordinator makes it due at once there.
-        this.#fleet?.pokeRemote({ family: family.id, taskId });
+        this.#fleet?.pokeRemote(family.id, taskId);
         continue;
       }
       found = true;
@@ -271,8 +252,7 @@ export class Engine {
   /** The fleet's durable pending set (`undefined` without a coordinator). */
   async fleetPending(): Promise<PendingTaskInfo[] | undefined> {
     if (this.#fleet === undefined) return undefined;
-    const now = this.#parts.clock.epochNow();
-    return (await this.#fleet.listPending()).filter((p) => p.deadlineAt > now).map((p) => ({ taskId: p.key.taskId, family: p.key.family, watchedAt: p.watchedAt }));
+    return this.#fleet.resumable();
   }
 
   isWatching(family: TaskFamily, taskId: string): boolean {

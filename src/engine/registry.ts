@@ -8,6 +8,7 @@ import type { PendingTaskInfo, PendingTaskStore } from '../stores.js';
 import type { Admission } from './admission.js';
 import { taskKey, type EffectContext, type Notifier } from './notifier.js';
 import type { ResultCache } from './result-cache.js';
+import type { FleetObserver } from './fleet-observer.js';
 import type { PollDriver } from './scheduler.js';
 import { hasFlag, newTaskEntry, setFlag, TaskFlag, type Interest, type Settlement, type TaskEntry } from './task.js';
 
@@ -21,6 +22,8 @@ export interface RegistryCounters {
 interface RegistryDeps {
   readonly clock: Clock;
   readonly scheduler: PollDriver;
+  /** Told of every settlement, in fleet mode only. */
+  readonly fleet: FleetObserver | undefined;
   readonly admission: Admission;
   readonly notifier: Notifier;
   readonly cache: ResultCache;
@@ -161,7 +164,7 @@ export class Registry {
    */
   settle(task: TaskEntry, settlement: Settlement, cache: boolean): void {
     if (cache) this.#deps.cache.set(taskKey(task.family.id, task.taskId), settlement, this.#deps.clock.now());
-    this.#deps.scheduler.settled(task, settlement);
+    this.#deps.fleet?.settled(task, settlement);
     const interests = [...task.interests];
     for (const interest of interests) this.#removeInterest(interest, false);
     if (!task.inFlight) this.#drop(task);

@@ -1,31 +1,20 @@
 import { MAX_TIMER_MS, type Clock } from '../clock.js';
 import { IndexedMinHeap } from '../heap.js';
 import type { Admission } from './admission.js';
-import type { Settlement, TaskEntry } from './task.js';
-import type { ProgressEvent } from '../events.js';
+import type { TaskEntry } from './task.js';
 
 /**
  * What drives polls: the registry and the answers door speak only to this. The in-process {@link Scheduler}
- * polls the tasks this process watches; a fleet driver (`fleet-driver.ts`) lets a coordinator decide which
- * process polls what, and polls tasks for other processes too.
+ * polls the tasks this process watches; a fleet (`src/fleet/`) lets a coordinator decide which process polls
+ * what, and polls tasks for other processes too (it is also told what happened: `fleet-observer.ts`).
  */
 export interface PollDriver {
   readonly inFlight: number;
-  /** Answers for tasks no local interest waits on are still handled in full (polled for other processes). */
-  readonly pollsForOthers: boolean;
   /** A task's next poll is due at `at` (monotonic ms); for a new task, its first poll. */
   schedule(task: TaskEntry, at: number): void;
   unschedule(task: TaskEntry): void;
   /** Poll now, within the limits (a callback said it may be done). */
   hurry(task: TaskEntry): void;
-  /** An interest with this deadline was added to the task. */
-  track(task: TaskEntry, timeoutMs: number): void;
-  /** The task's progress event, decided while handling its answer. */
-  progressed(task: TaskEntry, event: ProgressEvent): void;
-  /** The task reached its final outcome. */
-  settled(task: TaskEntry, settlement: Settlement): void;
-  /** An account-wide 429 pause of this long began. */
-  pauseAccount(ms: number): void;
   /** A request ended: its slot is free again. */
   finished(): void;
   deadlinesChanged(): void;
@@ -75,18 +64,6 @@ export class Scheduler implements PollDriver {
   get capacity(): number {
     return this.#capacity;
   }
-
-  readonly pollsForOthers = false;
-
-  /** In process, nothing to register, report or share: the task's own state is all there is. */
-  track(): void {}
-
-  progressed(): void {}
-
-  settled(): void {}
-
-  /** The admission gate already paused this process's polls. */
-  pauseAccount(): void {}
 
   /** Starts a poll the caller admitted elsewhere (a fleet claim): counts its slot, skips the local gate. */
   startNow(task: TaskEntry): void {

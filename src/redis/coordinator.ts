@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Coordinator, CoordinatorParams, FleetStore } from '../engine/coordinator.js';
+import type { Coordinator, CoordinatorParams, FleetStore } from '../fleet/coordinator.js';
 import { RedisFleetStore } from './fleet-store.js';
 
 /** Options of {@link RedisCoordinator}. */

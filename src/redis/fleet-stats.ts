@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { FleetHeartbeat } from '../fleet/coordinator.js';
 
 /*
  * What the fleet publishes for its dashboard, beside the keys it runs on: each process writes, once a second
@@ -37,15 +38,9 @@ export const procsKey = (base: string): string => `${base}procs`;
 export const procKey = (base: string, owner: string): string => `${base}proc:${owner}`;
 export const statsKey = (base: string, bucket: number): string => `${base}stats:${bucket}`;
 
-/** What a process reports about itself: current values and counters since it started. */
-export interface FleetHeartbeat {
-  /** Claims this process holds now (polls in flight for the fleet). */
-  readonly held: number;
-  /** Its request slots. */
-  readonly capacity: number;
-  /** Counters since the process started; their increments go to the shared buckets. */
-  readonly counters: Readonly<Record<StatName, number>>;
-  /** The account budget it enforces, requests/s (`null`: none), and its burst. */
+/** A heartbeat with the account budget the process enforces. */
+export interface HeartbeatRecord extends FleetHeartbeat {
+  /** Requests/s and burst of the account budget, `null` for none. */
   readonly budget: { readonly requestsPerSecond: number; readonly burst: number } | null;
 }
 
@@ -62,7 +57,7 @@ export class HeartbeatWriter {
   }
 
   /** Sends one heartbeat on `redis`; the increments are kept for the next one if it fails. */
-  async write(redis: Redis, beat: FleetHeartbeat, now = Date.now()): Promise<void> {
+  async write(redis: Redis, beat: HeartbeatRecord, now = Date.now()): Promise<void> {
     const proc = procKey(this.#base, this.#owner);
     const procs = procsKey(this.#base);
     const bucket = statsKey(this.#base, Math.floor(now / STATS_BUCKET_MS));

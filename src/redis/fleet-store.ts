@@ -2,11 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { paramsForWindow } from '../gcra.js';
-import { FleetUnavailableError, isUnavailable } from './errors.js';
-import { accountKeys, checkName, keyOf, memberOf } from './keys.js';
-import { LIST_LUA, PAUSE_LUA, POKE_LUA, REGISTER_LUA, TICK_LUA } from './lua.js';
-import { LuaScript } from './script-runner.js';
+import { decodeList, decodePoke, decodeRegister, decodeTick, listArgs, pauseArgs, pokeArgs, positive, registerArgs, tickArgs, type PokeReply, type RegisterTask } from './commands.js';
+import { Connection, type LateReply } from './connection.js';
+import { FleetUnavailableError } from './errors.js';
+import { HeartbeatWriter } from './fleet-stats.js';
+import { accountKeys, checkName } from './keys.js';
+import { LIST, PAUSE, POKE, REGISTER, TICK } from './scripts.js';
+import type { LuaScript } from './script-runner.js';
 import { StreamReader } from './stream-reader.js';
+import type { FleetHeartbeat } from '../fleet/coordinator.js';
 import type {
   Claim,
   FleetLogger,
@@ -97,26 +101,8 @@ export interface RedisFleetStoreOptions {
 }
 
 const SILENT: FleetLogger = { debug() {}, info() {}, warn() {}, error() {} };
-const MAX_DELAY_MS = 2 ** 31 - 2;
 const REGISTER_CHUNK = 500;
 const LIST_CHUNK = 1000;
-
-function positive(name: string, value: number | undefined, fallback: number, min = 1, max = MAX_DELAY_MS): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new RangeError(`${name} must be a number in [${min}, ${max}]`);
-  return v;
-}
-
-interface RunOptions {
-  /** Called with the reply if it arrives after the call already failed on its timeout. */
-  readonly late?: ((reply: unknown) => void) | undefined;
-}
-
-const REGISTER = new LuaScript(REGISTER_LUA);
-const TICK = new LuaScript(TICK_LUA);
-const POKE = new LuaScript(POKE_LUA);
-const PAUSE = new LuaScript(PAUSE_LUA);
-const LIST = new LuaScript(LIST_LUA);
 
 /**
  * The Redis side of a fleet of watcher processes: a durable pending set (task hashes plus a due zset),
@@ -124,9 +110,12 @@ const LIST = new LuaScript(LIST_LUA);
  * per-task GCRA, the account budget and the account pause, all on Redis time; a results stream for fan-out.
  */
 export class RedisFleetStore {
-  readonly #redis: Redis;
+  readonly #conn: Connection;
   readonly #ownsRedis: boolean;
   readonly #keys: string[];
+  /** The dashboard's view of this process (src/redis/fleet-stats.ts). */
+  readonly #beats: HeartbeatWriter;
+  #beaten = false;
   readonly #owner: string;
   readonly #leaseMs: number;
   readonly #intervalMs: number;
@@ -134,40 +123,21 @@ export class RedisFleetStore {
   readonly #resultTtlMs: number;
   readonly #sendGuardMs: number;
   readonly #validForMs: number;
-  readonly #timeoutMs: number;
   readonly #pokeMemoryMs: number;
   readonly #resultsMaxLen: number;
   readonly #eventsMaxLen: number;
-  readonly #probeIntervalMs: number;
   readonly #readBlockMs: number;
   readonly #clock: MonotonicClock;
   readonly #logger: FleetLogger;
-  readonly #onStatus: ((status: FleetStatus, error?: Error) => void) | undefined;
   readonly #onReset: (() => void) | undefined;
 
-  #status: FleetStatus = 'up';
   #epoch: string | null = null;
-  /** Whether the connection was ever ready: only a first connect is waited for, a lost one fails fast. */
-  #connectedOnce = false;
   #closed = false;
-  #probe: NodeJS.Timeout | undefined;
-  #upWaiters: (() => void)[] = [];
   /** Claims never handed out (send guard, late replies): reported as `release` on the next tick. */
   #releases: Report[] = [];
   #reader: StreamReader | undefined;
   #readerStart: Promise<void> | undefined;
   readonly #listeners = new Set<(message: FleetMessage) => void>();
-
-  readonly #onConnClose = (): void => {
-    if (!this.#closed) this.#markDown(new FleetUnavailableError('the Redis connection closed'));
-  };
-  readonly #onConnReady = (): void => {
-    this.#connectedOnce = true;
-    if (this.#status === 'down') this.#probeNow();
-  };
-  readonly #onConnError = (err: Error): void => {
-    this.#logger.debug({ err: { message: err.message } }, 'fleet redis connection error');
-  };
 
   constructor(options: RedisFleetStoreOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
@@ -182,11 +152,11 @@ export class RedisFleetStore {
     const margin = positive('leaseMarginMs', options.leaseMarginMs, 1000, 0);
     if (margin >= this.#leaseMs) throw new RangeError('leaseMarginMs must be below leaseMs');
     this.#validForMs = Math.min(this.#sendGuardMs, this.#leaseMs - margin);
-    this.#timeoutMs = positive('operationTimeoutMs', options.operationTimeoutMs, 2000);
+    const timeoutMs = positive('operationTimeoutMs', options.operationTimeoutMs, 2000);
     this.#pokeMemoryMs = positive('pokeMemoryMs', options.pokeMemoryMs, 60_000);
     this.#resultsMaxLen = Math.floor(positive('resultsMaxLen', options.resultsMaxLen, 10_000, 1, 1e9));
     this.#eventsMaxLen = Math.floor(positive('eventsMaxLen', options.eventsMaxLen, 10_000, 1, 1e9));
-    this.#probeIntervalMs = positive('probeIntervalMs', options.probeIntervalMs, 500);
+    const probeIntervalMs = positive('probeIntervalMs', options.probeIntervalMs, 500);
     this.#readBlockMs = Math.floor(positive('readBlockMs', options.readBlockMs, 2000));
     const budget = options.accountBudget ?? null;
     if (budget === null) this.#budget = null;
@@ -197,30 +167,29 @@ export class RedisFleetStore {
     }
     this.#clock = options.clock ?? { now: () => performance.now() };
     this.#logger = options.logger ?? SILENT;
-    this.#onStatus = options.onStatus;
     this.#onReset = options.onReset;
 
+    let redis: Redis;
     if (typeof options.redis === 'string') {
       // Fail fast rather than queue: a call made while disconnected errors at once (the store reports
       // `down`), and nothing sent before a disconnect is silently resent after it.
-      this.#redis = new Redis(options.redis, { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false });
+      redis = new Redis(options.redis, { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false });
       this.#ownsRedis = true;
     } else if (options.redis instanceof Redis) {
-      this.#redis = options.redis;
+      redis = options.redis;
       this.#ownsRedis = false;
     } else {
       throw new TypeError('redis must be a URL string or an ioredis Redis instance');
     }
-    if (this.#redis.options.keyPrefix) throw new TypeError('an ioredis keyPrefix is not supported: use the `prefix` option');
+    if (redis.options.keyPrefix) throw new TypeError('an ioredis keyPrefix is not supported: use the `prefix` option');
     this.#keys = accountKeys(prefix, account);
-    this.#redis.on('close', this.#onConnClose);
-    this.#redis.on('ready', this.#onConnReady);
-    this.#redis.on('error', this.#onConnError);
+    this.#beats = new HeartbeatWriter(`${prefix}:{${account}}:`, this.#owner);
+    this.#conn = new Connection(redis, { timeoutMs, probeIntervalMs, logger: this.#logger, onStatus: options.onStatus });
   }
 
   /** Redis availability as last seen. */
   get status(): FleetStatus {
-    return this.#status;
+    return this.#conn.status;
   }
 
   /** This process's owner name. */
@@ -233,28 +202,17 @@ export class RedisFleetStore {
    * its stored result when it already settled, so a late waiter settles at once. A new task is due after
    * `delayMs` (default 0), or at once when a poke for it was remembered.
    */
-  async register(
-    tasks: readonly { readonly key: TaskKey; readonly timeoutMs?: number | null | undefined; readonly delayMs?: number | undefined; readonly watchedAt?: number | undefined }[],
-  ): Promise<RegisterOutcome[]> {
+  async register(tasks: readonly RegisterTask[]): Promise<RegisterOutcome[]> {
     const out: RegisterOutcome[] = [];
     for (let i = 0; i < tasks.length; i += REGISTER_CHUNK) {
       const chunk = tasks.slice(i, i + REGISTER_CHUNK);
-      const args: (string | number)[] = [chunk.length];
-      for (const t of chunk) {
-        args.push(
-          memberOf(t.key),
-          t.timeoutMs === null || t.timeoutMs === undefined ? -1 : positive('timeoutMs', t.timeoutMs, 0, 0, 8.64e15),
-          positive('delayMs', t.delayMs, 0, 0),
-          t.watchedAt === undefined ? -1 : positive('watchedAt', t.watchedAt, 0, 0, 8.64e15),
-        );
-      }
-      const reply = (await this.#run(REGISTER, args)) as unknown[];
-      this.#seeEpoch(String(reply[0]));
+      const reply = decodeRegister((await this.#run(REGISTER, registerArgs(chunk))) as unknown[], chunk.length);
+      this.#seeEpoch(reply.epoch);
       chunk.forEach((t, j) => {
-        const status = String(reply[2 + j * 2]);
+        const o = reply.outcomes[j];
         const key = { family: t.key.family, taskId: t.key.taskId };
-        if (status === 'r') out.push({ key, status: 'settled', result: String(reply[3 + j * 2]) });
-        else out.push({ key, status: status === 'n' ? 'new' : 'pending' });
+        if (o?.status === 'r') out.push({ key, status: 'settled', result: o.result });
+        else out.push({ key, status: o?.status === 'n' ? 'new' : 'pending' });
       });
     }
     return out;
@@ -269,31 +227,31 @@ export class RedisFleetStore {
     const owed = this.#releases;
     this.#releases = [];
     const all = owed.length === 0 ? reports : [...owed, ...reports];
-    const args: (string | number)[] = [
-      this.#owner,
-      this.#leaseMs,
-      max,
-      this.#intervalMs,
-      this.#budget?.intervalMs ?? 0,
-      this.#budget?.burst ?? 1,
-      this.#resultTtlMs,
-      this.#resultsMaxLen,
-      this.#eventsMaxLen,
-      max * 2 + 32,
-      all.length,
-    ];
-    for (const r of all) pushReport(args, r);
+    const args = tickArgs(
+      {
+        owner: this.#owner,
+        leaseMs: this.#leaseMs,
+        maxClaims: max,
+        intervalMs: this.#intervalMs,
+        budget: this.#budget,
+        resultTtlMs: this.#resultTtlMs,
+        resultsMaxLen: this.#resultsMaxLen,
+        eventsMaxLen: this.#eventsMaxLen,
+        scanLimit: max * 2 + 32,
+      },
+      all,
+    );
     const sentAt = this.#clock.now();
     let reply: unknown[];
     try {
-      reply = (await this.#run(TICK, args, { late: (late) => this.#owe(parseTick(late as unknown[], 0).claims) })) as unknown[];
+      reply = (await this.#run(TICK, args, (late) => this.#owe(decodeTick(late as unknown[], 0).claims))) as unknown[];
     } catch (err) {
       // The reports may not have been applied: keep the releases owed (a repeated release is harmless).
       this.#releases = [...owed, ...this.#releases];
       throw err;
     }
     const roundTripMs = this.#clock.now() - sentAt;
-    const parsed = parseTick(reply, sentAt + this.#validForMs);
+    const parsed = decodeTick(reply, sentAt + this.#validForMs);
     this.#seeEpoch(parsed.epoch);
     let claims = parsed.claims;
     let released = 0;
@@ -323,13 +281,13 @@ export class RedisFleetStore {
    * Asks for a poll soon (a callback arrived): due now if not claimed; if claimed, the claimer's next report
    * makes it due at once; for a task nobody registered yet, remembered for `pokeMemoryMs`.
    */
-  async poke(key: TaskKey): Promise<'due' | 'flagged' | 'settled' | 'remembered'> {
-    return String(await this.#run(POKE, [memberOf(key), Math.ceil(this.#pokeMemoryMs)])) as 'due' | 'flagged' | 'settled' | 'remembered';
+  async poke(key: TaskKey): Promise<PokeReply> {
+    return decodePoke(await this.#run(POKE, pokeArgs(key, this.#pokeMemoryMs)));
   }
 
   /** Pauses claiming fleet-wide for `ms` (an account-wide 429 storm); never shortens a longer pause. Returns the pause left. */
   async pause(ms: number): Promise<number> {
-    return Number(await this.#run(PAUSE, [Math.ceil(positive('ms', ms, 0, 1))]));
+    return Number(await this.#run(PAUSE, pauseArgs(ms)));
   }
 
   /** Every pending task of the account, for `resume()` after all processes restarted. */
@@ -337,13 +295,9 @@ export class RedisFleetStore {
     const seen = new Map<string, PendingTask>();
     let cursor = '0';
     do {
-      const reply = (await this.#run(LIST, [cursor, LIST_CHUNK])) as unknown[];
-      cursor = String(reply[0]);
-      for (let i = 1; i + 2 < reply.length; i += 3) {
-        const member = String(reply[i]);
-        const deadline = Number(reply[i + 2]);
-        seen.set(member, { key: keyOf(member), watchedAt: Number(reply[i + 1]), deadlineAt: deadline >= 8.64e15 ? Infinity : deadline });
-      }
+      const reply = decodeList((await this.#run(LIST, listArgs(cursor, LIST_CHUNK))) as unknown[]);
+      cursor = reply.cursor;
+      for (const t of reply.tasks) seen.set(t.member, { key: t.key, watchedAt: t.watchedAt, deadlineAt: t.deadlineAt });
     } while (cursor !== '0');
     return [...seen.values()];
   }
@@ -357,8 +311,8 @@ export class RedisFleetStore {
     if (this.#closed) throw new FleetUnavailableError('the store is closed');
     this.#listeners.add(listener);
     if (this.#reader === undefined) {
-      const conn = this.#redis.duplicate({ maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false, connectionName: 'kie-fleet-reader' });
-      conn.on('error', this.#onConnError);
+      const conn = this.#conn.redis.duplicate({ maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false, connectionName: 'kie-fleet-reader' });
+      conn.on('error', this.#conn.onError);
       this.#reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs);
       this.#readerStart = this.#reader.start();
     }
@@ -370,40 +324,32 @@ export class RedisFleetStore {
 
   /** Resolves when Redis is usable again (at once when it is). */
   waitUntilUp(signal?: AbortSignal): Promise<void> {
-    if (this.#status === 'up') return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.#upWaiters = this.#upWaiters.filter((w) => w !== done);
-        reject(signal?.reason);
-      };
-      const done = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#upWaiters.push(done);
-    });
+    return this.#conn.waitUntilUp(signal);
   }
 
   /**
-   * Stops the reader and the probe, sends the releases still owed (best effort), and closes the
-   * connections this store made. A client passed in stays open.
+   * Writes this process's heartbeat for the fleet's dashboard: one pipeline of a few commands (its own hash,
+   * the process list, its counters' increments in the current 10-second bucket). Nothing while Redis is down.
+   */
+  async heartbeat(beat: FleetHeartbeat): Promise<void> {
+    if (this.#closed || this.#conn.status !== 'up') return;
+    const budget = this.#budget === null ? null : { requestsPerSecond: 1000 / this.#budget.intervalMs, burst: this.#budget.burst };
+    await this.#beats.write(this.#conn.redis, { ...beat, budget });
+    this.#beaten = true;
+  }
+
+  /**
+   * Stops the reader and the probe, sends the releases still owed (best effort), takes this process off the
+   * dashboard's list, and closes the connections this store made. A client passed in stays open.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    if (this.#releases.length > 0 && this.#status === 'up') await this.tick([], 0).catch(() => undefined);
+    if (this.#releases.length > 0 && this.#conn.status === 'up') await this.tick([], 0).catch(() => undefined);
+    if (this.#beaten && this.#conn.status === 'up') await this.#beats.remove(this.#conn.redis).catch(() => undefined);
     this.#closed = true;
-    clearTimeout(this.#probe);
     this.#listeners.clear();
     await this.#reader?.close();
-    this.#redis.off('close', this.#onConnClose);
-    this.#redis.off('ready', this.#onConnReady);
-    this.#redis.off('error', this.#onConnError);
-    if (this.#ownsRedis) {
-      if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => this.#redis.disconnect());
-      else this.#redis.disconnect();
-    }
+    await this.#conn.close(this.#ownsRedis);
   }
 
   // --- internals
@@ -426,159 +372,8 @@ export class RedisFleetStore {
     this.#epoch = epoch;
   }
 
-  async #run(script: LuaScript, args: readonly (string | number)[], options: RunOptions = {}): Promise<unknown> {
-    if (this.#closed) throw new FleetUnavailableError('the store is closed');
-    if (this.#redis.status === 'ready') this.#connectedOnce = true;
-    else await this.#awaitReady();
-    const call = script.run(this.#redis, this.#keys, args);
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        reject(new FleetUnavailableError(`Redis did not answer within ${this.#timeoutMs} ms`));
-      }, this.#timeoutMs);
-      timer.unref();
-    });
-    call.then(
-      (reply) => {
-        if (timedOut) options.late?.(reply);
-      },
-      () => undefined,
-    );
-    try {
-      const reply = await Promise.race([call, timeout]);
-      this.#markUp();
-      return reply;
-    } catch (err) {
-      if (!isUnavailable(err)) throw err;
-      const e = err instanceof FleetUnavailableError ? err : new FleetUnavailableError(`Redis unavailable: ${(err as Error).message}`, { cause: err });
-      this.#markDown(e);
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
+  #run(script: LuaScript, args: readonly (string | number)[], late?: LateReply): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new FleetUnavailableError('the store is closed'));
+    return this.#conn.run(script, this.#keys, args, late);
   }
-
-  /** Waits a bounded time for a connection that is still being made (at start-up); fails fast otherwise. */
-  async #awaitReady(): Promise<void> {
-    const r = this.#redis;
-    if (r.status === 'wait') r.connect().catch(() => undefined);
-    const starting = r.status === 'connecting' || r.status === 'connect' || r.status === 'wait';
-    if (starting && !this.#connectedOnce) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(t);
-          r.off('ready', done);
-          r.off('close', done);
-          resolve();
-        };
-        const t = setTimeout(done, this.#timeoutMs);
-        t.unref();
-        r.once('ready', done);
-        r.once('close', done);
-      });
-    }
-    if (r.status !== 'ready') {
-      const e = new FleetUnavailableError(`Redis is not connected (${r.status})`);
-      this.#markDown(e);
-      throw e;
-    }
-  }
-
-  #markDown(error: Error): void {
-    if (this.#closed) return;
-    if (this.#status === 'down') return;
-    this.#status = 'down';
-    this.#logger.warn({ err: { message: error.message } }, 'fleet redis down: claiming paused');
-    this.#onStatus?.('down', error);
-    this.#scheduleProbe();
-  }
-
-  #markUp(): void {
-    if (this.#status === 'up' || this.#closed) return;
-    this.#status = 'up';
-    clearTimeout(this.#probe);
-    this.#probe = undefined;
-    this.#logger.info({}, 'fleet redis up again');
-    this.#onStatus?.('up');
-    const waiters = this.#upWaiters;
-    this.#upWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  #scheduleProbe(): void {
-    clearTimeout(this.#probe);
-    this.#probe = setTimeout(() => this.#probeNow(), this.#probeIntervalMs);
-    this.#probe.unref();
-  }
-
-  #probeNow(): void {
-    if (this.#closed || this.#status === 'up') return;
-    if (this.#redis.status !== 'ready') {
-      this.#scheduleProbe();
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('probe timed out')), this.#timeoutMs);
-      timer.unref();
-    });
-    Promise.race([this.#redis.ping(), timeout]).then(
-      () => {
-        clearTimeout(timer);
-        this.#markUp();
-      },
-      () => {
-        clearTimeout(timer);
-        this.#scheduleProbe();
-      },
-    );
-  }
-}
-
-function pushReport(args: (string | number)[], r: Report): void {
-  const member = memberOf(r.key);
-  if (typeof r.fence !== 'number' || !Number.isFinite(r.fence)) throw new TypeError('report fence must be a number');
-  const fence = r.fence.toFixed(0);
-  switch (r.kind) {
-    case 'next': {
-      if (typeof r.state !== 'string') throw new TypeError('next report state must be a string');
-      const delay = positive('delayMs', r.delayMs, 0, 0);
-      args.push('n', member, fence, delay, r.state, r.event ?? '');
-      return;
-    }
-    case 'final':
-      if (typeof r.result !== 'string') throw new TypeError('final report result must be a string');
-      args.push('f', member, fence, 0, r.result, '');
-      return;
-    case 'release':
-      args.push('r', member, fence, 0, '', '');
-      return;
-    default:
-      throw new TypeError(`unknown report kind ${String((r as { kind: unknown }).kind)}`);
-  }
-}
-
-function parseTick(reply: unknown[], validUntil: number): { epoch: string; now: number; nextDueAt: number | null; claims: Claim[]; expired: TaskKey[] } {
-  const nextDue = Number(reply[2]);
-  const n = Number(reply[3]);
-  const claims: Claim[] = [];
-  let i = 4;
-  for (let c = 0; c < n; c++, i += 5) {
-    const state = String(reply[i + 2]);
-    const deadline = Number(reply[i + 4]);
-    claims.push({
-      key: keyOf(String(reply[i])),
-      fence: Number(reply[i + 1]),
-      state: state === '' ? null : state,
-      watchedAt: Number(reply[i + 3]),
-      deadlineAt: deadline >= 8.64e15 ? Infinity : deadline,
-      validUntil,
-    });
-  }
-  const nExpired = Number(reply[i]);
-  const expired: TaskKey[] = [];
-  for (let e = 0; e < nExpired; e++) expired.push(keyOf(String(reply[i + 1 + e])));
-  return { epoch: String(reply[0]), now: Number(reply[1]), nextDueAt: nextDue < 0 ? null : nextDue, claims, expired };
 }

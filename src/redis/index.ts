@@ -5,9 +5,11 @@
 export { RedisCoordinator, type RedisCoordinatorOptions, type FleetConnection } from './coordinator.js';
 export { RedisFleetStore, DEFAULT_PER_TASK_INTERVAL_MS, type RedisFleetStoreOptions, type FleetBudget } from './fleet-store.js';
 export { FleetUnavailableError } from './errors.js';
-export { SCRIPT_KEYS } from './lua.js';
+export type { PokeReply, RegisterTask } from './commands.js';
+export { SCRIPT_KEYS } from './keys.js';
 export type {
   Claim,
+  FleetHeartbeat,
   FleetLogger,
   FleetMessage,
   FleetStatus,

@@ -1,5 +1,7 @@
 import type { TaskKey } from './types.js';
-import { SCRIPT_KEYS } from './lua.js';
+
+/** The fixed keys of an account every fleet script receives as KEYS, in this order (see scripts/*.lua). */
+export const SCRIPT_KEYS = ['due', 'results', 'events', 'budget', 'pause', 'fence', 'epoch'] as const;
 
 const FAMILY = /^[a-z0-9-]+$/;
 const TASK_ID = /^[A-Za-z0-9_.:-]{1,128}$/;

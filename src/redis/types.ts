@@ -1,7 +1,7 @@
-import type { TickResult as CoreTickResult } from '../engine/coordinator.js';
+import type { TickResult as CoreTickResult } from '../fleet/coordinator.js';
 
 // The seam's types are the core's (src/engine/coordinator.ts): the store implements `FleetStore`.
-export type { Claim, FleetMessage, PendingTask, RegisterOutcome, Report, TaskKey } from '../engine/coordinator.js';
+export type { Claim, FleetHeartbeat, FleetMessage, PendingTask, RegisterOutcome, Report, TaskKey } from '../fleet/coordinator.js';
 
 /** What one {@link RedisFleetStore.tick} did. */
 export interface TickResult extends CoreTickResult {
@@ -15,7 +15,7 @@ export interface TickResult extends CoreTickResult {
 }
 
 /** Availability of Redis as the store sees it. */
-export type { FleetStatus } from '../engine/coordinator.js';
+export type { FleetStatus } from '../fleet/coordinator.js';
 
 /** pino-shaped logger; only these four methods are used. */
 export interface FleetLogger {

@@ -170,6 +170,63 @@ describe('the dashboard of a fleet on Redis', () => {
   });
 });
 
+describe('what the fleet publishes for its dashboard (a heartbeat per process)', () => {
+  it('processes, polls, 429s and settled counts match what the simulator saw and how each task ended', async () => {
+    const fleet = await Fleet.start({ processes: 2 });
+    const d = createDashboard({ redis: fleet.redis.client(), prefix: fleet.prefix });
+    try {
+      fleet.sim.setFaults({ body429: 0.25 });
+      const ok = [0, 1, 2].map(() => fleet.sim.addTask({ durationMs: 2500, outcome: 'SUCCESS' }));
+      const bad = [0, 1].map(() => fleet.sim.addTask({ durationMs: 2500, outcome: 'GENERATE_FAILED' }));
+      const late = fleet.sim.addTask({ durationMs: 600_000, outcome: 'NEVER' });
+      const waits = [...ok, ...bad].map((id) => fleet.wait(id));
+      const lateWait = fleet.watchers[1]?.waitForCompletion(late, { timeoutMs: 2000 }).catch((e: unknown) => e);
+      const live = await until(() => d.summary(), (v) => v.processes.filter((p) => p.alive).length === 2 && v.pending > 0);
+      expect(live.processes.every((p) => p.capacity !== null && p.capacity > 0)).toBe(true);
+      await Promise.all([...waits, lateWait]);
+      fleet.sim.setFaults({});
+      // The dropped task leaves the pending set at its next claim; then every count settles.
+      const sim = (): ReturnType<typeof fleet.sim.stats> => fleet.sim.stats();
+      const s = await until(
+        () => d.summary(),
+        (v) =>
+          v.pending === 0 &&
+          v.settled.timeout === 1 &&
+          v.processes.reduce((n, p) => n + (p.polls ?? 0), 0) === sim().requests &&
+          v.rateLimited === sim().faultsInjected,
+        10_000,
+      );
+      expect(s.settled).toEqual({ completed: 3, failed: 2, timeout: 1 });
+      expect(sim().faultsInjected).toBeGreaterThan(0);
+      expect(s.rateLimited15m).toBe(sim().faultsInjected);
+      expect(s.inFlight).toBe(0);
+      expect(s.series.polls.some((p) => p > 0)).toBe(true);
+      expect(s.pollsPerSecond).toBeGreaterThan(0);
+      expect(s.recent.filter((r) => r.outcome === 'failed').map((r) => r.errorCode)).toEqual(['KIE_TASK_FAILED', 'KIE_TASK_FAILED']);
+    } finally {
+      await d.close();
+      await fleet.close();
+    }
+  });
+
+  it('a process that closes leaves the list at once', async () => {
+    const fleet = await Fleet.start({ processes: 2 });
+    const d = createDashboard({ redis: fleet.redis.client(), prefix: fleet.prefix });
+    try {
+      const id = fleet.sim.addTask({ durationMs: 600_000, outcome: 'NEVER' });
+      void fleet.wait(id);
+      void fleet.watchers[1]?.waitForCompletion(id).catch(() => undefined);
+      await until(() => d.summary(), (v) => v.processes.length === 2);
+      await fleet.watchers[1]?.close();
+      const s = await until(() => d.summary(), (v) => v.processes.length === 1, 5000);
+      expect(s.processes[0]?.alive).toBe(true);
+    } finally {
+      await d.close();
+      await fleet.close();
+    }
+  });
+});
+
 describe('a dashboard with a token', () => {
   let fleet: Fleet;
   let dashboard: Dashboard;

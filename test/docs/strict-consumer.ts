@@ -49,6 +49,7 @@ export const SNIPPET_DEPENDENCIES: readonly string[] = [
   'zod',
   'fastify',
   '@types/express',
+  'hono',
   'ioredis',
 ];
 

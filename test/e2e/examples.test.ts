@@ -32,6 +32,18 @@ describe('examples from the docs run as written (against the built package)', ()
     expect(stdout).toMatch(/confirmed by polling: SUCCESS https:\/\/example\.invalid\/\S+ after 2 requests$/m);
   });
 
+  it('callbacks-nextjs.mjs: the App Router route (its POST export) reads each callback once and pokes the watcher', async () => {
+    const { stdout } = await exec('node', [resolve(root, 'examples/callbacks-nextjs.mjs')], { cwd: root, timeout: 60_000 });
+    expect(stdout).toMatch(/^sim-\w+: called back through the Next\.js route, confirmed by polling: SUCCESS https:\/\/example\.invalid\/\S+ after 2 requests$/m);
+    expect(stdout).toMatch(/^callback deliveries answered 200: [1-9]\d*$/m);
+  });
+
+  it('callbacks-hono.mjs: a Hono app receives the callbacks; each task ends with the poll at once and the one its callback asked for', async () => {
+    const { stdout } = await exec('node', [resolve(root, 'examples/callbacks-hono.mjs')], { cwd: root, timeout: 60_000 });
+    expect(stdout).toMatch(/^sim-\w+: called back through Hono, confirmed by polling: SUCCESS https:\/\/example\.invalid\/\S+ after 2 requests$/m);
+    expect(stdout).toMatch(/^sim-\w+: KIE_TASK_FAILED after 2 requests$/m);
+  });
+
   it('sharding.mjs: three workers that each watch their shard of shared taskIds stay within the per-task limit', async () => {
     const { stdout } = await exec('node', [resolve(root, 'examples/sharding.mjs')], { cwd: root, timeout: 60_000 });
     expect(stdout).toMatch(/^every worker watches every task: \d+ requests, \d+ over the per-task limit$/m);

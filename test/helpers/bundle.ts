@@ -13,6 +13,6 @@ export async function bundle(entry: string): Promise<string> {
   const dir = join(ROOT, '.tmp', 'bundles');
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, `${basename(entry, '.ts')}-${process.pid}.mjs`);
-  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' });
+  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent', loader: { '.lua': 'text' } });
   return outfile;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gcraTake } from '../../src/gcra.js';
-import { LUA_GCRA } from '../../src/redis/lua.js';
+import { GCRA_LUA as LUA_GCRA } from '../../src/redis/scripts.js';
 import { DEFAULT_PER_TASK_INTERVAL_MS, type Report, type RedisFleetStore, type TaskKey } from '../../src/redis/index.js';
 import { groupBy, maxInWindow } from '../helpers/windows.js';
 import { sleep, task, useRedis } from './helpers.js';

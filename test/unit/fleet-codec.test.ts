@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSettlement, decodeState, encodeSettlement, encodeState, type TimeBase } from '../../src/engine/fleet-codec.js';
+import { decodeSettlement, decodeState, encodeSettlement, encodeState, type TimeBase } from '../../src/fleet/codec.js';
 import { hasFlag, newTaskEntry, setFlag, TaskFlag, type TaskEntry } from '../../src/engine/task.js';
 import { FAMILIES } from '../../src/families/index.js';
 import { KieApiError, TaskFailedError, WatchTimeoutError } from '../../src/errors.js';

@@ -1,11 +1,9 @@
-import type { Clock } from '../clock.js';
 import type { ProgressEvent } from '../events.js';
-import type { TaskFamily } from '../families/family.js';
-import type { Log } from '../logger.js';
+import type { FleetHost, FleetMode } from '../engine/fleet-observer.js';
+import { newTaskEntry, type Settlement, type TaskEntry } from '../engine/task.js';
 import type { Claim, FleetMessage, FleetStore, Report, TaskKey } from './coordinator.js';
-import { decodeEvent, decodeSettlement, decodeState, encodeEvent, encodeSettlement, encodeState, type TimeBase } from './fleet-codec.js';
-import type { PollDriver, Scheduler } from './scheduler.js';
-import { newTaskEntry, type Settlement, type TaskEntry } from './task.js';
+import { decodeEvent, decodeSettlement, decodeState, encodeEvent, encodeSettlement, encodeState, type TimeBase } from './codec.js';
+import { FleetCounters } from './heartbeat.js';
 
 /** Longest gap between two ticks: how late a task another process poked, or registered, is seen here. */
 const MAX_TICK_GAP_MS = 50;
@@ -23,22 +21,9 @@ const REPORT_BATCH = 32;
 /** After a failed tick (Redis down), try again this soon; the store's own probe says when it is back. */
 const RETRY_MS = 250;
 
-/** What the fleet driver needs from the rest of the engine. */
-export interface FleetDriverDeps {
-  readonly clock: Clock;
-  readonly log: Log;
+/** What the fleet driver needs: the engine's side ({@link FleetHost}) and the fleet's store. */
+export interface FleetDriverDeps extends Pick<FleetHost, 'clock' | 'log' | 'local' | 'family' | 'entry' | 'localTasks' | 'settleRemote' | 'progressRemote'> {
   readonly store: FleetStore;
-  /** Deadlines and in-flight slots stay local; polls go through `startNow`. */
-  readonly local: Scheduler;
-  readonly family: (id: string) => TaskFamily | undefined;
-  /** The local entry of a task, if this process watches it (or it is draining). */
-  readonly entry: (family: string, taskId: string) => TaskEntry | undefined;
-  /** Every task this process has an interest in, with the longest deadline left (ms). */
-  readonly localTasks: () => Iterable<{ readonly task: TaskEntry; readonly timeoutMs: number }>;
-  /** Another process settled a task: settle local interests, or keep it for late waiters. */
-  readonly settleRemote: (family: string, taskId: string, settlement: Settlement) => void;
-  /** Another process saw progress: tell local interests. */
-  readonly progressRemote: (task: TaskEntry, event: { progress: number; status: string | null; state: ProgressEvent['state']; record: unknown }) => void;
 }
 
 /**
@@ -47,7 +32,7 @@ export interface FleetDriverDeps {
  * for, and one tick at a time (at most every 50 ms) reports what its polls found and claims due tasks, any
  * process's, up to its free slots. Results and progress reach every process through the store's streams.
  */
-export class FleetDriver implements PollDriver {
+export class FleetDriver implements FleetMode {
   readonly #d: FleetDriverDeps;
   /** Claims being polled now, by task. */
   readonly #held = new Map<TaskEntry, Claim>();
@@ -61,7 +46,8 @@ export class FleetDriver implements PollDriver {
   #ticking = false;
   #stopped = false;
   #unsubscribe: (() => void) | undefined;
-  readonly pollsForOthers = true;
+  /** What the dashboard reads: sent after a tick, at most once a second. */
+  readonly #counters = new FleetCounters();
 
   constructor(deps: FleetDriverDeps) {
     this.#d = deps;
@@ -87,6 +73,7 @@ export class FleetDriver implements PollDriver {
     const claim = this.#held.get(task);
     if (claim === undefined) return; // a new task: `track` registers it with the fleet
     this.#held.delete(task);
+    this.#counters.answered(task);
     const event = this.#events.get(task);
     this.#events.delete(task);
     const delayMs = Math.max(0, at - this.#d.clock.now());
@@ -104,8 +91,8 @@ export class FleetDriver implements PollDriver {
   }
 
   /** Pokes a task this process has no entry for: whichever process polls it next does so at once. */
-  pokeRemote(key: TaskKey): void {
-    this.#d.store.poke(key).catch((err: unknown) => this.#warn('poke', err));
+  pokeRemote(family: string, taskId: string): void {
+    this.#d.store.poke({ family, taskId }).catch((err: unknown) => this.#warn('poke', err));
   }
 
   track(task: TaskEntry, timeoutMs: number): void {
@@ -127,6 +114,7 @@ export class FleetDriver implements PollDriver {
     if (claim === undefined) return;
     this.#held.delete(task);
     this.#events.delete(task);
+    this.#counters.settled(settlement);
     const report: Report = { kind: 'final', key: claim.key, fence: claim.fence, result: encodeSettlement(settlement, this.#d.store.owner) };
     if (!this.#ticking) {
       this.#reports.push(report);
@@ -163,8 +151,9 @@ export class FleetDriver implements PollDriver {
     this.#d.store.release(claims);
   }
 
-  listPending(): ReturnType<FleetStore['listPending']> {
-    return this.#d.store.listPending();
+  async resumable(): Promise<{ family: string; taskId: string; watchedAt: number }[]> {
+    const now = this.#d.clock.epochNow();
+    return (await this.#d.store.listPending()).filter((p) => p.deadlineAt > now).map((p) => ({ taskId: p.key.taskId, family: p.key.family, watchedAt: p.watchedAt }));
   }
 
   /** Every local task again (after the fleet lost its data, or the stream reader reconnected). */
@@ -259,6 +248,8 @@ export class FleetDriver implements PollDriver {
         else if (!this.#poll(claim)) stale.push(claim);
       }
       if (stale.length > 0) this.#d.store.release(stale);
+      this.#counters.expired(r.expired.length);
+      this.#counters.maybeBeat(this.#d.store, performance.now(), this.#held.size, this.#d.local.capacity);
       // Claims stopped at the batch cap with slots still free: more due work waits for them now. Otherwise a
       // slot frees only when a poll ends, and its report wakes the next tick.
       const capped = r.claims.length === MAX_CLAIMS_PER_TICK && this.#d.local.capacity > this.#d.local.inFlight;
@@ -291,6 +282,7 @@ export class FleetDriver implements PollDriver {
     }
     decodeState(claim.state, task, t, claim.watchedAt);
     this.#held.set(task, claim);
+    this.#counters.polled(task);
     this.#d.local.startNow(task);
     return true;
   }

@@ -11,7 +11,7 @@ import {
   type WatchError,
 } from '../errors.js';
 import type { ProgressEvent, TaskState } from '../events.js';
-import { hasFlag, setFlag, TaskFlag, type Settlement, type TaskEntry } from './task.js';
+import { hasFlag, setFlag, TaskFlag, type Settlement, type TaskEntry } from '../engine/task.js';
 
 /*
  * What crosses between processes of a fleet, as JSON: a task's poll state (so whichever process claims it next
