@@ -1,4 +1,5 @@
 import type { CallbackRejectedError } from './callbacks/errors.js';
+import type { DownloadError } from './download/errors.js';
 import type { FleetUnavailableError } from './redis/errors.js';
 
 /** Every error kie-watcher raises has one of these stable `code`s. */
@@ -12,7 +13,8 @@ export type KieWatcherErrorCode =
   | 'KIE_WATCHER_CLOSED'
   | 'KIE_CALLBACK_ERROR'
   | 'KIE_CALLBACK_REJECTED'
-  | 'KIE_FLEET_UNAVAILABLE';
+  | 'KIE_FLEET_UNAVAILABLE'
+  | 'KIE_DOWNLOAD_FAILED';
 
 interface BaseOptions {
   readonly taskId?: string | undefined;
@@ -276,8 +278,8 @@ function describeThrown(value: unknown): string {
 /** What a wait (`waitForCompletion`, `updates`, a `failed` event) can end with: switch on `code` to narrow. */
 export type WatchError = TaskFailedError | WatchTimeoutError | AbortError | KieApiError | InvalidResponseError | TransportError | WatcherClosedError;
 
-/** Every kie-watcher error, as a union discriminated by `code` (the last two come from the callbacks and redis entries). */
-export type AnyKieWatcherError = WatchError | CallbackError | CallbackRejectedError | FleetUnavailableError;
+/** Every kie-watcher error, as a union discriminated by `code` (two come from the callbacks and redis entries). */
+export type AnyKieWatcherError = WatchError | CallbackError | CallbackRejectedError | FleetUnavailableError | DownloadError;
 
 /** `true` for an error from any copy of kie-watcher (ESM or CJS); narrows to the union, so `switch (err.code)` narrows further. */
 export function isKieWatcherError(value: unknown): value is AnyKieWatcherError {

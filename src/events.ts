@@ -27,6 +27,13 @@ export interface WatchResult<F extends FamilyRef = 'gpt4o-image'> {
   readonly createTime: number | null;
   /** Epoch ms, or `null` when the provider sent none (Runway and market records often have none). */
   readonly completeTime: number | null;
+  /**
+   * Epoch ms after which the provider no longer keeps the files: `createTime` plus the family's retention (14
+   * days, Midjourney 15; without a `createTime`, from `completeTime` or from when the success was seen). The
+   * `resultUrls` themselves "typically expire after 24 hours": keep the files (`watcher.download`) and the
+   * `taskId`, never the links.
+   */
+  readonly expiresAt: number;
   /** The task's creation parameters (`paramJson` / `param`), parsed; `null` when missing or not JSON. */
   readonly params: unknown;
   /** The family's validated, normalized record (Suno tracks, Veo origin URLs, ...). */

@@ -1,4 +1,16 @@
-export { TaskWatcher, type WaitOptions, type WatchOptions, type UpdatesOptions, type CloseOptions, type CloseResult } from './watcher.js';
+export {
+  TaskWatcher,
+  type WaitOptions,
+  type WatchOptions,
+  type UpdatesOptions,
+  type CloseOptions,
+  type CloseResult,
+  type WaitDownloadOptions,
+  type WatchResultWithFiles,
+} from './watcher.js';
+export { downloadResult } from './download/result.js';
+export { DownloadError, type DownloadFailureReason, type DownloadFailure } from './download/errors.js';
+export { DOWNLOAD_DEFAULTS, type DownloadOptions, type DownloadResultOptions, type DownloadableResult, type DownloadedFile } from './download/types.js';
 export {
   KieWatcherError,
   TaskFailedError,
@@ -67,7 +79,7 @@ export {
 } from './families/index.js';
 export { DEFAULTS, type TaskWatcherOptions, type RetryOptions } from './options.js';
 export type { LoggerLike } from './logger.js';
-export { ADAPTIVE, SAFETY_NET, adaptivePolicy, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy.js';
+export { SAFETY_NET, LEARNED, FAMILY_PRIORS, DEFAULT_PRIOR, adaptivePolicy, optimalSchedule, empiricalCurve, evaluateSchedule, type AgeSchedule, type ScheduleOptions, type ScheduleReplay, type DurationPrior, type SurvivalCurve, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy/index.js';
 export { MemoryTaskRateLimiter, MemoryPendingTaskStore, type TaskRateLimiter, type PendingTaskStore, type PendingTaskInfo } from './stores.js';
 export { FilePendingTaskStore, type FilePendingTaskStoreOptions, type FilePendingTaskStoreStats } from './stores/file-pending-store.js';
 export type { Coordinator, CoordinatorParams, FleetStore, FleetHeartbeat, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './fleet/coordinator.js';

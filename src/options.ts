@@ -4,7 +4,7 @@ import type { Coordinator } from './fleet/coordinator.js';
 import type { TaskFamily } from './families/family.js';
 import { paramsForWindow } from './gcra.js';
 import type { LoggerLike } from './logger.js';
-import type { PollingPolicy } from './policy.js';
+import type { PollingPolicy } from './policy/index.js';
 import type { PendingTaskStore, TaskRateLimiter } from './stores.js';
 
 /** Retry timing for transient failures (HTTP 5xx, body 408/455/500, resets, timeouts, malformed bodies). */
@@ -35,7 +35,11 @@ export interface TaskWatcherOptions {
   readonly allowInsecureHttp?: boolean | undefined;
   /** A pino logger, or any object with `debug`/`info`/`warn`/`error` (`console` too). @default silent */
   readonly logger?: LoggerLike | undefined;
-  /** When to poll each task: `'adaptive'`, `'fastest'`, `{ intervalMs }` or a function (docs/scheduling.md). @default 'adaptive' */
+  /**
+   * When to poll each task: `'adaptive'` (learns task durations and aims at a 4 s p95 detection delay),
+   * `{ p95DelayMs }` (the same with your target), `'fastest'`, `{ intervalMs }` or a function (docs/scheduling.md).
+   * @default 'adaptive'
+   */
   readonly policy?: PollingPolicy | undefined;
   /** Per-task poll rate ceiling, retries included. The provider allows 3; more is refused. @default 3 */
   readonly maxRequestsPerSecondPerTask?: number | undefined;
@@ -211,7 +215,8 @@ export function checkSignal(value: unknown): void {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
-function isLoopback(hostname: string): boolean {
+/** localhost, 127.x.y.z or ::1: where plain http cannot be read or changed on the way. */
+export function isLoopback(hostname: string): boolean {
   return LOOPBACK.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
@@ -244,7 +249,12 @@ function checkPolicy(value: unknown, minIntervalMs: number): PollingPolicy {
     }
     return value as PollingPolicy;
   }
-  return fail('policy', "'adaptive', 'fastest', { intervalMs } or a function", value);
+  if (typeof value === 'object' && value !== null && 'p95DelayMs' in value) {
+    // Under a second the schedule is little more than the rate limit; past 10 minutes it is no longer a target.
+    checkNumber('policy.p95DelayMs', (value as { p95DelayMs: unknown }).p95DelayMs, 1_000, 600_000);
+    return value as PollingPolicy;
+  }
+  return fail('policy', "'adaptive', 'fastest', { p95DelayMs }, { intervalMs } or a function", value);
 }
 
 /**

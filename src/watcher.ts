@@ -1,11 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { MAX_TIMER_MS, systemClock } from './clock.js';
+import { accountGate, Downloader } from './download/downloader.js';
+import type { DownloadableResult, DownloadedFile, DownloadOptions } from './download/types.js';
 import { Engine, type CloseResult, type InterestRequest } from './engine/engine.js';
 import type { ProgressEvent, TaskUpdate, TaskWatcherEvents, WatchResult, WatcherStats } from './events.js';
 import { DEFAULT_FAMILY, FAMILIES, resolveFamily, type FamilyRef } from './families/index.js';
 import type { TaskFamily } from './families/family.js';
 import { fleetMode } from './fleet/open.js';
 import { toLog } from './logger.js';
+import { USER_AGENT } from './transport/client.js';
+import { keyRedactor } from './transport/redact.js';
 import { checkFunction, checkNumber, checkObject, checkSignal, checkTaskId, MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
 import type { PendingTaskStore } from './stores.js';
 
@@ -29,7 +33,18 @@ export interface WaitOptions<F extends FamilyRef = 'gpt4o-image'> extends WatchO
   readonly signal?: AbortSignal | undefined;
   /** Called on each progress rise or status change of this task (after the watcher's own bookkeeping). */
   readonly onProgress?: ((event: ProgressEvent<F>) => void) | undefined;
+  /** Also save the result files (as `watcher.download` does, under this wait's `signal`); the result then carries `files`. */
+  readonly download?: WaitDownloadOptions | undefined;
 }
+
+/** The `download` option of a wait: {@link DownloadOptions} without `signal` (the wait's own applies). */
+export type WaitDownloadOptions = Omit<DownloadOptions, 'signal'>;
+
+/** A result with its files saved: what a wait with the `download` option resolves with. */
+export type WatchResultWithFiles<F extends FamilyRef = 'gpt4o-image'> = WatchResult<F> & {
+  /** The saved files, in `resultUrls` order. */
+  readonly files: readonly DownloadedFile[];
+};
 
 /** Options of {@link TaskWatcher.updates}: those of a wait, without `onProgress` (the iterator yields the progress). */
 export type UpdatesOptions<F extends FamilyRef = 'gpt4o-image'> = Omit<WaitOptions<F>, 'onProgress'>;
@@ -51,6 +66,8 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
   readonly #engine: Engine;
   readonly #store: PendingTaskStore | undefined;
   readonly #families = new Map<string, TaskFamily>(Object.entries(FAMILIES));
+  readonly #downloader: Downloader;
+  #closing: Promise<CloseResult> | undefined;
 
   constructor(options: TaskWatcherOptions = {}) {
     super();
@@ -71,6 +88,16 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       dispatcher: options.dispatcher,
       fleet: options.coordinator === undefined ? undefined : fleetMode(options.coordinator),
       families: (id) => this.#families.get(id),
+    });
+    const clock = options.clock ?? systemClock;
+    this.#downloader = new Downloader({
+      baseUrl: this.#opts.baseUrl,
+      apiKey: this.#opts.apiKey,
+      userAgent: this.#opts.userAgent || USER_AGENT,
+      requestTimeoutMs: this.#opts.requestTimeoutMs,
+      gate: accountGate(this.#engine.accountSlots, () => clock.epochNow()),
+      redact: keyRedactor(this.#opts.apiKey).redact,
+      dispatcher: options.dispatcher,
     });
   }
 
@@ -95,15 +122,38 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
    * `WatchTimeoutError`, `AbortError`, `KieApiError`, `InvalidResponseError`, `TransportError` or
    * `WatcherClosedError` (switch on `err.code`).
    */
-  waitForCompletion<F extends FamilyRef = 'gpt4o-image'>(taskId: string, options: WaitOptions<F> = {}): Promise<WatchResult<F>> {
+  waitForCompletion<F extends FamilyRef = 'gpt4o-image'>(taskId: string, options: WaitOptions<F> & { readonly download: WaitDownloadOptions }): Promise<WatchResultWithFiles<F>>;
+  waitForCompletion<F extends FamilyRef = 'gpt4o-image'>(taskId: string, options?: WaitOptions<F>): Promise<WatchResult<F>>;
+  waitForCompletion<F extends FamilyRef = 'gpt4o-image'>(taskId: string, options: WaitOptions<F> = {}): Promise<WatchResult<F> | WatchResultWithFiles<F>> {
     try {
       const req = this.#request(taskId, options);
       if (options.onProgress !== undefined) checkFunction('onProgress', options.onProgress);
+      if (options.download !== undefined) checkObject('download', options.download);
       this.#engine.assertOpen();
-      return this.#engine.wait<F>(req, options.onProgress as ((e: ProgressEvent) => void) | undefined);
+      const wait = this.#engine.wait<F>(req, options.onProgress as ((e: ProgressEvent) => void) | undefined);
+      const save = options.download;
+      if (save === undefined) return wait;
+      // Not through download(): a wait that settles during close()'s drain still saves its files.
+      return wait.then(async (result) => ({ ...result, files: await this.#downloader.download(result, { ...save, signal: options.signal }) }));
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * Saves every result file of a finished task into `options.dir`, as `<taskId>-<n>.<ext>` (`n` from 0, in
+   * `resultUrls` order; the extension from the content type). For each file it asks the provider for a direct
+   * link (`download-url`, within the account budget), streams it to a temporary name, checks its size, and
+   * renames it once whole. Resolves with `[{ url, path, bytes, contentType }]`; rejects with `DownloadError`
+   * (`reason` says why), `AbortError`, or `WatcherClosedError` when `close()` stops it. See docs/downloads.md.
+   */
+  download(result: DownloadableResult, options: DownloadOptions): Promise<DownloadedFile[]> {
+    try {
+      this.#engine.assertOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#downloader.download(result, options);
   }
 
   /**
@@ -172,7 +222,12 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     try {
       checkObject('options', options);
       const drainMs = options.drainMs === undefined ? 0 : checkNumber('drainMs', options.drainMs, 0, MAX_TIMER_MS);
-      return this.#engine.close(drainMs);
+      // Downloads run on through a drain, like the waits; then they stop with the rest.
+      this.#closing ??= this.#engine.close(drainMs).then(async (result) => {
+        await this.#downloader.close();
+        return result;
+      });
+      return this.#closing;
     } catch (err) {
       return Promise.reject(err);
     }

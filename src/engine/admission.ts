@@ -36,6 +36,11 @@ export class Admission {
     return this.#account.allowedAt(nowEpoch);
   }
 
+  /** Counts an API request that is not a poll (a download-url request) against the account budget. */
+  takeAccount(nowEpoch: number): void {
+    this.#account.take(nowEpoch);
+  }
+
   /**
    * Takes a slot for the task at `nowEpoch` (the account's has been checked by the caller). Returns `true`, or
    * the epoch time to ask again, at least {@link MIN_DEFER_MS} ahead. A limiter that throws refuses: the

@@ -3,14 +3,15 @@ import { rateLimitedChannel } from '../diagnostics.js';
 import { InvalidResponseError, KieApiError, TaskFailedError, TransportError } from '../errors.js';
 import type { ProgressEvent, TaskState } from '../events.js';
 import type { FamilyVerdict, RecordView } from '../families/family.js';
+import { expiresAt } from '../download/retention.js';
 import type { Log } from '../logger.js';
 import type { ResolvedOptions } from '../options.js';
-import type { PollingPolicyFunction } from '../policy.js';
+import type { PolicyRuntime } from '../policy/index.js';
 import type { PollOutcome } from '../transport/envelope.js';
 import type { KeyRedactor } from '../transport/redact.js';
 import type { Admission } from './admission.js';
 import type { Notifier } from './notifier.js';
-import { foldRecord, pollState } from './progress.js';
+import { censoredObservation, endObservation, foldRecord, pollState } from './progress.js';
 import { ctxOf, type Registry } from './registry.js';
 import { CallbackMisses } from './callback-misses.js';
 import { backoffMs, describeError } from './retry.js';
@@ -33,7 +34,7 @@ interface AnswerDeps {
   readonly clock: Clock;
   readonly random: () => number;
   readonly log: Log;
-  readonly policy: PollingPolicyFunction;
+  readonly policy: PolicyRuntime;
   readonly minIntervalMs: number;
   readonly registry: Registry;
   readonly scheduler: PollDriver;
@@ -69,6 +70,11 @@ export class Answers {
     this.#misses.lateCallback(missKey(family, taskId), this.#d.clock.now());
   }
 
+  /** The watch of `task` stopped before its end was seen: a censored duration for the policy. */
+  stopped(task: TaskEntry): void {
+    if (this.#d.policy.learns) this.#d.policy.observe(censoredObservation(task, this.#d.clock.now(), this.#d.clock.epochNow()));
+  }
+
   /** Applies one answer for `task`, whose request has just ended (`inFlight` already cleared). */
   apply(task: TaskEntry, answer: Answer, echoesKey: boolean): void {
     const { registry } = this.#d;
@@ -82,8 +88,10 @@ export class Answers {
     const now = this.#d.clock.now();
     switch (answer.kind) {
       case 'success':
-      case 'failure':
+      case 'failure': {
+        const previousAnswerAt = task.lastAnswerAt;
         this.#record(task, answer, answer.kind, now);
+        if (this.#d.policy.learns) this.#d.policy.observe(endObservation(task, previousAnswerAt, answer.view.completeTime, now, this.#d.clock.epochNow()));
         if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) {
           // A poke that came while the finding request was out is the callback too, just a little late.
           if (hasFlag(task, TaskFlag.LAST_POLL_POKED) || hasFlag(task, TaskFlag.POKED)) this.#misses.announced();
@@ -92,6 +100,7 @@ export class Answers {
         this.#debug(task, { status: answer.view.status }, answer.kind === 'success' ? 'task completed' : 'task failed');
         registry.settle(task, this.#finalSettlement(task, answer, echoesKey), true);
         return;
+      }
       case 'pending':
         this.#record(task, answer, 'pending', now);
         if (answer.unknownStatus && !hasFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED)) {
@@ -215,6 +224,7 @@ export class Answers {
           progress: 1,
           createTime: view.createTime,
           completeTime: view.completeTime,
+          expiresAt: expiresAt(task.family.id, view.createTime, view.completeTime, this.#d.clock.epochNow()),
           params: verdict.params,
           record: verdict.record,
         },
@@ -281,7 +291,7 @@ export class Answers {
     const { minIntervalMs } = this.#d;
     let delay: number;
     try {
-      delay = this.#d.policy(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs, this.#misses.rate(now)));
+      delay = this.#d.policy.delay(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs, this.#misses.rate(now)));
     } catch (err) {
       this.#d.notifier.report('policy', err, ctxOf(task));
       return minIntervalMs;

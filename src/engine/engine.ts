@@ -7,7 +7,7 @@ import type { FamilyRef } from '../families/index.js';
 import type { TaskFamily } from '../families/family.js';
 import type { Log } from '../logger.js';
 import type { ResolvedOptions } from '../options.js';
-import { resolvePolicy } from '../policy.js';
+import { resolvePolicy } from '../policy/index.js';
 import { MemoryTaskRateLimiter, type PendingTaskInfo, type PendingTaskStore, type TaskRateLimiter } from '../stores.js';
 import { ResponseTooLargeError, StatusClient, USER_AGENT } from '../transport/client.js';
 import { classifyAnswer } from '../transport/envelope.js';
@@ -120,7 +120,16 @@ export class Engine {
       status: (status, error) => this.#notifier.emit('coordinator', { status, reason: error === undefined ? null : error.message }),
     });
     this.#scheduler = this.#fleet ?? local;
-    this.#registry = new Registry({ clock, scheduler: this.#scheduler, fleet: this.#fleet, admission: this.#admission, notifier: this.#notifier, cache: this.#cache, store: parts.store });
+    this.#registry = new Registry({
+      clock,
+      scheduler: this.#scheduler,
+      fleet: this.#fleet,
+      admission: this.#admission,
+      notifier: this.#notifier,
+      cache: this.#cache,
+      store: parts.store,
+      stopped: (task) => this.#answers.stopped(task),
+    });
     this.#answers = new Answers({
       opts,
       clock,
@@ -154,6 +163,12 @@ export class Engine {
     const event = { taskId: task.taskId, family: task.family.id, progress: task.progress, status: e.status, state: e.state, record: e.record };
     this.#notifier.emit('progress', event, { taskId: task.taskId, family: task.family.id });
     this.#registry.notifyProgress(task, event);
+  }
+
+  /** The account budget and 429 pause, for API requests other than polls (download links): see `AccountSlots`. */
+  get accountSlots(): { allowedAt(nowEpoch: number): number; take(nowEpoch: number): void } {
+    const admission = this.#admission;
+    return { allowedAt: (now) => admission.accountAllowedAt(now), take: (now) => admission.takeAccount(now) };
   }
 
   /** `close()` was called (a drain may still be running). */

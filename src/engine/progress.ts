@@ -1,6 +1,6 @@
 import type { TaskState } from '../events.js';
 import type { RecordView } from '../families/family.js';
-import { estimateEta, type PollState } from '../policy.js';
+import { estimateEta, type ObservedEnd, type PollState } from '../policy/index.js';
 import { hasFlag, setFlag, TaskFlag, type TaskEntry } from './task.js';
 
 /** A createTime further back than this is taken as clock skew or a resumed old task, not a progress origin. */
@@ -21,6 +21,7 @@ export function foldRecord(task: TaskEntry, view: RecordView, state: TaskState, 
     task.createTime = view.createTime;
     setFlag(task, TaskFlag.ZONELESS, !view.createTimeZoned);
   }
+  if (view.model !== null) task.model = view.model;
   const p = state === 'success' ? 1 : view.progress;
   let rose = false;
   if (p !== null && (task.progress === null || p > task.progress)) {
@@ -67,6 +68,7 @@ export function pollState(task: TaskEntry, now: number, epochNow: number, minInt
   return {
     taskId: task.taskId,
     family: task.family.id,
+    model: task.model,
     watchedForMs: now - task.watchedAt,
     taskAgeMs: age,
     polls: task.polls,
@@ -78,4 +80,32 @@ export function pollState(task: TaskEntry, now: number, epochNow: number, minInt
     expectCallback: hasFlag(task, TaskFlag.EXPECT_CALLBACK),
     callbackMissRate,
   };
+}
+
+/** The task's age at monotonic time `at`: by the provider's clock when known, else since watching started. */
+function ageAt(task: TaskEntry, at: number, now: number, epochNow: number): number {
+  const age = taskAgeMs(task, epochNow);
+  return (age ?? now - task.watchedAt) - (now - at);
+}
+
+/**
+ * A task's end, for the policy to learn from: it ended between the answer before (or the start of watching)
+ * and this one, or exactly at the record's `completeTime` when that lies in between (allowing 2 s of clock
+ * difference).
+ */
+export function endObservation(task: TaskEntry, previousAnswerAt: number, completeTime: number | null, now: number, epochNow: number): ObservedEnd {
+  const atMs = ageAt(task, now, now, epochNow);
+  let afterMs = ageAt(task, previousAnswerAt < 0 ? task.watchedAt : previousAnswerAt, now, epochNow);
+  if (completeTime !== null && task.createTime !== null && taskAgeMs(task, epochNow) !== null) {
+    const exact = completeTime - task.createTime;
+    if (exact >= afterMs - 2_000 && exact <= atMs + 2_000) return { family: task.family.id, model: task.model, kind: 'ended', afterMs: exact, atMs: exact };
+  }
+  afterMs = Math.min(afterMs, atMs);
+  return { family: task.family.id, model: task.model, kind: 'ended', afterMs, atMs };
+}
+
+/** A task still running when its watch stopped: it lasted at least until the last answer that saw it. */
+export function censoredObservation(task: TaskEntry, now: number, epochNow: number): ObservedEnd {
+  const atMs = ageAt(task, task.lastAnswerAt < 0 ? task.watchedAt : task.lastAnswerAt, now, epochNow);
+  return { family: task.family.id, model: task.model, kind: 'censored', afterMs: atMs, atMs };
 }

@@ -28,6 +28,8 @@ interface RegistryDeps {
   readonly notifier: Notifier;
   readonly cache: ResultCache;
   readonly store: PendingTaskStore | undefined;
+  /** The last interest left a task before its end was seen (a deadline, an abort): the policy learns it ran at least this long. */
+  readonly stopped?: ((task: TaskEntry) => void) | undefined;
 }
 
 /**
@@ -250,6 +252,7 @@ export class Registry {
     this.#attached -= 1;
     this.#deps.scheduler.unschedule(task);
     if (detachTask) {
+      this.#deps.stopped?.(task);
       if (!task.inFlight) this.#drop(task);
       this.#afterDetach();
     }

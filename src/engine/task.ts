@@ -52,6 +52,8 @@ export interface TaskEntry extends HeapItem {
   lastAnswerAt: number;
   /** Epoch ms of the provider's `createTime` (read as UTC when it came without a zone: flag `ZONELESS`). */
   createTime: number | null;
+  /** The model the record names, for the policy's per-model durations (`null`: none). */
+  model: string | null;
   log: Log | undefined;
 }
 
@@ -102,6 +104,7 @@ export function newTaskEntry(family: TaskFamily, taskId: string, now: number): T
     lastProgressAt: 0,
     lastAnswerAt: -1,
     createTime: null,
+    model: null,
     log: undefined,
     heapKey: 0,
     heapSeq: 0,

@@ -53,6 +53,8 @@ export interface FamilyClassification {
   readonly createTimeZoned?: boolean | undefined;
   /** Epoch ms. */
   readonly completeTime?: number | null | undefined;
+  /** The model the record names: the default policy learns durations per model where records name one. */
+  readonly model?: string | null | undefined;
   /**
    * For `pending`: the status is not one the family documents.
    * @default false
@@ -195,6 +197,7 @@ export function defineFamily<const Id extends string, S, R>(
         createTime,
         createTimeZoned: createTime === null ? true : c.createTimeZoned !== false,
         completeTime: finiteOrNull(c.completeTime),
+        model: textOrNull(c.model),
       };
       switch (c.state) {
         case 'pending':

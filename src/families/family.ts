@@ -34,6 +34,8 @@ export interface RecordView {
   readonly createTimeZoned: boolean;
   /** Epoch ms; `null` when absent or unreadable. */
   readonly completeTime: number | null;
+  /** The model the record names (market jobs' `model`), `null` when it names none. */
+  readonly model: string | null;
 }
 
 /** Why a task failed, as far as its record says. */

@@ -87,7 +87,7 @@ export const market = defineFamily({
   },
   classify: (r) =>
     classifyByStatus(
-      { taskId: r.taskId, status: r.state, progress: r.progress, createTime: r.createTime, createTimeZoned: r.createTimeZoned, completeTime: r.completeTime },
+      { taskId: r.taskId, status: r.state, progress: r.progress, createTime: r.createTime, createTimeZoned: r.createTimeZoned, completeTime: r.completeTime, model: r.model },
       STATES,
       { errorCode: r.failCode, errorMessage: r.failMsg },
     ),

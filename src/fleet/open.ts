@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { FleetFactory, FleetHost } from '../engine/fleet-observer.js';
+import { accountOf } from './account.js';
 import type { Coordinator } from './coordinator.js';
 import { FleetDriver } from './driver.js';
 
@@ -10,7 +10,7 @@ export function fleetMode(coordinator: Coordinator): FleetFactory {
     const fleet: { driver?: FleetDriver } = {};
     const store = coordinator.open({
       // The fleet's limits are the account's: name it by a hash of the key, never the key.
-      account: `k${createHash('sha256').update(opts.apiKey).digest('hex').slice(0, 12)}`,
+      account: accountOf(opts.apiKey),
       perTaskIntervalMs: opts.minIntervalMs,
       accountRequestsPerSecond: opts.accountRequestsPerSecond,
       resultTtlMs: opts.resultCacheTtlMs,

@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis';
+import type { CallbackDelivery, CallbackFleetTarget } from '../callbacks/core.js';
+import { accountOf } from '../fleet/account.js';
 import type { Coordinator, CoordinatorParams, FleetStore } from '../fleet/coordinator.js';
+import { CallbackPoker, callbackFamilies } from './callback-poker.js';
 import { RedisFleetStore } from './fleet-store.js';
+import { checkName } from './keys.js';
 
 /** Options of {@link RedisCoordinator}. */
 export interface RedisCoordinatorOptions {
@@ -30,6 +34,17 @@ export interface RedisCoordinatorOptions {
   readonly sendGuardMs?: number | undefined;
   /** A Redis call not answered within this counts as Redis down (polling pauses). @default 2000 */
   readonly operationTimeoutMs?: number | undefined;
+  /**
+   * Only for a coordinator used without a watcher, by a callback handler (a serverless function): the API key
+   * the fleet's watchers use, to name the account as they do (a hash; the key is neither stored nor sent). Give
+   * this or `account`.
+   */
+  readonly apiKey?: string | undefined;
+  /**
+   * Custom families' ids a callback handler may receive callbacks for: a callback whose body does not say its
+   * family pokes that taskId under each built-in family and these. @default none (the built-in families only)
+   */
+  readonly callbackFamilies?: readonly string[] | undefined;
 }
 
 /** Where a fleet's keys live. */
@@ -44,13 +59,21 @@ export interface FleetConnection {
  * Runs watchers as a fleet on Redis: `new TaskWatcher({ apiKey, coordinator: new RedisCoordinator({ redis }) })`
  * in every process. Needs `ioredis` (an optional peer dependency). See docs/fleet.md.
  */
-export class RedisCoordinator implements Coordinator {
+export class RedisCoordinator implements Coordinator, CallbackFleetTarget {
   readonly #options: RedisCoordinatorOptions;
+  #poker: CallbackPoker | undefined;
 
   constructor(options: RedisCoordinatorOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('kie-watcher: RedisCoordinator options must be an object');
     if (typeof options.redis !== 'string' && (typeof options.redis !== 'object' || options.redis === null)) {
       throw new TypeError('kie-watcher: RedisCoordinator option `redis` must be a URL or an ioredis instance');
+    }
+    if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey === '')) {
+      throw new TypeError('kie-watcher: RedisCoordinator option `apiKey` must be a non-empty string when given');
+    }
+    if (options.account !== undefined) checkName('account', options.account);
+    for (const f of options.callbackFamilies ?? []) {
+      if (typeof f !== 'string' || !/^[a-z0-9-]+$/.test(f)) throw new TypeError('kie-watcher: RedisCoordinator option `callbackFamilies` must list family ids ([a-z0-9-]+)');
     }
     this.#options = options;
   }
@@ -58,6 +81,45 @@ export class RedisCoordinator implements Coordinator {
   /** The Redis (URL or client) and key prefix of this fleet: what `createDashboard({ coordinator })` reads. */
   get connection(): FleetConnection {
     return { redis: this.#options.redis, prefix: this.#options.prefix ?? 'kie' };
+  }
+
+  /**
+   * A callback handler's poke, with no watcher in this process (`createFetchCallbackHandler(coordinator, ...)`):
+   * one script call that remembers the delivery for every process (a replay anywhere pokes nothing) and makes the
+   * task due at once for whichever process claims it next (or flags the claim being polled). It never claims or
+   * polls. The first call opens the connection. Needs `apiKey` or `account`.
+   */
+  pokeCallback(delivery: CallbackDelivery): Promise<'poked' | 'duplicate'> {
+    try {
+      this.#poker ??= this.#makePoker();
+      return this.#poker.poke(delivery);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /** Closes the connection `pokeCallback` opened, if any (watchers close their own stores). */
+  async close(): Promise<void> {
+    const poker = this.#poker;
+    this.#poker = undefined;
+    await poker?.close();
+  }
+
+  #makePoker(): CallbackPoker {
+    const o = this.#options;
+    const account = o.account ?? (o.apiKey === undefined ? undefined : accountOf(o.apiKey));
+    if (account === undefined) {
+      throw new TypeError('kie-watcher: a RedisCoordinator that pokes the fleet without a watcher needs `apiKey` (the one the watchers use) or `account`');
+    }
+    return new CallbackPoker({
+      redis: o.redis,
+      prefix: checkName('prefix', o.prefix ?? 'kie'),
+      account,
+      families: callbackFamilies(o.callbackFamilies),
+      operationTimeoutMs: o.operationTimeoutMs ?? 2_000,
+      pokeMemoryMs: 60_000,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
   }
 
   /** Called by the watcher: a store for its account, with its limits. */

@@ -30,6 +30,8 @@ const CODES: ReadonlyMap<string, string> = new Map([
   ['veo', '_v'],
 ]);
 const FAMILIES: ReadonlyMap<string, string> = new Map([...CODES].map(([id, code]) => [code, id]));
+/** The built-in family ids: a callback whose body does not name its family is for one of these (or a custom one). */
+export const BUILT_IN_FAMILIES: readonly string[] = [...CODES.keys()];
 
 /**
  * The zset member and key suffix of a task: `<family or its code>:<taskId>`. Families have no `:`, so the

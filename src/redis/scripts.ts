@@ -1,4 +1,6 @@
+import callbackPoke from './scripts/callback-poke.lua';
 import gcra from './scripts/includes/gcra.lua';
+import pokeInclude from './scripts/includes/poke.lua';
 import prelude from './scripts/includes/prelude.lua';
 import list from './scripts/list.lua';
 import pause from './scripts/pause.lua';
@@ -15,7 +17,7 @@ import { LuaScript } from './script-runner.js';
  * reply by name in commands.ts.
  */
 
-const INCLUDES: Readonly<Record<string, string>> = { prelude, gcra };
+const INCLUDES: Readonly<Record<string, string>> = { prelude, gcra, poke: pokeInclude };
 const INCLUDE = /^--- @include "([a-z0-9-]+)"$/gm;
 
 /** The script's text with its includes expanded (each at most once: they declare locals). */
@@ -42,3 +44,5 @@ export const TICK = script(tick);
 export const POKE = script(poke);
 export const PAUSE = script(pause);
 export const LIST = script(list);
+/** A callback handler's poke with fleet-wide replay dedupe (src/redis/callback-poker.ts). */
+export const CALLBACK_POKE = script(callbackPoke);

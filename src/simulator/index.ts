@@ -23,3 +23,4 @@ export type {
   SimulatedCallbackAttempt,
   SimulatedDelay,
 } from './callbacks.js';
+export type { SimulatorFileOptions, SimulatorFileStats } from './files.js';

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { CallbackDeliveries, isCallbackUrl } from './callbacks.js';
+import { parseFileOptions, SimulatorFiles, type SimulatorFileOptions, type SimulatorFileStats } from './files.js';
 import type { SimulatorCallbackLog, SimulatorCallbackOptions } from './callbacks.js';
 import { hashSeed, mulberry32, randomHex } from './prng.js';
 import { createTaskState, scheduledFinalAt } from './record.js';
@@ -124,6 +125,7 @@ export class KieSimulator {
 
   readonly #tasks = new Map<string, TaskState>();
   readonly #callbacks: CallbackDeliveries;
+  readonly #files: SimulatorFiles;
   #server: Server | undefined;
   #url: string | undefined;
   readonly #sockets = new Set<Socket>();
@@ -159,6 +161,29 @@ export class KieSimulator {
     this.#idRand = mulberry32(hashSeed(this.#seed, 'ids'));
     this.#generateRand = mulberry32(hashSeed(this.#seed, 'generate'));
     this.#callbacks = new CallbackDeliveries({ seed: this.#seed, now: this.#now, logger: this.#logger, hmacKey: options.callbackHmacKey, callbacks: options.callbacks });
+    this.#files = new SimulatorFiles(
+      {
+        seed: this.#seed,
+        now: this.#now,
+        authorized: (req) => this.#authorized(req),
+        baseUrl: () => this.url,
+        task: (taskId) => this.#tasks.get(taskId),
+        tasks: () => this.#tasks.values(),
+        readBody,
+        later: (fn, ms, res) => {
+          const timer = setTimeout(() => {
+            this.#pendingTimers.delete(timer);
+            fn();
+          }, ms);
+          this.#pendingTimers.add(timer);
+          res.once('close', () => {
+            clearTimeout(timer);
+            this.#pendingTimers.delete(timer);
+          });
+        },
+      },
+      options.files,
+    );
   }
 
   /** Starts the HTTP server; resolves with its base URL. `port` 0 picks a free one. */
@@ -257,6 +282,16 @@ export class KieSimulator {
     }
   }
 
+  /** Replaces how result files are served and which faults they get (see docs/simulator.md). */
+  setFileOptions(options: SimulatorFileOptions): void {
+    this.#files.configure(options);
+  }
+
+  /** Counters of the download-url endpoints and the direct links. */
+  fileStats(): SimulatorFileStats {
+    return this.#files.stats();
+  }
+
   /** Changes the given callback knobs (see docs/simulator.md), leaving the others as they are. */
   setCallbackOptions(options: SimulatorCallbackOptions): void {
     this.#callbacks.configure(options);
@@ -339,6 +374,7 @@ export class KieSimulator {
       this.#withErrors(res, this.#generateTask(req, res));
       return;
     }
+    if (this.#files.handle(req, res, path)) return;
     if (path.startsWith(CONTROL_PREFIX)) {
       this.#withErrors(res, this.#control(req, res, path.slice(CONTROL_PREFIX.length)));
       return;
@@ -572,6 +608,11 @@ export class KieSimulator {
     if (route === 'callbacks' && (method === 'GET' || method === 'POST')) {
       if (method === 'POST') this.setCallbackOptions(parseJson(await readBody(req)) as SimulatorCallbackOptions);
       sendControl(res, 200, method === 'POST' ? { ok: true } : this.callbackLog());
+      return;
+    }
+    if (route === 'files' && (method === 'GET' || method === 'POST')) {
+      if (method === 'POST') this.setFileOptions(parseFileOptions(parseJson(await readBody(req))));
+      sendControl(res, 200, method === 'POST' ? { ok: true } : this.fileStats());
       return;
     }
     if (route === 'reset-stats' && method === 'POST') {

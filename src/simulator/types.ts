@@ -1,4 +1,5 @@
 import type { SimulatorCallbackOptions } from './callbacks.js';
+import type { SimulatorFileOptions } from './files.js';
 
 /**
  * The KIE task families the simulator serves, each on its own status endpoint with its own record shape.
@@ -115,6 +116,8 @@ export interface KieSimulatorOptions {
   readonly callbackHmacKey?: string;
   /** How callbacks are delivered (delay, duplicates, order, loss, retries). */
   readonly callbacks?: SimulatorCallbackOptions;
+  /** How result files and their download links are served, and their faults (slow, truncated, expired). */
+  readonly files?: SimulatorFileOptions;
 }
 
 /** One task's counters, as `taskStats()` and `GET /__sim/tasks/<id>` give them. */

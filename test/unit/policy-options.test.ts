@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TaskWatcher } from '../../src/index.js';
-import { adaptivePolicy, estimateEta, type PollState } from '../../src/policy.js';
+import { adaptivePolicy, estimateEta, LEARNED, LearnedPolicy, type PollState } from '../../src/policy/index.js';
 import { checkTaskId } from '../../src/options.js';
 import { VERSION } from '../../src/version.js';
 import pkg from '../../package.json' with { type: 'json' };
@@ -8,6 +8,7 @@ import pkg from '../../package.json' with { type: 'json' };
 const state = (s: Partial<PollState>): PollState => ({
   taskId: 't',
   family: 'gpt4o-image',
+  model: null,
   expectCallback: false,
   callbackMissRate: null,
   watchedForMs: 0,
@@ -22,12 +23,16 @@ const state = (s: Partial<PollState>): PollState => ({
 });
 
 describe('adaptive policy', () => {
-  it('polls by the task age: 3.5 s for the first 30 s, 5 s until 5 minutes, 10 s after', () => {
-    expect(adaptivePolicy(state({ watchedForMs: 10_000 }))).toBe(3_500);
-    expect(adaptivePolicy(state({ watchedForMs: 60_000 }))).toBe(5_000);
-    expect(adaptivePolicy(state({ watchedForMs: 400_000 }))).toBe(10_000);
+  // The schedule from the gpt4o-image prior at the default target, as a watcher starts with it.
+  const prior = new LearnedPolicy(LEARNED.defaultP95DelayMs).schedule('gpt4o-image', null, 374);
+
+  it('polls by the task age, on the schedule learned from the family prior', () => {
+    for (const age of [10_000, 60_000, 400_000]) expect(adaptivePolicy(state({ watchedForMs: age }))).toBe(prior.delayAt(age));
+    // Tight where the prior says tasks end (a minute), loose in the far tail.
+    expect(prior.delayAt(60_000)).toBeLessThanOrEqual(LEARNED.defaultP95DelayMs);
+    expect(prior.delayAt(1_500_000)).toBe(LEARNED.maxIntervalMs);
     // The provider's createTime, when known, is the task's age, not the time since watching began.
-    expect(adaptivePolicy(state({ watchedForMs: 1_000, taskAgeMs: 400_000 }))).toBe(10_000);
+    expect(adaptivePolicy(state({ watchedForMs: 1_000, taskAgeMs: 1_500_000 }))).toBe(LEARNED.maxIntervalMs);
   });
 
   it('adds one poll at the end progress predicts, when that comes before the next regular poll', () => {
@@ -36,8 +41,8 @@ describe('adaptive policy', () => {
   });
 
   it('never stretches an interval on a far or passed prediction', () => {
-    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: 120_000 }))).toBe(5_000);
-    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: -3_000 }))).toBe(5_000);
+    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: 120_000 }))).toBe(prior.delayAt(60_000));
+    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: -3_000 }))).toBe(prior.delayAt(60_000));
   });
 
   it('estimates the time left from the progress rate, counting down as time passes', () => {
@@ -61,6 +66,9 @@ describe('options', () => {
     [{ ...ok, baseUrl: 'not a url' }, /baseUrl/],
     [{ ...ok, policy: 'sometimes' }, /policy/],
     [{ ...ok, policy: { intervalMs: -5 } }, /policy.intervalMs/],
+    [{ ...ok, policy: { p95DelayMs: 999 } }, /policy.p95DelayMs.*999/],
+    [{ ...ok, policy: { p95DelayMs: '3000' } }, /policy.p95DelayMs/],
+    [{ ...ok, policy: { p95DelayMs: 600_001 } }, /policy.p95DelayMs/],
     [{ ...ok, maxInFlight: 0 }, /maxInFlight/],
     [{ ...ok, retry: { baseDelayMs: Number.NaN } }, /retry.baseDelayMs.*NaN/],
   ])('rejects %o with a TypeError naming the option', (opts, message) => {

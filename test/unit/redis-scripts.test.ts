@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { expandIncludes, LIST, PAUSE, POKE, REGISTER, TICK } from '../../src/redis/scripts.js';
+import { CALLBACK_POKE, expandIncludes, LIST, PAUSE, POKE, REGISTER, TICK } from '../../src/redis/scripts.js';
 
 const DIR = new URL('../../src/redis/scripts/', import.meta.url);
 
 describe('the fleet Lua scripts', () => {
   it('open each with a KEYS / ARGV / returns header, one file per script', () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith('.lua'));
-    expect(files.sort()).toEqual(['list.lua', 'pause.lua', 'poke.lua', 'register.lua', 'tick.lua']);
+    expect(files.sort()).toEqual(['callback-poke.lua', 'list.lua', 'pause.lua', 'poke.lua', 'register.lua', 'tick.lua']);
     for (const f of files) {
       const head = readFileSync(new URL(f, DIR), 'utf8').split(']]')[0] ?? '';
       expect(head, f).toMatch(/^--\[\[/);
@@ -16,7 +16,7 @@ describe('the fleet Lua scripts', () => {
   });
 
   it('are sent with every include expanded once and no include line left', () => {
-    for (const s of [REGISTER, TICK, POKE, PAUSE, LIST]) {
+    for (const s of [REGISTER, TICK, POKE, PAUSE, LIST, CALLBACK_POKE]) {
       expect(s.source).not.toMatch(/@include/);
       expect(s.source.match(/local function ms_now\(\)/g)).toHaveLength(1);
     }

@@ -1,9 +1,13 @@
+import { LearnedPolicy } from './learned.js';
+
 /** What a polling policy sees about a task when it picks the delay to its next poll. */
 export interface PollState {
   /** The task whose next poll is being planned. */
   readonly taskId: string;
   /** The task's family id (`'gpt4o-image'`, `'market'`, ...). */
   readonly family: string;
+  /** The model the task's record names (market jobs' `model`), or `null`. */
+  readonly model: string | null;
   /** ms since `watch` / `waitForCompletion` started watching this task. */
   readonly watchedForMs: number;
   /** ms since the provider created the task, when its `createTime` is known (else `null`). */
@@ -41,11 +45,12 @@ export interface PollState {
 export type PollingPolicyFunction = (state: PollState) => number;
 
 /**
- * - `'adaptive'` (default): at once, then every 3.5 s for the first 30 s of the task's life, 5 s until
- *   5 minutes, 10 s after; when progress predicts the end before the next regular poll, one poll at that
- *   moment instead. Measured against fixed intervals in docs/performance.md. For a task that expects a
- *   callback it polls as a safety net instead (see {@link SAFETY_NET}): slowly while callbacks arrive,
- *   tighter as more of them are missed, the schedule above once most are.
+ * - `'adaptive'` (default): `{ p95DelayMs: 4000 }` ({@link LEARNED}.defaultP95DelayMs).
+ * - `{ p95DelayMs }`: learns each family's (and model's) task durations and polls where tasks are likely to
+ *   end, with the fewest requests that keep the p95 of the detection delay at this target; when progress
+ *   predicts the end before the next poll, one poll at that moment. See docs/scheduling.md. For a task that
+ *   expects a callback it polls as a safety net instead (see {@link SAFETY_NET}): slowly while callbacks
+ *   arrive, tighter as more of them are missed, the learned schedule once most are.
  * - `'fastest'`: the per-task rate limit (about 2.7 polls/s with the jitter margin).
  * - `{ intervalMs }`: a fixed interval.
  * - a function of {@link PollState}.
@@ -54,44 +59,33 @@ export type PollingPolicy =
   | 'adaptive'
   | 'fastest'
   | {
+      /**
+       * The p95 detection delay to aim at, in ms (from 1,000 to 600,000; the constructor throws a `TypeError`
+       * outside). The default `'adaptive'` is `{ p95DelayMs: 4000 }`.
+       */
+      readonly p95DelayMs: number;
+    }
+  | {
       /** The delay between polls, in ms; at least the per-task spacing (`minIntervalMs`, about 374 ms), or the constructor throws a `RangeError`. */
       readonly intervalMs: number;
     }
   | PollingPolicyFunction;
 
-/** The adaptive policy's knobs, exported for the docs and the benchmarks. */
-export const ADAPTIVE = {
-  /** The interval while the task is young... */
-  earlyMs: 3_500,
-  /** ...up to this age (ms since the task's `createTime`, else since watching started). */
-  earlyUntilMs: 30_000,
-  /** The interval from then on... */
-  middleMs: 5_000,
-  /** ...up to this age. */
-  middleUntilMs: 300_000,
-  /** The interval for older tasks. */
-  lateMs: 10_000,
-} as const;
+/** The schedule `adaptivePolicy` follows: the learned policy's, from the priors alone (it never observes). */
+const PRIORS_ONLY = new LearnedPolicy();
 
 /**
- * The default policy. Detection delay is about uniform over the interval in force when a task ends, so the
- * tail of the delay is set by the age-based intervals; they are kept flat enough that no age band (a
- * quarter of tasks run past 2 minutes) gets a long one. Progress is used only to add a poll where it
- * predicts the end, never to stretch an interval: the provider's coarse progress steps make such
- * predictions too unreliable to wait on. See docs/scheduling.md. A task that expects a callback gets the
- * {@link SAFETY_NET} instead, where a late prediction costs little: the callback, not the poll, is meant to
- * find the end.
+ * The default policy as a function, for policy functions of yours to fall back on: the learned policy's schedule
+ * at the default target from each family's prior ({@link FAMILY_PRIORS}), since a function sees no task end to
+ * learn from (the watcher's own `'adaptive'` does). A task that expects a callback gets the {@link SAFETY_NET}.
  */
 export function adaptivePolicy(state: PollState): number {
-  return state.expectCallback ? safetyNet(state) : ordinarySchedule(state);
+  return policyDelay(state, (s) => PRIORS_ONLY.delay(s));
 }
 
-/** The adaptive schedule of a task that expects no callback. */
-function ordinarySchedule(state: PollState): number {
-  const age = state.taskAgeMs ?? state.watchedForMs;
-  const base = age < ADAPTIVE.earlyUntilMs ? ADAPTIVE.earlyMs : age < ADAPTIVE.middleUntilMs ? ADAPTIVE.middleMs : ADAPTIVE.lateMs;
-  if (state.etaMs !== null && state.etaMs > 0 && state.etaMs < base) return Math.max(state.minIntervalMs, state.etaMs);
-  return base;
+/** A task that expects a callback gets the safety net around `ordinary`; any other, `ordinary` itself. */
+export function policyDelay(state: PollState, ordinary: (state: PollState) => number): number {
+  return state.expectCallback ? safetyNet(state, ordinary) : ordinary(state);
 }
 
 /**
@@ -105,7 +99,7 @@ function ordinarySchedule(state: PollState): number {
  *   to end: from `firstAtMs` to `blindUntilMs` of age while progress gives no estimate, and from shortly before
  *   the end progress predicts; loose elsewhere (`farMs`, `overdueMs`). Over all tasks the p95 detection delay is
  *   then set by the lost callbacks only, and only by the three quarters of them (at 20% lost) this net covers.
- * - `m >= adaptiveMissRate` (most callbacks lost): the ordinary adaptive schedule ({@link ADAPTIVE}).
+ * - `m >= adaptiveMissRate` (most callbacks lost): the ordinary schedule (the learned one, {@link LEARNED}).
  * - Between these bands, the interval moves linearly from one schedule's to the next's.
  */
 export const SAFETY_NET = {
@@ -147,7 +141,7 @@ export const SAFETY_NET = {
 } as const;
 
 /** Polling when a callback is expected: see {@link SAFETY_NET}. */
-function safetyNet(state: PollState): number {
+function safetyNet(state: PollState, ordinarySchedule: (state: PollState) => number): number {
   const n = SAFETY_NET;
   const m = state.callbackMissRate ?? n.priorMissRate;
   if (m >= n.adaptiveMissRate) return ordinarySchedule(state);
@@ -170,14 +164,6 @@ function watchfulNet(etaMs: number | null, age: number): number {
 
 function mix(from: number, to: number, share: number): number {
   return from + (to - from) * share;
-}
-
-export function resolvePolicy(policy: PollingPolicy): PollingPolicyFunction {
-  if (policy === 'adaptive') return adaptivePolicy;
-  if (policy === 'fastest') return (s) => s.minIntervalMs;
-  if (typeof policy === 'function') return policy;
-  const { intervalMs } = policy;
-  return () => intervalMs;
 }
 
 /**

@@ -1,0 +1,156 @@
+import { optimalSchedule, type AgeSchedule } from './optimizer.js';
+import { DEFAULT_PRIOR, FAMILY_PRIORS } from './priors.js';
+import { DurationSketch, priorBins } from './sketch.js';
+
+/** The learned policy's knobs, exported for the docs and the benchmarks. */
+export const LEARNED = {
+  /** The p95 detection delay the default `'adaptive'` policy aims at. */
+  defaultP95DelayMs: 4_000,
+  /**
+   * The schedule aims this much under the target: a poll finds an end only when its request reaches the server,
+   * and the delay a user sees ends when its answer is back, after the scheduler's own lag.
+   */
+  latencyAllowanceMs: 200,
+  /** No gap between two polls is longer (it bounds the delay of the 5% the target leaves out). */
+  maxIntervalMs: 60_000,
+  /** The sketch remembers about this many recent ends of a family (older ones fade out exponentially). */
+  window: 128,
+  /**
+   * The share of ends the schedule plans to find later than the target: under the 5% a p95 allows, because the
+   * tail it plans on is estimated from about `window` recent ends, and a schedule fitted to exactly 5% of an
+   * estimate misses the target on about half of the samples (measured: test/unit/policy-learned.test.ts).
+   */
+  lateShare: 0.035,
+  /** The family's prior weighs as much as this many ends. */
+  priorWeight: 16,
+  /** A family's schedule is recomputed after this many new observations (amortised: O(1) per decision). */
+  recomputeEvery: 16,
+  /** A model gets a schedule of its own once this many of its ends were seen; until then, its family's. */
+  modelAfter: 32,
+  /** Models tracked per family, at most (the rest share the family's schedule). */
+  maxModelsPerFamily: 32,
+} as const;
+
+/** The part of `PollState` the learned schedule reads (structural, so that this module needs no import of it). */
+export interface ScheduleInput {
+  readonly family: string;
+  readonly model: string | null;
+  readonly watchedForMs: number;
+  readonly taskAgeMs: number | null;
+  readonly etaMs: number | null;
+  readonly minIntervalMs: number;
+}
+
+/** What the engine tells a learning policy when it stops watching a task. */
+export interface ObservedEnd {
+  readonly family: string;
+  /** The model the record names, `null` when it names none. */
+  readonly model: string | null;
+  /**
+   * `'ended'`: the task ended at an age in (`afterMs`, `atMs`] (the poll before saw it running); `'censored'`:
+   * it was still running at `atMs` when its watch stopped (a deadline, the last waiter left, `close()`).
+   */
+  readonly kind: 'ended' | 'censored';
+  readonly afterMs: number;
+  readonly atMs: number;
+}
+
+class Learner {
+  readonly sketch: DurationSketch;
+  #schedule: AgeSchedule | null = null;
+  #since = 0;
+
+  constructor(prior: Float64Array) {
+    this.sketch = new DurationSketch(prior, LEARNED.priorWeight, LEARNED.window);
+  }
+
+  observe(end: ObservedEnd): void {
+    if (end.kind === 'ended') this.sketch.addEnd(end.afterMs, end.atMs);
+    else this.sketch.addCensored(end.atMs);
+    this.#since += 1;
+  }
+
+  schedule(targetMs: number, minIntervalMs: number): AgeSchedule {
+    if (this.#schedule === null || this.#since >= LEARNED.recomputeEvery) {
+      this.#since = 0;
+      this.#schedule = optimalSchedule(this.sketch.curve(), {
+        targetMs,
+        quantile: 1 - LEARNED.lateShare,
+        maxIntervalMs: LEARNED.maxIntervalMs,
+        minIntervalMs,
+      });
+    }
+    return this.#schedule;
+  }
+}
+
+class FamilyLearners {
+  readonly all: Learner;
+  readonly models = new Map<string, Learner>();
+
+  readonly prior: Float64Array;
+
+  constructor(prior: Float64Array) {
+    this.prior = prior;
+    this.all = new Learner(prior);
+  }
+}
+
+/**
+ * A policy that learns: per family (and per model where records name one), a sketch of the durations seen,
+ * and from it the age schedule with the fewest requests whose p95 detection delay is `p95DelayMs`
+ * ({@link optimalSchedule}). A decision is two map lookups and a table lookup; the schedule is recomputed
+ * every {@link LEARNED}.recomputeEvery observations of its family.
+ */
+export class LearnedPolicy {
+  readonly p95DelayMs: number;
+  readonly #families = new Map<string, FamilyLearners>();
+  readonly #targetMs: number;
+
+  constructor(p95DelayMs: number = LEARNED.defaultP95DelayMs) {
+    this.p95DelayMs = p95DelayMs;
+    this.#targetMs = Math.max(p95DelayMs / 2, p95DelayMs - LEARNED.latencyAllowanceMs);
+  }
+
+  /** The delay to the next poll of an ordinary task (no callback expected). */
+  delay(state: ScheduleInput): number {
+    const age = state.taskAgeMs ?? state.watchedForMs;
+    const base = this.schedule(state.family, state.model, state.minIntervalMs).delayAt(age);
+    // Progress that predicts the end before the next scheduled poll earns one poll at that moment.
+    if (state.etaMs !== null && state.etaMs > 0 && state.etaMs < base) return Math.max(state.minIntervalMs, state.etaMs);
+    return base;
+  }
+
+  observe(end: ObservedEnd): void {
+    const f = this.#family(end.family);
+    f.all.observe(end);
+    if (end.model === null) return;
+    let m = f.models.get(end.model);
+    if (m === undefined) {
+      if (f.models.size >= LEARNED.maxModelsPerFamily) return;
+      m = new Learner(f.prior);
+      f.models.set(end.model, m);
+    }
+    m.observe(end);
+  }
+
+  /** The schedule a task of `family` (and `model`) follows now. */
+  schedule(family: string, model: string | null = null, minIntervalMs = 0): AgeSchedule {
+    const f = this.#family(family);
+    if (model !== null) {
+      const m = f.models.get(model);
+      if (m !== undefined && m.sketch.observed >= LEARNED.modelAfter) return m.schedule(this.#targetMs, minIntervalMs);
+    }
+    return f.all.schedule(this.#targetMs, minIntervalMs);
+  }
+
+  #family(family: string): FamilyLearners {
+    let f = this.#families.get(family);
+    if (f === undefined) {
+      const p = FAMILY_PRIORS[family] ?? DEFAULT_PRIOR;
+      f = new FamilyLearners(priorBins(p.medianMs, p.p95Ms));
+      this.#families.set(family, f);
+    }
+    return f;
+  }
+}
