@@ -11,6 +11,7 @@ export type KieWatcherErrorCode =
   | 'KIE_INVALID_RESPONSE'
   | 'KIE_TRANSPORT_ERROR'
   | 'KIE_WATCHER_CLOSED'
+  | 'KIE_SUBMIT_UNKNOWN'
   | 'KIE_CALLBACK_ERROR'
   | 'KIE_CALLBACK_REJECTED'
   | 'KIE_FLEET_UNAVAILABLE'
@@ -141,7 +142,16 @@ export class WatchTimeoutError extends KieWatcherError {
   /** Why the last attempt failed (`ECONNREFUSED`, `HTTP 503`, `body code 429`, ...); `null` if the last answer was a readable record. */
   readonly lastRetryReason: string | null;
 
-  constructor(taskId: string, timeoutMs: number, details: WatchTimeoutDetails) {
+  /** `taskId` is `undefined` when a `generate()` deadline passed while its create waited for the creation limit: nothing was sent. */
+  constructor(taskId: string | undefined, timeoutMs: number, details: WatchTimeoutDetails) {
+    if (taskId === undefined) {
+      super(`gave up after ${timeoutMs} ms waiting for the creation limit; no request was sent, nothing was created`, { family: details.family });
+      this.timeoutMs = timeoutMs;
+      this.lastStatus = null;
+      this.lastProgress = null;
+      this.lastRetryReason = details.lastRetryReason ?? null;
+      return;
+    }
     const where =
       details.lastRetryReason != null
         ? `last attempt failed: ${details.lastRetryReason}`
@@ -161,8 +171,9 @@ export class AbortError extends KieWatcherError {
   /** Discriminant of {@link AnyKieWatcherError}: switch on it. */
   readonly code = 'KIE_ABORTED' as const;
 
-  constructor(taskId: string, reason: unknown, family?: string) {
-    super(`waiting for task ${taskId} was aborted`, { taskId, family, cause: reason });
+  /** `taskId` is `undefined` when a create was aborted while it waited for the creation limit: nothing was sent. */
+  constructor(taskId: string | undefined, reason: unknown, family?: string) {
+    super(taskId === undefined ? 'creating a task was aborted before its request was sent; nothing was created' : `waiting for task ${taskId} was aborted`, { taskId, family, cause: reason });
     this.name = 'AbortError';
   }
 }
@@ -229,8 +240,14 @@ export class TransportError extends KieWatcherError {
   /** Consecutive failed attempts when the watcher gave up (`retry.maxConsecutiveErrors`). `cause` is the last failure. */
   readonly attempts: number;
 
-  constructor(taskId: string, attempts: number, cause: unknown, family?: string) {
-    super(`giving up on task ${taskId} after ${attempts} consecutive failed requests`, { taskId, family, cause });
+  /** `taskId` is `undefined` for a create whose connection was refused every time: nothing was sent. */
+  constructor(taskId: string | undefined, attempts: number, cause: unknown, family?: string) {
+    super(
+      taskId === undefined
+        ? `giving up on a create after ${attempts} refused connections; no request was sent, nothing was created`
+        : `giving up on task ${taskId} after ${attempts} consecutive failed requests`,
+      { taskId, family, cause },
+    );
     this.attempts = attempts;
   }
 }
@@ -244,6 +261,58 @@ export class WatcherClosedError extends KieWatcherError {
 
   constructor(taskId?: string, family?: string) {
     super(taskId === undefined ? 'the watcher is closed' : `the watcher was closed while waiting for task ${taskId}`, { taskId, family });
+  }
+}
+
+/** What {@link SubmitUnknownError} reports about a create whose outcome is unknown. */
+export interface SubmitUnknownDetails {
+  /** The submit key (yours, or the one made for the call). */
+  readonly key: string;
+  /** The family whose create endpoint was called. */
+  readonly family: string;
+  /** Epoch ms when the request was sent; `null` when a record from before a restart did not say. */
+  readonly sentAt: number | null;
+  /** What was seen instead of an answer (`socket reset`, `HTTP 502`, `body code 500: ...`, `no taskId in data`, ...). */
+  readonly reason: string;
+  /** The HTTP status of the answer, `null` when none came. */
+  readonly httpStatus?: number | null | undefined;
+  /** The body `code` of the answer, `null` when none was readable. */
+  readonly providerCode?: number | null | undefined;
+}
+
+/**
+ * A create request was sent and its answer was lost (reset, timeout, HTTP 5xx, body 500/501 or an unknown code,
+ * 200 without a `taskId`): the task may exist and be billed. It is never sent again automatically; the same `key`
+ * rejects again with this error, without a request, until you have checked (the provider's dashboard, your
+ * callback endpoint) and call `submit(..., { key, resubmit: true })`.
+ */
+export class SubmitUnknownError extends KieWatcherError {
+  /** The `code` of every instance; `instanceof` compares it to recognise instances from the package's other build (ESM/CJS). */
+  static readonly errorCode = 'KIE_SUBMIT_UNKNOWN';
+  /** Discriminant of {@link AnyKieWatcherError}: switch on it. */
+  readonly code = 'KIE_SUBMIT_UNKNOWN' as const;
+  /** The submit key whose create has an unknown outcome. */
+  readonly key: string;
+  /** Epoch ms when the request was sent; `null` when unknown (a record from before a restart). */
+  readonly sentAt: number | null;
+  /** What was seen instead of an answer. */
+  readonly reason: string;
+  /** The HTTP status of the answer, `null` when none came. */
+  readonly httpStatus: number | null;
+  /** The body `code` of the answer, `null` when none was readable. */
+  readonly providerCode: number | null;
+
+  constructor(details: SubmitUnknownDetails, cause?: unknown) {
+    const at = details.sentAt === null ? '' : ` sent at ${new Date(details.sentAt).toISOString()}`;
+    super(`the create request for key ${JSON.stringify(details.key)} (${details.family})${at} has an unknown outcome (${details.reason}): the task may exist and be billed; it was not sent again`, {
+      family: details.family,
+      cause,
+    });
+    this.key = details.key;
+    this.sentAt = details.sentAt;
+    this.reason = details.reason;
+    this.httpStatus = details.httpStatus ?? null;
+    this.providerCode = details.providerCode ?? null;
   }
 }
 
@@ -275,8 +344,8 @@ function describeThrown(value: unknown): string {
   }
 }
 
-/** What a wait (`waitForCompletion`, `updates`, a `failed` event) can end with: switch on `code` to narrow. */
-export type WatchError = TaskFailedError | WatchTimeoutError | AbortError | KieApiError | InvalidResponseError | TransportError | WatcherClosedError;
+/** What a wait (`waitForCompletion`, `updates`, a `failed` event) or a create (`submit`, `generate`) can end with: switch on `code` to narrow. */
+export type WatchError = TaskFailedError | WatchTimeoutError | AbortError | KieApiError | InvalidResponseError | TransportError | WatcherClosedError | SubmitUnknownError;
 
 /** Every kie-watcher error, as a union discriminated by `code` (two come from the callbacks and redis entries). */
 export type AnyKieWatcherError = WatchError | CallbackError | CallbackRejectedError | FleetUnavailableError | DownloadError;

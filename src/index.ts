@@ -5,6 +5,9 @@ export {
   type UpdatesOptions,
   type CloseOptions,
   type CloseResult,
+  type SubmitOptions,
+  type SubmitResult,
+  type GenerateOptions,
   type WaitDownloadOptions,
   type WatchResultWithFiles,
 } from './watcher.js';
@@ -20,6 +23,7 @@ export {
   InvalidResponseError,
   TransportError,
   WatcherClosedError,
+  SubmitUnknownError,
   CallbackError,
   isKieWatcherError,
   type KieWatcherErrorCode,
@@ -28,6 +32,7 @@ export {
   type ResponseIssue,
   type TaskFailure,
   type WatchTimeoutDetails,
+  type SubmitUnknownDetails,
 } from './errors.js';
 export {
   isFamily,
@@ -76,8 +81,20 @@ export {
   type SunoRecord,
   type SunoTrack,
   type MidjourneyRecord,
+  type FamilyInputs,
+  type InputOf,
+  type CreateEndpoint,
+  type CreateDefinition,
+  type Gpt4oImageInput,
+  type MarketInput,
+  type VeoInput,
+  type FluxKontextInput,
+  type RunwayInput,
+  type LumaInput,
+  type SunoInput,
+  type MidjourneyInput,
 } from './families/index.js';
-export { DEFAULTS, type TaskWatcherOptions, type RetryOptions } from './options.js';
+export { DEFAULTS, type TaskWatcherOptions, type RetryOptions, type SubmitLimit } from './options.js';
 export type { LoggerLike } from './logger.js';
 export { SAFETY_NET, LEARNED, FAMILY_PRIORS, DEFAULT_PRIOR, adaptivePolicy, optimalSchedule, empiricalCurve, evaluateSchedule, type AgeSchedule, type ScheduleOptions, type ScheduleReplay, type DurationPrior, type SurvivalCurve, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy/index.js';
 export { MemoryTaskRateLimiter, MemoryPendingTaskStore, type TaskRateLimiter, type PendingTaskStore, type PendingTaskInfo } from './stores.js';

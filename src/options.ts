@@ -19,6 +19,14 @@ export interface RetryOptions {
   readonly maxInvalidResponses?: number | undefined;
 }
 
+/** The account's creation limit: at most `requests` creates in any sliding `windowMs`. */
+export interface SubmitLimit {
+  /** Creates per window, 1 to 10,000. @default 20 */
+  readonly requests?: number | undefined;
+  /** The window, ms, 1 to 3,600,000. @default 10000 */
+  readonly windowMs?: number | undefined;
+}
+
 /** {@link RetryOptions} with every default filled in. */
 export type ResolvedRetry = { readonly [K in keyof RetryOptions]-?: Exclude<RetryOptions[K], undefined> };
 
@@ -48,6 +56,17 @@ export interface TaskWatcherOptions {
    * any 1000 ms window even when requests are delayed unevenly on the way. @default 120
    */
   readonly rateJitterMarginMs?: number | undefined;
+  /**
+   * The account's creation limit: `submit()` and `generate()` never let more than `requests` creates arrive at
+   * the provider in any sliding `windowMs` (refused ones included), with `rateJitterMarginMs` added to the window
+   * for arrival jitter. With a `coordinator`, the whole fleet shares it. @default { requests: 20, windowMs: 10000 }
+   */
+  readonly submitLimit?: SubmitLimit | undefined;
+  /**
+   * A URL of your callback handler: every create carries it as `callBackUrl`, and the waits of created tasks
+   * expect a callback (`expectCallback`). @default none
+   */
+  readonly callbackUrl?: string | URL | undefined;
   /** Requests in flight at once, across all tasks (never more than `connections`). @default 64 */
   readonly maxInFlight?: number | undefined;
   /** Account-wide request budget per second across all tasks; `null` for none. @default null */
@@ -126,6 +145,13 @@ export const DEFAULTS = {
   rateJitterMarginMs: 120,
   /** {@inheritDoc TaskWatcherOptions.maxInFlight} */
   maxInFlight: 64,
+  /** {@inheritDoc TaskWatcherOptions.submitLimit} */
+  submitLimit: {
+    /** {@inheritDoc SubmitLimit.requests} */
+    requests: 20,
+    /** {@inheritDoc SubmitLimit.windowMs} */
+    windowMs: 10_000,
+  },
   /** {@inheritDoc TaskWatcherOptions.accountRequestsPerSecond} */
   accountRequestsPerSecond: null,
   /** {@inheritDoc TaskWatcherOptions.timeoutMs} */
@@ -180,6 +206,8 @@ export interface ResolvedOptions {
   readonly connections: number;
   readonly userAgent: string;
   readonly expectCallbacks: boolean;
+  readonly submitLimit: { readonly requests: number; readonly windowMs: number };
+  readonly callbackUrl: string | null;
 }
 
 export function describe(value: unknown): string {
@@ -276,6 +304,34 @@ function checkApiKey(value: unknown): string {
   return key;
 }
 
+function checkSubmitLimit(value: unknown): ResolvedOptions['submitLimit'] {
+  if (value === undefined) return DEFAULTS.submitLimit;
+  checkObject('submitLimit', value);
+  const v = value as Partial<Record<keyof SubmitLimit, unknown>>;
+  const range = (name: string, x: unknown, min: number, max: number): number => {
+    if (typeof x !== 'number' || !Number.isInteger(x)) fail(name, 'an integer', x);
+    if (x < min || x > max) throw new RangeError(`kie-watcher: option \`${name}\` must be from ${min} to ${max}, got ${x}`);
+    return x;
+  };
+  return {
+    requests: range('submitLimit.requests', v.requests ?? DEFAULTS.submitLimit.requests, 1, 10_000),
+    windowMs: range('submitLimit.windowMs', v.windowMs ?? DEFAULTS.submitLimit.windowMs, 1, 3_600_000),
+  };
+}
+
+function checkCallbackUrl(value: unknown): string | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' && !(value instanceof URL)) fail('callbackUrl', 'an absolute http(s) URL', value);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail('callbackUrl', 'an absolute http(s) URL', value);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('callbackUrl', 'an http: or https: URL', url.protocol);
+  return url.href;
+}
+
 /** Validates once, in the constructor; everything downstream trusts the result. */
 export function resolveOptions(options: unknown): ResolvedOptions {
   checkObject('options', options);
@@ -309,6 +365,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (typeof expectCallbacks !== 'boolean') fail('expectCallbacks', 'a boolean', expectCallbacks);
   return {
     apiKey,
+    submitLimit: checkSubmitLimit(o.submitLimit),
+    callbackUrl: checkCallbackUrl(o.callbackUrl),
     minIntervalMs,
     baseUrl: checkBaseUrl(o.baseUrl ?? DEFAULTS.baseUrl, allowInsecureHttp),
     policy: checkPolicy(o.policy ?? DEFAULTS.policy, minIntervalMs),

@@ -12,6 +12,11 @@ import { USER_AGENT } from './transport/client.js';
 import { keyRedactor } from './transport/redact.js';
 import { checkFunction, checkNumber, checkObject, checkSignal, checkTaskId, MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
 import type { PendingTaskStore } from './stores.js';
+import { CreateService } from './create/service.js';
+import { WatcherClosedError } from './errors.js';
+import { bodyOf, keyOf } from './create/validate.js';
+import type { FamilyIdOf } from './events.js';
+import type { InputOf } from './families/index.js';
 
 /** Options of {@link TaskWatcher.watch}, and the base of the other per-task options. */
 export interface WatchOptions<F extends FamilyRef = 'gpt4o-image'> {
@@ -49,6 +54,34 @@ export type WatchResultWithFiles<F extends FamilyRef = 'gpt4o-image'> = WatchRes
 /** Options of {@link TaskWatcher.updates}: those of a wait, without `onProgress` (the iterator yields the progress). */
 export type UpdatesOptions<F extends FamilyRef = 'gpt4o-image'> = Omit<WaitOptions<F>, 'onProgress'>;
 
+/** Options of {@link TaskWatcher.submit}. */
+export interface SubmitOptions {
+  /**
+   * Names this create, so that it is sent at most once: the same key while its first submit is out shares that
+   * request; after a known taskId it resolves with that taskId, without a request; after an unknown outcome it
+   * rejects again with `SubmitUnknownError`, without a request. 1 to 256 characters.
+   * @default a fresh key per call
+   */
+  readonly key?: string | undefined;
+  /** Aborting rejects with `AbortError` while the create waits for the creation limit (nothing is sent); once sent, the answer decides. */
+  readonly signal?: AbortSignal | undefined;
+  /** Send again a key whose last create had an unknown outcome (after you checked that no task was made). @default false */
+  readonly resubmit?: boolean | undefined;
+}
+
+/** What {@link TaskWatcher.submit} resolves with. */
+export interface SubmitResult<F extends FamilyRef = 'gpt4o-image'> {
+  /** The created task; it is being watched already. */
+  readonly taskId: string;
+  /** Its family id. */
+  readonly family: FamilyIdOf<F>;
+  /** The submit key: yours, or the one made for the call. */
+  readonly key: string;
+}
+
+/** Options of {@link TaskWatcher.generate}: those of a submit and of a wait; `timeoutMs` counts from the call, queueing included. */
+export interface GenerateOptions<F extends FamilyRef = 'gpt4o-image'> extends SubmitOptions, Omit<WaitOptions<F>, 'family'> {}
+
 /** Options of {@link TaskWatcher.close}. */
 export interface CloseOptions {
   /** Stop taking new work, then let pending tasks finish for up to this long before closing. @default 0 */
@@ -66,6 +99,8 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
   readonly #engine: Engine;
   readonly #store: PendingTaskStore | undefined;
   readonly #families = new Map<string, TaskFamily>(Object.entries(FAMILIES));
+  readonly #parts: Omit<ConstructorParameters<typeof CreateService>[0], 'created'>;
+  #creates: CreateService | undefined;
   readonly #downloader: Downloader;
   #closing: Promise<CloseResult> | undefined;
 
@@ -78,6 +113,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       this.#families.set(f.id, f);
     }
     this.#store = options.store;
+    this.#parts = { opts: this.#opts, clock: options.clock ?? systemClock, random: options.random ?? Math.random, log: toLog(options.logger), dispatcher: options.dispatcher };
     this.#engine = new Engine(this, {
       opts: this.#opts,
       clock: options.clock ?? systemClock,
@@ -167,6 +203,76 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
   }
 
   /**
+   * Creates a task on the family's create endpoint, under the account's creation limit (`submitLimit`), and
+   * starts watching it. Never sends one create twice: see {@link SubmitOptions.key} and `SubmitUnknownError`.
+   * Rejects with `TypeError` for a bad input (nothing sent), `KieApiError` for a refusal (402 credits, 422, ...),
+   * `SubmitUnknownError`, `AbortError`, `TransportError` (connection refused every time) or `WatcherClosedError`.
+   */
+  submit<F extends FamilyRef>(family: F, input: InputOf<F>, options: SubmitOptions = {}): Promise<SubmitResult<F>> {
+    return this.#submit(family, input, options, undefined) as Promise<SubmitResult<F>>;
+  }
+
+  /**
+   * `submit()`, then `waitForCompletion()` of the created task: resolves with its result (`result.taskId`).
+   * `timeoutMs` runs from this call; if it passes while the create is still queued, nothing is sent.
+   */
+  async generate<F extends FamilyRef>(family: F, input: InputOf<F>, options: GenerateOptions<F> = {}): Promise<WatchResult<F>> {
+    checkObject('options', options);
+    const clock = this.#parts.clock;
+    const start = clock.now();
+    const timeoutMs = options.timeoutMs === undefined ? this.#opts.timeoutMs : checkNumber('timeoutMs', options.timeoutMs, 0, MAX_TIMEOUT_MS);
+    if (options.onProgress !== undefined) checkFunction('onProgress', options.onProgress);
+    const { taskId } = await this.#submit(family, input, options, timeoutMs);
+    const left = Math.max(0, timeoutMs - (clock.now() - start));
+    return this.waitForCompletion<F>(taskId, {
+      family: this.#family(family) as F,
+      timeoutMs: left,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      expectCallback: options.expectCallback ?? (this.#opts.callbackUrl !== null || this.#opts.expectCallbacks),
+    });
+  }
+
+  /** The account's credit balance (`GET /api/v1/chat/credit`). */
+  credits(): Promise<number> {
+    try {
+      this.#engine.assertOpen();
+      return this.#createService().credits();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #submit(family: FamilyRef, input: unknown, options: SubmitOptions, timeoutMs: number | undefined): Promise<{ taskId: string; family: string; key: string }> {
+    try {
+      checkObject('options', options);
+      const f = this.#family(family);
+      const key = keyOf(options.key);
+      checkSignal(options.signal);
+      const resubmit = options.resubmit ?? false;
+      if (typeof resubmit !== 'boolean') throw new TypeError(`kie-watcher: option \`resubmit\` must be a boolean, got a value of type ${typeof resubmit}`);
+      const body = bodyOf(f, input, this.#opts.callbackUrl);
+      this.#engine.assertOpen();
+      const deadlineAt = timeoutMs === undefined ? Infinity : this.#parts.clock.now() + timeoutMs;
+      return this.#createService().submit({ family: f, body, key, resubmit, signal: options.signal, deadlineAt, timeoutMs });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #createService(): CreateService {
+    if (this.#closing !== undefined) throw new WatcherClosedError();
+    this.#creates ??= new CreateService({
+      ...this.#parts,
+      created: (family, taskId) => {
+        if (this.#engine.closing) return;
+        this.#engine.watch({ family, taskId, timeoutMs: this.#opts.timeoutMs, signal: undefined, expectCallback: this.#opts.callbackUrl !== null || this.#opts.expectCallbacks });
+      },
+    });
+    return this.#creates;
+  }
+
+  /**
    * Polls the task now, within its per-task rate limit: call it when a callback says the task may be done.
    * Without `family`, every family watching that taskId is poked. Returns whether a watched task was found.
    */
@@ -222,11 +328,14 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     try {
       checkObject('options', options);
       const drainMs = options.drainMs === undefined ? 0 : checkNumber('drainMs', options.drainMs, 0, MAX_TIMER_MS);
+      // Creates in flight finish first (aborting one would make its outcome unknown), so their tasks are watched.
       // Downloads run on through a drain, like the waits; then they stop with the rest.
-      this.#closing ??= this.#engine.close(drainMs).then(async (result) => {
-        await this.#downloader.close();
-        return result;
-      });
+      this.#closing ??= (this.#creates?.close() ?? Promise.resolve())
+        .then(() => this.#engine.close(drainMs))
+        .then(async (result) => {
+          await this.#downloader.close();
+          return result;
+        });
       return this.#closing;
     } catch (err) {
       return Promise.reject(err);

@@ -166,7 +166,7 @@ export class Registry {
    */
   settle(task: TaskEntry, settlement: Settlement, cache: boolean): void {
     if (cache) this.#deps.cache.set(taskKey(task.family.id, task.taskId), settlement, this.#deps.clock.now());
-    this.#deps.fleet?.settled(task, settlement);
+    this.#deps.fleet?.settled(task, settlement, cache);
     const interests = [...task.interests];
     for (const interest of interests) this.#removeInterest(interest, false);
     if (!task.inFlight) this.#drop(task);

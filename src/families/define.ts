@@ -1,38 +1,7 @@
 import type { ResponseIssue } from '../errors.js';
-import type { FailureInfo, FamilyVerdict, RecordView, TaskFamily } from './family.js';
+import type { CreateEndpoint, FailureInfo, FamilyVerdict, RecordSchema, RecordView, TaskFamily } from './family.js';
 
-/** One problem a schema found, zod-style: where (relative to `data`) and what. */
-export interface SchemaIssue {
-  /** Where, relative to the record (`data`). */
-  readonly path: readonly PropertyKey[];
-  /** What is wrong there. */
-  readonly message: string;
-}
-
-/**
- * Anything with zod's `safeParse` (zod 3 and 4 schemas fit as they are). The schema checks the record's
- * shape; keep it lenient (`z.looseObject`, `.nullish()` wherever the docs disagree), since a record it
- * rejects is reported as invalid.
- */
-export interface RecordSchema<T> {
-  /** Checks `input` (the answer's `data`) without throwing. */
-  safeParse(input: unknown):
-    | {
-        /** The record has the expected shape. */
-        readonly success: true;
-        /** The parsed record. */
-        readonly data: T;
-      }
-    | {
-        /** The record does not have the expected shape: the read is `invalid`. */
-        readonly success: false;
-        /** Why. */
-        readonly error: {
-          /** Each problem found; reported in `InvalidResponseError.issues`, prefixed with `data`. */
-          readonly issues: readonly SchemaIssue[];
-        };
-      };
-}
+export type { RecordSchema, SchemaIssue } from './family.js';
 
 /** What a family's `classify` says about one record. Absent fields mean "the record does not say". */
 export interface FamilyClassification {
@@ -91,14 +60,33 @@ interface DefinitionBase<Id extends string, R> {
   readonly resultPath?: readonly PropertyKey[] | undefined;
 }
 
+/** A family's create endpoint, as `defineFamily` takes it. */
+export interface CreateDefinition<I> {
+  /** The create endpoint's path, starting with `/`, without a query: `POST <path>` with the input as the JSON body. */
+  readonly path: string;
+  /**
+   * Checks the input before any request (a zod schema fits); a failing input is a `TypeError` and sends nothing.
+   * @default any JSON object
+   */
+  readonly input?: RecordSchema<I> | undefined;
+  /** {@inheritDoc CreateEndpoint.refusal} */
+  readonly refusal?: ((code: number, message: string) => 'rate-limited' | 'credits' | undefined) | undefined;
+}
+
+/** The optional create endpoint of a definition. */
+interface WithCreate<I> {
+  /** The family's create endpoint, for `watcher.submit()` and `generate()`. @default none (watch only) */
+  readonly create?: CreateDefinition<I> | undefined;
+}
+
 /** A family whose record is the schema's output as it is. */
-export interface FamilyDefinition<Id extends string, R> extends DefinitionBase<Id, R> {
+export interface FamilyDefinition<Id extends string, R, I = unknown> extends DefinitionBase<Id, R>, WithCreate<I> {
   /** Checks the answer's `data`; its output is the record. */
   readonly schema: RecordSchema<R>;
 }
 
 /** A family that folds the schema's output into its own record type. */
-export interface NormalizingFamilyDefinition<Id extends string, S, R> extends DefinitionBase<Id, R> {
+export interface NormalizingFamilyDefinition<Id extends string, S, R, I = unknown> extends DefinitionBase<Id, R>, WithCreate<I> {
   /** Checks the answer's `data`; its output goes to `normalize`. */
   readonly schema: RecordSchema<S>;
   /** Folds the provider's variants into one shape. May throw: the read is then `invalid`. */
@@ -131,6 +119,35 @@ function validate(def: unknown): void {
   }
   if (d['normalize'] !== undefined && !fn(d['normalize'])) throw new TypeError(`defineFamily(${id}): normalize must be a function when given`);
   if (d['resultPath'] !== undefined && !Array.isArray(d['resultPath'])) throw new TypeError(`defineFamily(${id}): resultPath must be an array when given`);
+  validateCreate(id, d['create']);
+}
+
+function validateCreate(id: string, create: unknown): void {
+  if (create === undefined) return;
+  if (create === null || typeof create !== 'object') throw new TypeError(`defineFamily(${id}): create must be an object { path, input? } when given`);
+  const c = create as Record<string, unknown>;
+  const path = c['path'];
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
+    throw new TypeError(`defineFamily(${id}): create.path must start with "/" and have no query, fragment or whitespace, got ${JSON.stringify(path)}`);
+  }
+  const input = c['input'];
+  if (input !== undefined && (input === null || typeof input !== 'object' || !fn((input as Record<string, unknown>)['safeParse']))) {
+    throw new TypeError(`defineFamily(${id}): create.input must have a safeParse(input) method (a zod schema, for example) when given`);
+  }
+  if (c['refusal'] !== undefined && !fn(c['refusal'])) throw new TypeError(`defineFamily(${id}): create.refusal must be a function when given`);
+}
+
+/** Any JSON object: the input check of a create endpoint defined without one. */
+const ANY_OBJECT: RecordSchema<never> = {
+  safeParse: (input: unknown) =>
+    input !== null && typeof input === 'object' && !Array.isArray(input)
+      ? { success: true, data: input as never }
+      : { success: false, error: { issues: [{ path: [], message: 'must be an object' }] } },
+};
+
+function createEndpoint<I>(create: CreateDefinition<I> | undefined): CreateEndpoint<I> | undefined {
+  if (create === undefined) return undefined;
+  return Object.freeze({ path: create.path, input: create.input ?? (ANY_OBJECT as RecordSchema<I>), refusal: create.refusal });
 }
 
 function finiteOrNull(value: number | null | undefined): number | null {
@@ -163,11 +180,11 @@ function messageOf(err: unknown): string {
  *
  * @throws TypeError when the definition is malformed (bad `id` or `path`, missing functions).
  */
-export function defineFamily<const Id extends string, S, R>(definition: NormalizingFamilyDefinition<Id, S, R>): TaskFamily<Id, R>;
-export function defineFamily<const Id extends string, R>(definition: FamilyDefinition<Id, R>): TaskFamily<Id, R>;
-export function defineFamily<const Id extends string, S, R>(
-  definition: FamilyDefinition<Id, R> | NormalizingFamilyDefinition<Id, S, R>,
-): TaskFamily<Id, R> {
+export function defineFamily<const Id extends string, S, R, I = unknown>(definition: NormalizingFamilyDefinition<Id, S, R, I>): TaskFamily<Id, R, I>;
+export function defineFamily<const Id extends string, R, I = unknown>(definition: FamilyDefinition<Id, R, I>): TaskFamily<Id, R, I>;
+export function defineFamily<const Id extends string, S, R, I>(
+  definition: FamilyDefinition<Id, R, I> | NormalizingFamilyDefinition<Id, S, R, I>,
+): TaskFamily<Id, R, I> {
   validate(definition);
   const { id, path, schema, classify, toResult } = definition;
   const normalize = 'normalize' in definition ? definition.normalize : (raw: R): R => raw;
@@ -228,5 +245,6 @@ export function defineFamily<const Id extends string, S, R>(
     }
   }
 
-  return Object.freeze({ id, path, read });
+  const create = createEndpoint(definition.create);
+  return Object.freeze(create === undefined ? { id, path, read } : { id, path, read, create });
 }

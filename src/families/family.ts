@@ -5,7 +5,7 @@ import type { ResponseIssue } from '../errors.js';
  * everything family-specific (path, schema, final states, where the result URLs are) lives behind this
  * interface, the way `@azure/core-lro` keeps its protocol strategy out of the poller loop.
  */
-export interface TaskFamily<Id extends string = string, R = unknown> {
+export interface TaskFamily<Id extends string = string, R = unknown, I = unknown> {
   /** Stable id, `[a-z0-9-]+`: `'gpt4o-image'`, `'market'`, ... */
   readonly id: Id;
   /** Path of the status endpoint, queried as `GET <path>?taskId=<id>`. */
@@ -15,6 +15,21 @@ export interface TaskFamily<Id extends string = string, R = unknown> {
    * Never throws: anything it cannot read is `invalid`.
    */
   read(data: unknown, taskId: string): FamilyVerdict<R>;
+  /** The family's create endpoint, used by `watcher.submit()` / `generate()`; absent for a watch-only family. */
+  readonly create?: CreateEndpoint<I> | undefined;
+}
+
+/** How a family creates tasks: `POST <path>` with the checked input as the JSON body, answered `{code, msg, data: {taskId}}`. */
+export interface CreateEndpoint<I> {
+  /** Path of the create endpoint, starting with `/`. */
+  readonly path: string;
+  /** Checks the input before any request; its output is the body sent. */
+  readonly input: RecordSchema<I>;
+  /**
+   * Reads a refusal whose body code the family numbers its own way (Suno: 405/430 rate limits, 429 credits);
+   * `undefined` leaves the code to the common reading (429 rate limited, 402 credits).
+   */
+  readonly refusal?: ((code: number, message: string) => 'rate-limited' | 'credits' | undefined) | undefined;
 }
 
 /** What the engine needs from any record, whatever its family. Never invented: absent stays `null`. */
@@ -92,3 +107,36 @@ export type FamilyVerdict<R> =
       /** Where and what, zod-style. */
       readonly issues: readonly ResponseIssue[];
     };
+
+/** One problem a schema found, zod-style: where (relative to `data`) and what. */
+export interface SchemaIssue {
+  /** Where, relative to the record (`data`). */
+  readonly path: readonly PropertyKey[];
+  /** What is wrong there. */
+  readonly message: string;
+}
+
+/**
+ * Anything with zod's `safeParse` (zod 3 and 4 schemas fit as they are). The schema checks the record's
+ * shape; keep it lenient (`z.looseObject`, `.nullish()` wherever the docs disagree), since a record it
+ * rejects is reported as invalid.
+ */
+export interface RecordSchema<T> {
+  /** Checks `input` (the answer's `data`) without throwing. */
+  safeParse(input: unknown):
+    | {
+        /** The record has the expected shape. */
+        readonly success: true;
+        /** The parsed record. */
+        readonly data: T;
+      }
+    | {
+        /** The record does not have the expected shape: the read is `invalid`. */
+        readonly success: false;
+        /** Why. */
+        readonly error: {
+          /** Each problem found; reported in `InvalidResponseError.issues`, prefixed with `data`. */
+          readonly issues: readonly SchemaIssue[];
+        };
+      };
+}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readObject, readProgress, readText } from './fields.js';
 import { classifyByFlag, flagRecordShape, flagRecord, type FlagRecordFields } from './shared.js';
+import { fluxKontextInput } from './inputs/flux-kontext.js';
 
 /** A Flux Kontext record (`GET /api/v1/flux/kontext/record-info`), its variants folded. */
 export interface FluxKontextRecord extends FlagRecordFields {
@@ -27,6 +28,7 @@ export const fluxKontext = defineFamily({
   path: '/api/v1/flux/kontext/record-info',
   schema,
   resultPath: ['data', 'response', 'resultImageUrl'],
+  create: { path: '/api/v1/flux/kontext/generate', input: fluxKontextInput },
   normalize: (raw): FluxKontextRecord => {
     const response = readObject(raw['response']);
     return flagRecord(raw, {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readObject, readProgress, readUrls } from './fields.js';
 import { flagRecord, flagRecordShape, meaningOf, statusText, type FlagRecordFields, type Meaning } from './shared.js';
+import { gpt4oImageInput } from './inputs/gpt4o-image.js';
 
 /** A 4o-image record (`GET /api/v1/gpt4o-image/record-info`), its variants folded. */
 export interface Gpt4oImageRecord extends FlagRecordFields {
@@ -35,6 +36,7 @@ export const gpt4oImage = defineFamily({
   path: '/api/v1/gpt4o-image/record-info',
   schema,
   resultPath: ['data', 'response', 'resultUrls'],
+  create: { path: '/api/v1/gpt4o-image/generate', input: gpt4oImageInput },
   normalize: (raw): Gpt4oImageRecord => {
     const response = readObject(raw['response']);
     let resultUrls = readUrls(response?.['resultUrls']);

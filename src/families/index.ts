@@ -1,4 +1,12 @@
 import type { TaskFamily } from './family.js';
+import type { FluxKontextInput } from './inputs/flux-kontext.js';
+import type { Gpt4oImageInput } from './inputs/gpt4o-image.js';
+import type { LumaInput } from './inputs/luma.js';
+import type { MarketInput } from './inputs/market.js';
+import type { MidjourneyInput } from './inputs/mj.js';
+import type { RunwayInput } from './inputs/runway.js';
+import type { SunoInput } from './inputs/suno.js';
+import type { VeoInput } from './inputs/veo.js';
 import { fluxKontext, type FluxKontextRecord } from './flux-kontext.js';
 import { gpt4oImage, type Gpt4oImageRecord } from './gpt4o-image.js';
 import { luma, type LumaRecord } from './luma.js';
@@ -28,6 +36,26 @@ export interface FamilyRecords {
   mj: MidjourneyRecord;
 }
 
+/** The create input of each built-in family, by id: the JSON body of its create endpoint. */
+export interface FamilyInputs {
+  /** `POST /api/v1/gpt4o-image/generate`. */
+  'gpt4o-image': Gpt4oImageInput;
+  /** `POST /api/v1/jobs/createTask`. */
+  market: MarketInput;
+  /** `POST /api/v1/veo/generate`. */
+  veo: VeoInput;
+  /** `POST /api/v1/flux/kontext/generate`. */
+  'flux-kontext': FluxKontextInput;
+  /** `POST /api/v1/runway/generate`. */
+  runway: RunwayInput;
+  /** `POST /api/v1/modify/generate`. */
+  luma: LumaInput;
+  /** `POST /api/v1/generate`. */
+  suno: SunoInput;
+  /** `POST /api/v1/mj/generate`. */
+  mj: MidjourneyInput;
+}
+
 /** The id of a built-in family. */
 export type KnownFamilyId = keyof FamilyRecords;
 
@@ -37,8 +65,11 @@ export type FamilyRef = KnownFamilyId | TaskFamily<string, unknown>;
 /** The record type a family reference yields: a built-in id's record, or a custom family's `R`. */
 export type RecordOf<F extends FamilyRef> = F extends KnownFamilyId ? FamilyRecords[F] : F extends TaskFamily<string, infer R> ? R : never;
 
+/** The create input a family reference takes: a built-in id's input, or a custom family's `I`. */
+export type InputOf<F extends FamilyRef> = F extends KnownFamilyId ? FamilyInputs[F] : F extends TaskFamily<string, unknown, infer I> ? I : never;
+
 /** The built-in families, by id. */
-export const FAMILIES: { readonly [K in KnownFamilyId]: TaskFamily<K, FamilyRecords[K]> } = Object.freeze({
+export const FAMILIES: { readonly [K in KnownFamilyId]: TaskFamily<K, FamilyRecords[K], FamilyInputs[K]> } = Object.freeze({
   'gpt4o-image': gpt4oImage,
   market,
   veo,
@@ -82,8 +113,9 @@ export function resolveFamily(ref: FamilyRef): TaskFamily<string, unknown> {
 }
 
 export { defineFamily } from './define.js';
-export type { FamilyClassification, FamilyDefinition, FamilyResult, NormalizingFamilyDefinition, RecordSchema, SchemaIssue } from './define.js';
-export type { FailureInfo, FamilyVerdict, RecordView, TaskFamily } from './family.js';
+export type { CreateDefinition, FamilyClassification, FamilyDefinition, FamilyResult, NormalizingFamilyDefinition } from './define.js';
+export type { CreateEndpoint, FailureInfo, FamilyVerdict, RecordSchema, RecordView, SchemaIssue, TaskFamily } from './family.js';
+export type { FluxKontextInput, Gpt4oImageInput, LumaInput, MarketInput, MidjourneyInput, RunwayInput, SunoInput, VeoInput };
 export {
   readBoolean,
   readCode,

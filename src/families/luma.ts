@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readObject, readProgress, readText, readUrls } from './fields.js';
 import { classifyByFlag, flagRecordShape, flagRecord, type FlagRecordFields } from './shared.js';
+import { lumaInput } from './inputs/luma.js';
 
 /** A Luma modify record (`GET /api/v1/modify/record-info`), its variants folded. */
 export interface LumaRecord extends FlagRecordFields {
@@ -29,6 +30,7 @@ export const luma = defineFamily({
   path: '/api/v1/modify/record-info',
   schema,
   resultPath: ['data', 'response', 'resultUrls'],
+  create: { path: '/api/v1/modify/generate', input: lumaInput },
   normalize: (raw): LumaRecord => {
     const response = readObject(raw['response']);
     return flagRecord(raw, {

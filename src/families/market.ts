@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readCode, readJson, readObject, readProgress, readString, readText, readTime, readTimeMs, readUrls } from './fields.js';
 import { classifyByStatus, statusText, taskIdField, type Meaning } from './shared.js';
+import { marketInput } from './inputs/market.js';
 
 /** A market job's parsed `resultJson`: `resultUrls` folded to its non-empty texts, other keys as sent. */
 export interface MarketResult {
@@ -66,6 +67,7 @@ export const market = defineFamily({
   path: '/api/v1/jobs/recordInfo',
   schema,
   resultPath: ['data', 'resultJson'],
+  create: { path: '/api/v1/jobs/createTask', input: marketInput },
   normalize: (raw): MarketRecord => {
     const created = readTime(raw['createTime']);
     return {

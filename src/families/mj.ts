@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readJson, readObject, readProgress } from './fields.js';
 import { classifyByFlag, flagRecordShape, flagRecord, type FlagRecordFields } from './shared.js';
+import { midjourneyInput } from './inputs/mj.js';
 
 /** A Midjourney record (`GET /api/v1/mj/record-info`), its variants folded. */
 export interface MidjourneyRecord extends FlagRecordFields {
@@ -43,6 +44,7 @@ export const midjourney = defineFamily({
   path: '/api/v1/mj/record-info',
   schema,
   resultPath: ['data', 'resultInfoJson', 'resultUrls'],
+  create: { path: '/api/v1/mj/generate', input: midjourneyInput },
   normalize: (raw): MidjourneyRecord => flagRecord(raw, {
     taskType: raw.taskType ?? null,
     resultInfoJson: readResultInfo(raw['resultInfoJson']),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readCode, readInteger, readJson, readObject, readText, readTime } from './fields.js';
 import { classifyByStatus, statusText, taskIdField, type Meaning } from './shared.js';
+import { runwayInput } from './inputs/runway.js';
 
 /** A Runway record's `videoInfo`. */
 export interface RunwayVideoInfo {
@@ -58,6 +59,7 @@ export const runway = defineFamily({
   path: '/api/v1/runway/record-detail',
   schema,
   resultPath: ['data', 'videoInfo', 'videoUrl'],
+  create: { path: '/api/v1/runway/generate', input: runwayInput },
   normalize: (raw): RunwayRecord => {
     const info = readObject(raw['videoInfo']);
     const generated = readTime(raw['generateTime']);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readInteger, readJson, readNumber, readObject, readString, readText, readTime, readTimeMs } from './fields.js';
 import { classifyByStatus, statusText, taskIdField, type Meaning } from './shared.js';
+import { sunoInput, sunoRefusal } from './inputs/suno.js';
 
 /** One generated Suno track (`response.sunoData[]`). Texts are `null` when absent or empty. */
 export interface SunoTrack {
@@ -99,6 +100,7 @@ export const suno = defineFamily({
   path: '/api/v1/generate/record-info',
   schema,
   resultPath: ['data', 'response', 'sunoData'],
+  create: { path: '/api/v1/generate', input: sunoInput, refusal: sunoRefusal },
   normalize: (raw): SunoRecord => {
     const created = readTime(raw['createTime']);
     const response = readObject(raw['response']);

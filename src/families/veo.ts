@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineFamily } from './define.js';
 import { readBoolean, readNumber, readObject, readProgress, readText, readUrls } from './fields.js';
 import { classifyByFlag, flagRecordShape, flagRecord, type FlagRecordFields } from './shared.js';
+import { veoInput } from './inputs/veo.js';
 
 /** The `response` of a Veo record. */
 export interface VeoResponse {
@@ -60,6 +61,7 @@ export const veo = defineFamily({
   path: '/api/v1/veo/record-info',
   schema,
   resultPath: ['data', 'response', 'resultUrls'],
+  create: { path: '/api/v1/veo/generate', input: veoInput },
   normalize: (raw): VeoRecord => flagRecord(raw, {
     response: readResponse(raw),
     fallbackFlag: readBoolean(raw['fallbackFlag']),

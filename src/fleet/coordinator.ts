@@ -106,6 +106,11 @@ export interface TickResult {
   readonly expired: readonly TaskKey[];
   /** The tick's round trip on the local monotonic clock, ms. */
   readonly roundTripMs: number;
+  /**
+   * The store's clock (epoch ms) when the tick ran. The fleet measures claims' ages and deadlines against it,
+   * never against this host's wall clock, which may be far off another host's. Without it, the local clock.
+   */
+  readonly redisNow?: number | undefined;
 }
 
 /** What registering found for one task. */

@@ -206,7 +206,7 @@ export class RedisFleetStore {
     const out: RegisterOutcome[] = [];
     for (let i = 0; i < tasks.length; i += REGISTER_CHUNK) {
       const chunk = tasks.slice(i, i + REGISTER_CHUNK);
-      const reply = decodeRegister((await this.#run(REGISTER, registerArgs(chunk))) as unknown[], chunk.length);
+      const reply = decodeRegister((await this.#run(REGISTER, registerArgs(this.#epoch, chunk))) as unknown[], chunk.length);
       this.#seeEpoch(reply.epoch);
       chunk.forEach((t, j) => {
         const o = reply.outcomes[j];
@@ -238,6 +238,7 @@ export class RedisFleetStore {
         resultsMaxLen: this.#resultsMaxLen,
         eventsMaxLen: this.#eventsMaxLen,
         scanLimit: max * 2 + 32,
+        knownEpoch: this.#epoch,
       },
       all,
     );

@@ -23,4 +23,5 @@ export type {
   SimulatedCallbackAttempt,
   SimulatedDelay,
 } from './callbacks.js';
+export type { SimulatorCreationOptions, SimulatorCreateFaults, SimulatorCreateStats } from './create-types.js';
 export type { SimulatorFileOptions, SimulatorFileStats } from './files.js';

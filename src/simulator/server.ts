@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { CallbackDeliveries, isCallbackUrl } from './callbacks.js';
+import { CallbackDeliveries } from './callbacks.js';
+import { CreateEndpoints, parseCreateFaults } from './creates.js';
+import type { SimulatorCreateFaults, SimulatorCreateStats } from './create-types.js';
 import { parseFileOptions, SimulatorFiles, type SimulatorFileOptions, type SimulatorFileStats } from './files.js';
 import type { SimulatorCallbackLog, SimulatorCallbackOptions } from './callbacks.js';
 import { hashSeed, mulberry32, randomHex } from './prng.js';
@@ -11,7 +13,6 @@ import { parseAddTasksBody, parseFaults } from './schemas.js';
 import { recordAnswer, wireForPath, type FamilyWire } from './wire/index.js';
 import type {
   KieSimulatorOptions,
-  SimulatedOutcome,
   SimulatedTaskSpec,
   SimulatorFaults,
   SimulatorGenerateOptions,
@@ -121,7 +122,7 @@ export class KieSimulator {
   // Separate streams so that, e.g., adding tasks does not change which requests get faults.
   readonly #faultRand: () => number;
   readonly #idRand: () => number;
-  readonly #generateRand: () => number;
+  readonly #creates: CreateEndpoints;
 
   readonly #tasks = new Map<string, TaskState>();
   readonly #callbacks: CallbackDeliveries;
@@ -159,7 +160,31 @@ export class KieSimulator {
     };
     this.#faultRand = mulberry32(hashSeed(this.#seed, 'faults'));
     this.#idRand = mulberry32(hashSeed(this.#seed, 'ids'));
-    this.#generateRand = mulberry32(hashSeed(this.#seed, 'generate'));
+    this.#creates = new CreateEndpoints({
+      seed: this.#seed,
+      now: this.#now,
+      logger: this.#logger,
+      generate: this.#generate,
+      creation: options.creation,
+      faults: options.createFaults,
+      authorized: (req) => {
+        const ok = this.#authorized(req);
+        if (!ok) this.#unauthorized++;
+        return ok;
+      },
+      addTask: (spec, paramJson, withId) => this.#addTask(spec, paramJson, withId),
+      later: (res, ms, fn) => {
+        const timer = setTimeout(() => {
+          this.#pendingTimers.delete(timer);
+          fn();
+        }, ms);
+        this.#pendingTimers.add(timer);
+        res.once('close', () => {
+          clearTimeout(timer);
+          this.#pendingTimers.delete(timer);
+        });
+      },
+    });
     this.#callbacks = new CallbackDeliveries({ seed: this.#seed, now: this.#now, logger: this.#logger, hmacKey: options.callbackHmacKey, callbacks: options.callbacks });
     this.#files = new SimulatorFiles(
       {
@@ -275,11 +300,32 @@ export class KieSimulator {
     this.#unauthorized = 0;
     this.#unknownTask = 0;
     this.#maxRequestsInWindow = 0;
+    this.#creates.resetStats();
     // Arrival rings are kept: they enforce the limit, they are not statistics.
     for (const task of this.#tasks.values()) {
       task.requests = 0;
       task.violations = 0;
     }
+  }
+
+  /** The create endpoints' counters: arrivals, the creation window, tasks billed per request body. */
+  createStats(): SimulatorCreateStats {
+    return this.#creates.stats();
+  }
+
+  /** How many tasks each create request body was billed for (bodies as JSON with sorted keys). */
+  bills(): Map<string, number> {
+    return this.#creates.bills();
+  }
+
+  /** Replaces the create endpoints' fault config, live. */
+  setCreateFaults(faults: SimulatorCreateFaults): void {
+    this.#creates.setFaults(faults);
+  }
+
+  /** Sets the account's credit balance. */
+  setCredits(credits: number): void {
+    this.#creates.setCredits(credits);
   }
 
   /** Replaces how result files are served and which faults they get (see docs/simulator.md). */
@@ -370,8 +416,8 @@ export class KieSimulator {
       this.#recordInfo(req, res, query, wire);
       return;
     }
-    if (path === GENERATE_PATH && req.method === 'POST') {
-      this.#withErrors(res, this.#generateTask(req, res));
+    if (this.#creates.handles(req.method, path)) {
+      this.#withErrors(res, this.#creates.handle(req, res, path));
       return;
     }
     if (this.#files.handle(req, res, path)) return;
@@ -525,52 +571,6 @@ export class KieSimulator {
     }
   }
 
-  async #generateTask(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const text = await readBody(req);
-    if (!this.#authorized(req)) {
-      this.#unauthorized++;
-      sendText(res, 200, envelope(401, 'Unauthorized'));
-      return;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text) as unknown;
-    } catch {
-      sendText(res, 200, envelope(422, 'request body is not valid JSON'));
-      return;
-    }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      sendText(res, 200, envelope(422, 'request body must be a JSON object'));
-      return;
-    }
-    const params = body as Record<string, unknown>;
-    const hasPrompt = typeof params['prompt'] === 'string' && params['prompt'].length > 0;
-    const hasFiles = Array.isArray(params['filesUrl']) && params['filesUrl'].length > 0;
-    if (!hasPrompt && !hasFiles) {
-      sendText(res, 200, envelope(422, 'prompt or filesUrl is required'));
-      return;
-    }
-    const callBackUrl = params['callBackUrl'];
-    if (callBackUrl !== undefined && !isCallbackUrl(callBackUrl)) {
-      sendText(res, 200, envelope(422, 'callBackUrl must be an absolute http(s) URL'));
-      return;
-    }
-    const nVariants = params['nVariants'] === 2 || params['nVariants'] === 4 ? params['nVariants'] : 1;
-    const g = this.#generate;
-    const rand = this.#generateRand;
-    const durationMs = Math.round(g.minDurationMs + rand() * Math.max(0, g.maxDurationMs - g.minDurationMs));
-    const failures: readonly SimulatedOutcome[] = ['GENERATE_FAILED', 'CREATE_TASK_FAILED', 'MODERATED'];
-    const outcome: SimulatedOutcome = rand() < g.failureRate ? (failures[Math.floor(rand() * failures.length)] ?? 'GENERATE_FAILED') : 'SUCCESS';
-    const progressSteps = 2 + Math.floor(rand() * 5);
-    const spec: SimulatedTaskSpec = { durationMs, outcome, progressSteps, invisibleForMs: g.invisibleForMs, ...(callBackUrl === undefined ? {} : { callBackUrl }) };
-    const taskId = this.#addTask(spec, JSON.stringify(params), (id) => ({
-      ...spec,
-      resultUrls: Array.from({ length: nVariants }, (_, i) => `https://example.invalid/${id}/${i}.png`),
-    }));
-    this.#logger?.debug({ taskId, outcome, durationMs }, 'task generated');
-    sendText(res, 200, envelope(200, 'success', { taskId }));
-  }
-
   async #control(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
     const method = req.method ?? 'GET';
     if (route === 'stats' && method === 'GET') {
@@ -608,6 +608,21 @@ export class KieSimulator {
     if (route === 'callbacks' && (method === 'GET' || method === 'POST')) {
       if (method === 'POST') this.setCallbackOptions(parseJson(await readBody(req)) as SimulatorCallbackOptions);
       sendControl(res, 200, method === 'POST' ? { ok: true } : this.callbackLog());
+      return;
+    }
+    if (route === 'creates' && method === 'GET') {
+      sendControl(res, 200, this.createStats());
+      return;
+    }
+    if (route === 'create-faults' && method === 'POST') {
+      this.setCreateFaults(parseCreateFaults(parseJson(await readBody(req))));
+      sendControl(res, 200, { ok: true });
+      return;
+    }
+    if (route === 'credits' && method === 'POST') {
+      const body = parseJson(await readBody(req)) as { credits?: unknown };
+      this.setCredits(typeof body.credits === 'number' ? body.credits : NaN);
+      sendControl(res, 200, { ok: true });
       return;
     }
     if (route === 'files' && (method === 'GET' || method === 'POST')) {

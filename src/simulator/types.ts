@@ -1,3 +1,4 @@
+import type { SimulatorCreateFaults, SimulatorCreationOptions } from './create-types.js';
 import type { SimulatorCallbackOptions } from './callbacks.js';
 import type { SimulatorFileOptions } from './files.js';
 
@@ -82,7 +83,7 @@ export interface SimulatorLogger {
   info(obj: object, msg?: string): void;
 }
 
-/** Shapes the tasks created through `POST /api/v1/gpt4o-image/generate`. */
+/** Shapes the tasks created through the create endpoints (`POST /api/v1/gpt4o-image/generate`, `/api/v1/jobs/createTask`, ...). */
 export interface SimulatorGenerateOptions {
   /** Default 5000. */
   readonly minDurationMs?: number;
@@ -110,8 +111,12 @@ export interface KieSimulatorOptions {
   readonly now?: () => number;
   /** Default: no logging. */
   readonly logger?: SimulatorLogger;
-  /** Extension: how `POST /api/v1/gpt4o-image/generate` shapes the tasks it creates. */
+  /** Extension: how the create endpoints shape the tasks they create. */
   readonly generate?: SimulatorGenerateOptions;
+  /** The account's creation limit and credits on the create endpoints. Default 20 per 10 s, 1e9 credits. */
+  readonly creation?: SimulatorCreationOptions;
+  /** Faults of the create endpoints (create then reset, create then body 500, ...). Default: none. */
+  readonly createFaults?: SimulatorCreateFaults;
   /** Signs callback deliveries with this webhook HMAC key. Default: unsigned. */
   readonly callbackHmacKey?: string;
   /** How callbacks are delivered (delay, duplicates, order, loss, retries). */

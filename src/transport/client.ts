@@ -14,6 +14,11 @@ export interface RawAnswer {
   readonly echoesKey: boolean;
 }
 
+/** A keep-alive pool of `connections`, one request per connection (no pipelining: a queued request would arrive late). */
+export function ownedPool(origin: string, connections: number, connectTimeoutMs: number): Pool {
+  return new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 10_000, connectTimeout: connectTimeoutMs });
+}
+
 /** The body went past `maxResponseBytes`; the rest was not read. */
 export class ResponseTooLargeError extends Error {
   readonly limit: number;
@@ -69,12 +74,7 @@ export class StatusClient {
 
   #dispatcher(): Dispatcher {
     if (this.#opts.dispatcher) return this.#opts.dispatcher;
-    this.#pool ??= new Pool(this.#origin, {
-      connections: this.#opts.connections,
-      pipelining: 1,
-      keepAliveTimeout: 10_000,
-      connectTimeout: this.#opts.requestTimeoutMs,
-    });
+    this.#pool ??= ownedPool(this.#origin, this.#opts.connections, this.#opts.requestTimeoutMs);
     return this.#pool;
   }
 
@@ -111,7 +111,8 @@ export class StatusClient {
   }
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body'], contentLength: string | string[] | undefined, limit: number): Promise<string> {
+/** Reads a body whole, refusing one larger than `limit` bytes (declared or streamed). */
+export async function readCapped(body: Dispatcher.ResponseData['body'], contentLength: string | string[] | undefined, limit: number): Promise<string> {
   if (typeof contentLength === 'string') {
     if (Number(contentLength) > limit) {
       body.destroy();

@@ -37,7 +37,7 @@ export function parseRetryAfter(value: string | null, nowEpochMs: number, capMs:
   return Math.min(capMs, Math.max(0, ms));
 }
 
-interface Envelope {
+export interface Envelope {
   readonly code: number;
   readonly msg: string;
   readonly hasData: boolean;
@@ -49,7 +49,7 @@ interface Envelope {
  * `{code, msg|message, data?}`. Hand-read rather than schema-parsed: it is four fields on the hot path, and the
  * provider's error bodies often have no `data` key at all (captured live: `{"code":401,"msg":"..."}`).
  */
-function readEnvelope(json: unknown): Envelope | null {
+export function readEnvelope(json: unknown): Envelope | null {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return null;
   const o = json as Record<string, unknown>;
   const raw = o['code'];
@@ -115,7 +115,8 @@ function classifyBodyCode(env: Envelope, http: number, res: RawAnswer, nowEpochM
   return { kind: 'fatal', providerCode: code, providerMessage: msg, httpStatus: http, accountWide: false };
 }
 
-function safeEnvelope(body: string): Envelope | null {
+/** {@link readEnvelope} of a body text; `null` when it is not JSON. */
+export function safeEnvelope(body: string): Envelope | null {
   try {
     return readEnvelope(JSON.parse(body));
   } catch {

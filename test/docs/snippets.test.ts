@@ -82,7 +82,7 @@ export const documentedOptionsAreAccepted = (options: DocOptions): DocResult => 
   },
   {
     file: 'docs/families.md',
-    startsWith: "import type { FamilyVerdict } from 'kie-watcher';\n\ninterface TaskFamily",
+    startsWith: "import type { CreateEndpoint, FamilyVerdict } from 'kie-watcher';\n\ninterface TaskFamily",
     code: `
 import type { TaskFamily as Published } from 'kie-watcher';
 // Identical types, not merely assignable both ways (methods are bivariant, so that would miss a changed parameter).

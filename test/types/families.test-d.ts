@@ -5,6 +5,7 @@ import {
   defineFamily,
   resolveFamily,
   type FamilyRecords,
+  type FamilyInputs,
   type FamilyVerdict,
   type KnownFamilyId,
   type MarketRecord,
@@ -30,7 +31,7 @@ describe('family record types', () => {
       expectTypeOf(v.record.response).toEqualTypeOf<{ readonly taskId: string | null; readonly sunoData: readonly SunoTrack[] } | null>();
       expectTypeOf(v.resultUrls).toEqualTypeOf<readonly string[]>();
     }
-    expectTypeOf(FAMILIES.mj).toEqualTypeOf<TaskFamily<'mj', FamilyRecords['mj']>>();
+    expectTypeOf(FAMILIES.mj).toEqualTypeOf<TaskFamily<'mj', FamilyRecords['mj'], FamilyInputs['mj']>>();
   });
 
   it('a custom defineFamily result carries its id and record type', () => {
