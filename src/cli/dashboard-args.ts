@@ -1,15 +1,6 @@
 import { isAbsolute } from 'node:path';
-
-/** `kie-watch dashboard` and its options. */
-export interface DashboardCommand {
-  readonly kind: 'dashboard';
-  /** A `redis://` / `rediss://` URL (no password), or the absolute path of a unix socket. */
-  readonly redis: string;
-  readonly prefix: string;
-  readonly port: number;
-  readonly host: string;
-  readonly tokenFile: string | undefined;
-}
+import { isLoopbackHost } from '../validate.js';
+import { UsageError, type DashboardCommand } from './command.js';
 
 export const DASHBOARD_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -23,16 +14,11 @@ export const DASHBOARD_OPTIONS = {
 export const DEFAULT_DASHBOARD_PORT = 7480;
 export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
 
-/** localhost, 127.x.x.x, ::1: a dashboard bound there is reachable from this machine only. */
-export function isLoopbackAddress(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
 
 type Values = { redis?: string | undefined; prefix?: string | undefined; port?: string | undefined; host?: string | undefined; 'token-file'?: string | undefined };
 
-/** `usage` makes the CLI's usage error (args.ts owns the class; importing it here would be a cycle). */
-export function dashboardCommand(values: Values, positionals: readonly string[], usage: (message: string) => Error): DashboardCommand {
+export function dashboardCommand(values: Values, positionals: readonly string[]): DashboardCommand {
+  const usage = (message: string): UsageError => new UsageError(message, 'dashboard');
   if (positionals.length > 0) throw usage(`dashboard takes no arguments, got ${JSON.stringify(positionals[0]?.slice(0, 40))}`);
   const redis = values.redis;
   if (redis === undefined) throw usage('--redis is required: the fleet\'s Redis, e.g. --redis redis://127.0.0.1:6379');
@@ -43,7 +29,7 @@ export function dashboardCommand(values: Values, positionals: readonly string[],
   const host = values.host ?? DEFAULT_DASHBOARD_HOST;
   if (host.trim() === '' || /[\s/]/.test(host)) throw usage('--host needs a host name or an IP address to listen on');
   const tokenFile = values['token-file'];
-  if (!isLoopbackAddress(host) && tokenFile === undefined) {
+  if (!isLoopbackHost(host) && tokenFile === undefined) {
     throw usage(
       `--host ${host} would show the fleet to the network without a token: Bull Board's own advice is to treat dashboard access as Redis access. Put a random token (16+ characters) in a file readable only by you and pass --token-file PATH, or keep the default --host 127.0.0.1`
     );
@@ -51,7 +37,7 @@ export function dashboardCommand(values: Values, positionals: readonly string[],
   return { kind: 'dashboard', redis: parseDashboardRedis(redis, usage), prefix, port, host, tokenFile };
 }
 
-function parseDashboardRedis(value: string, usage: (message: string) => Error): string {
+function parseDashboardRedis(value: string, usage: (message: string) => UsageError): string {
   if (isAbsolute(value)) return value;
   let url: URL;
   try {

@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createDashboard, type Dashboard } from '../dashboard/index.js';
-import type { DashboardCommand } from './dashboard-args.js';
-import { isLoopbackAddress } from './dashboard-args.js';
+import { isLoopbackHost } from '../validate.js';
+import type { DashboardCommand } from './command.js';
 import { EXIT } from './exit-codes.js';
-import { displayUrl, loadIoredis } from './fleet-redis.js';
+import { displayUrl, loadIoredis } from './fleet/redis.js';
 import { redactor, sink, type CliIo } from './io.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
@@ -100,7 +100,7 @@ export async function runDashboard(cmd: DashboardCommand, io: CliIo): Promise<nu
   }
   const url = listenUrl(cmd.host, listening.port);
   io.stdout.write(`${token === undefined ? url : `${url}${dashboard.link()}`}\n`);
-  say(`the fleet under ${cmd.prefix}: at ${shown}; read-only; ${isLoopbackAddress(cmd.host) ? 'this machine only' : `listening on ${cmd.host}`}${token === undefined ? '' : ', token required (the link above works once)'}. Ctrl-C stops it.`);
+  say(`the fleet under ${cmd.prefix}: at ${shown}; read-only; ${isLoopbackHost(cmd.host) ? 'this machine only' : `listening on ${cmd.host}`}${token === undefined ? '' : ', token required (the link above works once)'}. Ctrl-C stops it.`);
   await new Promise<void>((resolve) => {
     const signal = io.signal;
     if (signal === undefined || signal.aborted) return resolve();

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { COOKIE, type TokenGate } from './auth.js';
 import type { Hub, Subscriber } from './hub.js';
 import { CONTENT_SECURITY_POLICY, renderPage } from './page.js';
+import { isLoopbackHost } from '../validate.js';
 import type { DashboardSource } from './types.js';
 
 /** What a route answers: a complete body, or an event stream. */
@@ -26,10 +27,10 @@ const text = (status: number, body: string, extra: Record<string, string> = {}):
   body: `${body}\n`,
 });
 
-function isLoopbackHost(host: string | undefined): boolean {
+/** The `Host` header names a loopback host (its port dropped): a page asked for under another name is a DNS rebinding. */
+function isLoopbackHostHeader(host: string | undefined): boolean {
   if (host === undefined) return false;
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
-  return name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name);
+  return isLoopbackHost(host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, ''));
 }
 
 /** The routing of both handlers, free of either request type. */
@@ -51,7 +52,7 @@ export class Router {
   async route(method: string, url: URL, header: (name: string) => string | undefined, fullPath: string): Promise<Reply> {
     // A page on loopback without a token is still reachable from a web page the user visits, through DNS
     // rebinding: only requests that name a loopback host get through.
-    if (this.#loopbackOnly && !isLoopbackHost(header('host'))) return text(403, 'kie-watcher dashboard: this dashboard answers only requests to localhost / 127.0.0.1');
+    if (this.#loopbackOnly && !isLoopbackHostHeader(header('host'))) return text(403, 'kie-watcher dashboard: this dashboard answers only requests to localhost / 127.0.0.1');
     if (method !== 'GET' && method !== 'HEAD') return text(405, 'kie-watcher dashboard: read-only (GET and HEAD only)', { allow: 'GET, HEAD' });
     let path = url.pathname;
     if (this.#basePath !== '' && path.startsWith(this.#basePath)) path = path.slice(this.#basePath.length);

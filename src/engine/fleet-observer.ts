@@ -23,6 +23,11 @@ export interface FleetObserver {
   settled(task: TaskEntry, settlement: Settlement, shared: boolean): void;
   /** An account-wide 429 pause of this long began. */
   pauseAccount(ms: number): void;
+  /**
+   * Whether a callback came for each taskId anywhere in the fleet lately (another process's handler, a serverless
+   * one): an end this process's scheduled poll found is then not a lost callback.
+   */
+  callbacksSeen(taskIds: readonly string[]): Promise<readonly boolean[]>;
 }
 
 /** A fleet as the engine drives it: it decides which polls start (a {@link PollDriver}) and observes outcomes. */

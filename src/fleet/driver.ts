@@ -4,6 +4,7 @@ import { newTaskEntry, type Settlement, type TaskEntry } from '../engine/task.js
 import type { Claim, FleetMessage, FleetStore, Report, TaskKey } from './coordinator.js';
 import { decodeEvent, decodeSettlement, decodeState, encodeEvent, encodeSettlement, encodeState, type TimeBase } from './codec.js';
 import { FleetCounters } from './heartbeat.js';
+import { taskKey } from '../validate.js';
 
 /** Longest gap between two ticks: how late a task another process poked, or registered, is seen here. */
 const MAX_TICK_GAP_MS = 50;
@@ -103,7 +104,7 @@ export class FleetDriver implements FleetMode {
   }
 
   track(task: TaskEntry, timeoutMs: number): void {
-    const id = `${task.family.id}\n${task.taskId}`;
+    const id = taskKey(task.family.id, task.taskId);
     const prev = this.#toRegister.get(id);
     this.#toRegister.set(id, { key: { family: task.family.id, taskId: task.taskId }, timeoutMs: Math.max(timeoutMs, prev?.timeoutMs ?? 0) });
     if (this.#registerScheduled) return;
@@ -146,6 +147,10 @@ export class FleetDriver implements FleetMode {
       this.#reports.push(report);
       this.#wakeIn(RETRY_MS);
     });
+  }
+
+  callbacksSeen(taskIds: readonly string[]): Promise<readonly boolean[]> {
+    return this.#d.store.callbacksSeen(taskIds);
   }
 
   pauseAccount(ms: number): void {
@@ -244,7 +249,7 @@ export class FleetDriver implements FleetMode {
     } catch (err) {
       this.#warn('register', err);
       // Registered later: the local deadlines still apply meanwhile.
-      for (const b of batch) this.#toRegister.set(`${b.key.family}\n${b.key.taskId}`, b);
+      for (const b of batch) this.#toRegister.set(taskKey(b.key.family, b.key.taskId), b);
       if (!this.#registerScheduled && !this.#stopped) {
         this.#registerScheduled = true;
         setTimeout(() => void this.#register(), RETRY_MS).unref();

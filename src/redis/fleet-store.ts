@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import { paramsForWindow } from '../gcra.js';
+import { paramsForWindow } from '../limits/gcra.js';
 import { decodeList, decodePoke, decodeRegister, decodeTick, listArgs, pauseArgs, pokeArgs, positive, registerArgs, tickArgs, type PokeReply, type RegisterTask } from './commands.js';
 import { Connection, type LateReply } from './connection.js';
-import { FleetUnavailableError } from './errors.js';
+import { FleetUnavailableError } from '../errors.js';
 import { HeartbeatWriter } from './fleet-stats.js';
 import { accountKeys, checkName } from './keys.js';
 import { LIST, PAUSE, POKE, REGISTER, TICK } from './scripts.js';
@@ -284,6 +284,14 @@ export class RedisFleetStore {
    */
   async poke(key: TaskKey): Promise<PokeReply> {
     return decodePoke(await this.#run(POKE, pokeArgs(key, this.#pokeMemoryMs)));
+  }
+
+  /** Whether a poke (a callback) came for each taskId in the last minute (the `cb:<taskId>` marks pokes leave). */
+  async callbacksSeen(taskIds: readonly string[]): Promise<boolean[]> {
+    if (taskIds.length === 0) return [];
+    const base = (this.#keys[0] ?? '').slice(0, -'due'.length);
+    const replies = await this.#conn.redis.mget(taskIds.map((id) => `${base}cb:${id}`));
+    return replies.map((r) => r !== null);
   }
 
   /** Pauses claiming fleet-wide for `ms` (an account-wide 429 storm); never shortens a longer pause. Returns the pause left. */
