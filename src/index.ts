@@ -97,7 +97,7 @@ export {
 export { DEFAULTS, type TaskWatcherOptions, type RetryOptions, type SubmitLimit } from './options.js';
 export type { LoggerLike } from './logger.js';
 export { SAFETY_NET, LEARNED, FAMILY_PRIORS, DEFAULT_PRIOR, adaptivePolicy, optimalSchedule, empiricalCurve, evaluateSchedule, type AgeSchedule, type ScheduleOptions, type ScheduleReplay, type DurationPrior, type SurvivalCurve, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy/index.js';
-export { MemoryTaskRateLimiter, MemoryPendingTaskStore, type TaskRateLimiter, type PendingTaskStore, type PendingTaskInfo } from './stores.js';
+export { MemoryTaskRateLimiter, MemoryPendingTaskStore, type TaskRateLimiter, type PendingTaskStore, type PendingTaskInfo, type SubmitKeyRecord } from './stores.js';
 export { FilePendingTaskStore, type FilePendingTaskStoreOptions, type FilePendingTaskStoreStats } from './stores/file-pending-store.js';
 export type { Coordinator, CoordinatorParams, FleetStore, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './fleet/coordinator.js';
 export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './gcra.js';
