@@ -9,6 +9,8 @@
 //   --only=ceiling|scale|frontier|peers|fleet   re-measure one scenario and merge it into results.json and the docs
 //                               (fleet: bench/fleet/run.mjs, the engine on 1-8 processes and a redis-server, and
 //                               bench/fleet-store.mjs, the store beside "the obvious design"; needs redis-server)
+//   --only=callbackRows         issue 18's callback rows alone (bench/callback-rows.mjs: the first 10 tasks, the
+//                               serverless row and its in-process twin, with the 600-task delivered row); part of --only=frontier
 //   --frontier-only             only fixed 2 s, the default and the candidate on the frontier workload; prints, publishes nothing
 //                               (POLICIES=adaptive,callbacksDelivered,callbacksLost20,callbacksLost picks other rows,
 //                               TIME_SCALE=10 compresses time less than the published 40x)
@@ -24,6 +26,8 @@ import { addTasks } from './lib/sim-client.mjs';
 import { summarizeCpuProfile } from './lib/profile.mjs';
 import { renderDocs, renderFrontierSvg, tables } from './lib/report.mjs';
 import { fleetBenchmark } from './fleet/run.mjs';
+import { LEARNED_ROWS, learnedTarget } from './lib/learned-rows.mjs';
+import { callbackRows } from './callback-rows.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The frontier's callback rows (bench/scenarios/frontier.mjs): callbacks all delivered, 20% lost, all lost. */
@@ -132,9 +136,10 @@ async function workloadRun(kind, name, tasks, w) {
 async function frontier(w) {
   log(`3. requests vs detection delay (${w.frontierTasks} tasks, time compressed ${w.timeScale}x)`);
   const tasks = { count: w.frontierTasks, seed: 42, maxDurationMs: w.maxDurationMs, spreadMs: w.spreadMs };
-  const policies = ['fastest', 'fixed2s', 'fixed10s', 'awsExponential', 'adaptive', 'oracle', ...CALLBACK_ROWS, ...(args.has('--proposal') ? ['proposal'] : [])];
+  const policies = ['fastest', 'fixed2s', 'fixed10s', 'awsExponential', 'adaptive', 'oracle', ...CALLBACK_ROWS, ...LEARNED_ROWS, ...(args.has('--proposal') ? ['proposal'] : [])];
   const out = {};
   for (const p of policies) out[p] = await workloadRun('frontier', p, tasks, w);
+  if (!args.has('--skip-callback-rows')) Object.assign(out, await callbackRows(w, workloadRun, log));
   const a = out.adaptive;
   const f = out.fixed2s;
   out.target = {
@@ -143,6 +148,7 @@ async function frontier(w) {
     met: a.requestsPerTask <= f.requestsPerTask / 2 && a.delayMs.p95 < f.delayMs.p95,
   };
   out.callbackTarget = callbackTarget(out);
+  out.learnedTarget = learnedTarget(out);
   return out;
 }
 
@@ -204,11 +210,17 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 if (only) {
   // Re-measure one scenario of the full run and merge it into the published results (after a noisy minute).
   const cfg = CONFIG.full;
-  const run = { ceiling: () => ceiling(cfg.ceiling), scale: () => scale(cfg.scale), frontier: () => frontier(cfg.workload), peers: () => peers(cfg.workload), fleet: () => fleet(false) }[only];
-  if (!run) throw new Error(`--only=${only}: expected ceiling, scale, frontier, peers or fleet`);
+  const run = { ceiling: () => ceiling(cfg.ceiling), scale: () => scale(cfg.scale), frontier: () => frontier(cfg.workload), peers: () => peers(cfg.workload), fleet: () => fleet(false), callbackRows: () => undefined }[only];
+  if (!run) throw new Error(`--only=${only}: expected ceiling, scale, frontier, peers, fleet or callbackRows`);
   const file = `${ROOT}bench/results.json`;
   const res = JSON.parse(readFileSync(file, 'utf8'));
-  res[only] = await run();
+  if (only === 'callbackRows') {
+    // Issue 18's rows alone (bench/callback-rows.mjs), with the 600-task delivered row they are judged beside.
+    const w = cfg.workload;
+    const tasks = { count: w.frontierTasks, seed: 42, maxDurationMs: w.maxDurationMs, spreadMs: w.spreadMs };
+    res.frontier.callbacksDelivered = await workloadRun('frontier', 'callbacksDelivered', tasks, w);
+    Object.assign(res.frontier, await callbackRows(w, workloadRun, log));
+  } else res[only] = await run();
   res.meta.remeasured = { ...res.meta.remeasured, [only]: new Date().toISOString() };
   writeFileSync(file, `${JSON.stringify(res, null, 2)}\n`);
   const docs = `${ROOT}docs/performance.md`;

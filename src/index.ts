@@ -12,7 +12,7 @@ export {
   type WatchResultWithFiles,
 } from './watcher.js';
 export { downloadResult } from './download/result.js';
-export { DownloadError, type DownloadFailureReason, type DownloadFailure } from './download/errors.js';
+export { DownloadError, type DownloadFailureReason, type DownloadFailure } from './errors.js';
 export { DOWNLOAD_DEFAULTS, type DownloadOptions, type DownloadResultOptions, type DownloadableResult, type DownloadedFile } from './download/types.js';
 export {
   KieWatcherError,
@@ -25,7 +25,11 @@ export {
   WatcherClosedError,
   SubmitUnknownError,
   CallbackError,
+  CallbackRejectedError,
+  FleetUnavailableError,
   isKieWatcherError,
+  type CallbackRejectionReason,
+  type CallbackRejectionStatus,
   type KieWatcherErrorCode,
   type WatchError,
   type AnyKieWatcherError,
@@ -96,11 +100,12 @@ export {
 } from './families/index.js';
 export { DEFAULTS, type TaskWatcherOptions, type RetryOptions, type SubmitLimit } from './options.js';
 export type { LoggerLike } from './logger.js';
-export { SAFETY_NET, LEARNED, FAMILY_PRIORS, DEFAULT_PRIOR, adaptivePolicy, optimalSchedule, empiricalCurve, evaluateSchedule, type AgeSchedule, type ScheduleOptions, type ScheduleReplay, type DurationPrior, type SurvivalCurve, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy/index.js';
-export { MemoryTaskRateLimiter, MemoryPendingTaskStore, type TaskRateLimiter, type PendingTaskStore, type PendingTaskInfo, type SubmitKeyRecord } from './stores.js';
+export { ADAPTIVE, SAFETY_NET, LEARNED, LearnedPolicy, type ObservedEnd, type ScheduleInput, FAMILY_PRIORS, DEFAULT_PRIOR, adaptivePolicy, optimalSchedule, empiricalCurve, evaluateSchedule, type AgeSchedule, type ScheduleOptions, type ScheduleReplay, type DurationPrior, type SurvivalCurve, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy/index.js';
+export { MemoryTaskRateLimiter, type TaskRateLimiter } from './limits/task-limiter.js';
+export { MemoryPendingTaskStore, type PendingTaskStore, type PendingTaskInfo, type SubmitKeyRecord } from './stores/pending-store.js';
 export { FilePendingTaskStore, type FilePendingTaskStoreOptions, type FilePendingTaskStoreStats } from './stores/file-pending-store.js';
 export type { Coordinator, CoordinatorParams, FleetStore, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './fleet/coordinator.js';
-export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './gcra.js';
+export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './limits/gcra.js';
 export {
   CHANNELS,
   type AnswerKind,

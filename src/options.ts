@@ -1,11 +1,13 @@
 import type { Dispatcher } from 'undici';
-import type { Clock } from './clock.js';
+import { MAX_TIMER_MS, type Clock } from './clock.js';
 import type { Coordinator } from './fleet/coordinator.js';
 import type { TaskFamily } from './families/family.js';
-import { paramsForWindow } from './gcra.js';
+import { paramsForWindow } from './limits/gcra.js';
+import { checkFunction, checkNumber, checkObject, fail, isLoopbackHost } from './validate.js';
 import type { LoggerLike } from './logger.js';
 import type { PollingPolicy } from './policy/index.js';
-import type { PendingTaskStore, TaskRateLimiter } from './stores.js';
+import type { TaskRateLimiter } from './limits/task-limiter.js';
+import type { PendingTaskStore } from './stores/pending-store.js';
 
 /** Retry timing for transient failures (HTTP 5xx, body 408/455/500, resets, timeouts, malformed bodies). */
 export interface RetryOptions {
@@ -44,8 +46,8 @@ export interface TaskWatcherOptions {
   /** A pino logger, or any object with `debug`/`info`/`warn`/`error` (`console` too). @default silent */
   readonly logger?: LoggerLike | undefined;
   /**
-   * When to poll each task: `'adaptive'` (learns task durations and aims at a 4 s p95 detection delay),
-   * `{ p95DelayMs }` (the same with your target), `'fastest'`, `{ intervalMs }` or a function (docs/scheduling.md).
+   * When to poll each task: `'adaptive'`, `{ p95DelayMs }` (experimental: learns task durations and aims at that
+   * p95 detection delay), `'fastest'`, `{ intervalMs }` or a function (docs/scheduling.md).
    * @default 'adaptive'
    */
   readonly policy?: PollingPolicy | undefined;
@@ -102,7 +104,10 @@ export interface TaskWatcherOptions {
   readonly clock?: Clock | undefined;
   /** Random source for jitter, in [0, 1). @default Math.random */
   readonly random?: (() => number) | undefined;
-  /** Per-task rate state (times are epoch ms). @default in memory */
+  /**
+   * Per-task rate state (times are epoch ms). Not with a `coordinator` (a `TypeError`): a fleet keeps the per-task
+   * limit in Redis, for every process. @default in memory
+   */
   readonly rateLimiter?: TaskRateLimiter | undefined;
   /** Mirror of the pending set, for resuming after a restart. @default none */
   readonly store?: PendingTaskStore | undefined;
@@ -210,44 +215,6 @@ export interface ResolvedOptions {
   readonly callbackUrl: string | null;
 }
 
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : `the number ${value}`;
-  if (typeof value === 'string') return value.length > 40 ? `a string of length ${value.length}` : `the string ${JSON.stringify(value)}`;
-  return `a value of type ${typeof value}`;
-}
-
-function fail(name: string, expected: string, value: unknown): never {
-  throw new TypeError(`kie-watcher: option \`${name}\` must be ${expected}, got ${describe(value)}`);
-}
-
-export function checkNumber(name: string, value: unknown, min: number, max: number, integer = false): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    fail(name, `${integer ? 'an integer' : 'a finite number'} from ${min} to ${max}`, value);
-  }
-  return value;
-}
-
-export function checkObject(name: string, value: unknown): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, 'an object', value);
-}
-
-export function checkFunction(name: string, value: unknown): void {
-  if (typeof value !== 'function') fail(name, 'a function', value);
-}
-
-export function checkSignal(value: unknown): void {
-  if (value !== undefined && !(value instanceof AbortSignal)) fail('signal', 'an AbortSignal', value);
-}
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-/** localhost, 127.x.y.z or ::1: where plain http cannot be read or changed on the way. */
-export function isLoopback(hostname: string): boolean {
-  return LOOPBACK.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
 function checkBaseUrl(value: unknown, allowInsecureHttp: boolean): URL {
   if (typeof value !== 'string' && !(value instanceof URL)) fail('baseUrl', 'a URL string', value);
   let url: URL;
@@ -259,7 +226,7 @@ function checkBaseUrl(value: unknown, allowInsecureHttp: boolean): URL {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('baseUrl', 'an http: or https: URL', url.protocol);
   if (url.username || url.password) fail('baseUrl', 'a URL without credentials', 'a URL with credentials');
   if (url.search || url.hash) fail('baseUrl', 'a URL without query or fragment', value);
-  if (url.protocol === 'http:' && !isLoopback(url.hostname) && !allowInsecureHttp) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !allowInsecureHttp) {
     fail('baseUrl', 'https: (or http: to loopback, or set allowInsecureHttp)', value);
   }
   return url;
@@ -347,8 +314,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const r = (o.retry ?? {}) as Partial<Record<keyof RetryOptions, unknown>>;
   if (typeof r !== 'object' || r === null) fail('retry', 'an object', r);
   const retry: ResolvedRetry = {
-    baseDelayMs: checkNumber('retry.baseDelayMs', r.baseDelayMs ?? DEFAULTS.retry.baseDelayMs, 0, MAX_TIMEOUT_MS),
-    maxDelayMs: checkNumber('retry.maxDelayMs', r.maxDelayMs ?? DEFAULTS.retry.maxDelayMs, 0, MAX_TIMEOUT_MS),
+    // A delay is one timer: above the timer maximum (~24.8 days) Node would fire it at once.
+    baseDelayMs: checkNumber('retry.baseDelayMs', r.baseDelayMs ?? DEFAULTS.retry.baseDelayMs, 0, MAX_TIMER_MS),
+    maxDelayMs: checkNumber('retry.maxDelayMs', r.maxDelayMs ?? DEFAULTS.retry.maxDelayMs, 0, MAX_TIMER_MS),
     maxConsecutiveErrors: checkNumber('retry.maxConsecutiveErrors', r.maxConsecutiveErrors ?? DEFAULTS.retry.maxConsecutiveErrors, 1, 1e9, true),
     maxInvalidResponses: checkNumber('retry.maxInvalidResponses', r.maxInvalidResponses ?? DEFAULTS.retry.maxInvalidResponses, 1, 1e9, true),
   };
@@ -357,6 +325,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   for (const fn of ['logger', 'dispatcher', 'clock', 'rateLimiter', 'store', 'coordinator'] as const) {
     const v = o[fn];
     if (v !== undefined && (typeof v !== 'object' || v === null)) fail(fn, 'an object', v);
+  }
+  if (o.rateLimiter !== undefined && o.coordinator !== undefined) {
+    throw new TypeError('kie-watcher: options `rateLimiter` and `coordinator` cannot be combined: with a coordinator the per-task limit is the fleet\'s, kept in Redis for every process, so a local limiter would never be asked');
   }
   if (o.random !== undefined) checkFunction('random', o.random);
   if (o.families !== undefined && !Array.isArray(o.families)) fail('families', 'an array of families made with defineFamily', o.families);
@@ -386,18 +357,3 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     expectCallbacks,
   };
 }
-
-export const TASK_ID_MAX_LENGTH = 128;
-const TASK_ID_PATTERN = /^[A-Za-z0-9_.:-]+$/;
-
-/** taskIds end up in a URL: only a bounded set of safe characters is accepted, and none that walks a path. */
-export function checkTaskId(taskId: unknown, name = 'taskId'): string {
-  if (typeof taskId !== 'string') fail(name, 'a string', taskId);
-  if (taskId.length === 0 || taskId.length > TASK_ID_MAX_LENGTH || !TASK_ID_PATTERN.test(taskId) || /^\.+$/.test(taskId) || taskId.includes('..')) {
-    throw new TypeError(
-      `kie-watcher: \`${name}\` must be 1 to ${TASK_ID_MAX_LENGTH} characters of A-Z a-z 0-9 _ . : - (no '..'), got ${describe(taskId)}`,
-    );
-  }
-  return taskId;
-}
-

@@ -10,8 +10,9 @@ import { fleetMode } from './fleet/open.js';
 import { toLog } from './logger.js';
 import { USER_AGENT } from './transport/client.js';
 import { keyRedactor } from './transport/redact.js';
-import { checkFunction, checkNumber, checkObject, checkSignal, checkTaskId, MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
-import type { PendingTaskStore } from './stores.js';
+import { MAX_TIMEOUT_MS, resolveOptions, type ResolvedOptions, type TaskWatcherOptions } from './options.js';
+import { checkFunction, checkNumber, checkObject, checkSignal, checkTaskId } from './validate.js';
+import type { PendingTaskStore } from './stores/pending-store.js';
 import { CreateService } from './create/service.js';
 import { WatcherClosedError } from './errors.js';
 import { bodyOf, keyOf } from './create/validate.js';
@@ -331,12 +332,18 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       const drainMs = options.drainMs === undefined ? 0 : checkNumber('drainMs', options.drainMs, 0, MAX_TIMER_MS);
       // Creates in flight finish first (aborting one would make its outcome unknown), so their tasks are watched.
       // Downloads run on through a drain, like the waits; then they stop with the rest.
-      this.#closing ??= (this.#creates?.close() ?? Promise.resolve())
-        .then(() => this.#engine.close(drainMs))
-        .then(async (result) => {
+      // With no create out, the engine stops at once, inside this call: a close() from a listener or onProgress
+      // must see nothing emitted after it.
+      if (this.#closing === undefined) {
+        const creates = this.#creates;
+        const createsFirst = creates !== undefined && creates.pending > 0;
+        const engineClosed = createsFirst ? creates.close().then(() => this.#engine.close(drainMs)) : this.#engine.close(drainMs);
+        this.#closing = engineClosed.then(async (result) => {
+          if (!createsFirst) await creates?.close();
           await this.#downloader.close();
           return result;
         });
+      }
       return this.#closing;
     } catch (err) {
       return Promise.reject(err);

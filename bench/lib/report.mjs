@@ -1,10 +1,12 @@
 // Turns bench/results.json into the Markdown tables of docs/performance.md (between
 // `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers, so hand-written prose around them survives)
 // and into the frontier plot, a hand-written SVG with no plotting dependency.
+import { LEARNED_LABELS, learnedTargetText } from './learned-rows.mjs';
 
 const fmt = (v, digits = 0) => (v === null || v === undefined ? 'n/a' : Number(v).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const s = (ms, digits = 1) => (ms === null || ms === undefined ? 'n/a' : fmt(ms / 1000, digits));
 const yes = (ok) => (ok ? 'met' : '**not met**');
+import { callbackRowsText } from '../callback-rows.mjs';
 
 const POLICY_LABELS = {
   fastest: "fastest allowed ('fastest', ~2.7/s)",
@@ -17,6 +19,7 @@ const POLICY_LABELS = {
   callbacksLost20: '**callbacks, 20% lost**',
   callbacksLost: '**callbacks, all lost**',
   proposal: 'candidate (bench/lib/proposal.mjs, not shipped)',
+  ...LEARNED_LABELS,
 };
 const PEER_LABELS = {
   'kie-watcher': '**kie-watcher** (default policy)',
@@ -112,7 +115,12 @@ export function tables(r) {
       '',
       `Target (default vs fixed 2 s: at most half the requests per task and a lower p95): requests ratio ${fmt(f.target.requestsRatio, 2)}, p95 ratio ${fmt(f.target.p95Ratio, 2)}: ${yes(f.target.met)}.`,
       ...(f.callbackTarget ? ['', callbackTargetText(f.callbackTarget)] : []),
+      ...(f.learnedTarget ? ['', learnedTargetText(f.learnedTarget)] : []),
     ].join('\n');
+  }
+  if (r.frontier) {
+    const text = callbackRowsText(r.frontier);
+    if (text !== undefined) out.callbackRows = text;
   }
   if (r.peers) {
     const p = r.peers;

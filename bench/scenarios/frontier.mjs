@@ -16,6 +16,7 @@ import { scaledClock, scaledEpoch } from '../lib/clock.mjs';
 import { classifyBody, driveWorkload } from '../lib/drive.mjs';
 import { emitResult, note } from '../lib/metrics.mjs';
 import { proposalPolicy } from '../lib/proposal.mjs';
+import { learnedRowPolicy } from '../lib/learned-rows.mjs';
 import { configureCallbacks, simCallbacks } from '../lib/sim-client.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
@@ -67,11 +68,12 @@ if (policy === 'oracle') {
   close = () => pool.close();
 } else {
   const withCallbacks = policy in CALLBACK_LOSS;
-  if (!withCallbacks && !(policy in POLICIES)) throw new Error(`unknown policy ${policy}`);
+  const learnedRow = learnedRowPolicy(policy, cfg.tasks);
+  if (!withCallbacks && learnedRow === undefined && !(policy in POLICIES)) throw new Error(`unknown policy ${policy}`);
   const watcher = new TaskWatcher({
     apiKey: 'sim-key',
     baseUrl: url,
-    policy: withCallbacks ? 'adaptive' : POLICIES[policy],
+    policy: withCallbacks ? 'adaptive' : (learnedRow ?? POLICIES[policy]),
     clock: scaledClock(t0, timeScale),
     timeoutMs,
     expectCallbacks: withCallbacks,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { systemClock } from '../clock.js';
-import { checkNumber } from '../options.js';
-import { CallbackRejectedError } from './errors.js';
-import type { CallbackRejectionReason } from './errors.js';
+import { checkNumber } from '../validate.js';
+import { CallbackRejectedError } from '../errors.js';
+import type { CallbackRejectionReason } from './rejections.js';
 import { PokeCoalescer } from './poke-coalescer.js';
 import type { HmacKey } from './sign.js';
 import { TtlSet } from './ttl-set.js';

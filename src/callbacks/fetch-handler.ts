@@ -1,6 +1,6 @@
 import { createCallbackCore, isJsonType } from './core.js';
 import type { CallbackFleetTarget, CallbackHandlerOptions, CallbackPokeTarget, Reply } from './core.js';
-import { CallbackRejectedError } from './errors.js';
+import { CallbackRejectedError } from '../errors.js';
 import { readCappedWeb } from './read-body.js';
 
 /**

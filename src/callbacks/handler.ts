@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createCallbackCore, isJsonType } from './core.js';
 import type { CallbackBody, CallbackFleetTarget, CallbackHandlerOptions, CallbackPokeTarget, Reply } from './core.js';
-import { CallbackRejectedError } from './errors.js';
+import { CallbackRejectedError } from '../errors.js';
 import { readCappedNode } from './read-body.js';
 
 /** A request listener for `node:http`, and an Express middleware (the `next` argument is never called). */

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { checkNumber, checkTaskId } from '../options.js';
-import { CallbackRejectedError } from './errors.js';
+import { checkNumber, checkTaskId } from '../validate.js';
+import { CallbackRejectedError } from '../errors.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signKieCallback } from './sign.js';
 import type { HmacKey } from './sign.js';
 

@@ -1,88 +1,12 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_FAMILY, FAMILIES, type KnownFamilyId, type PollingPolicy, type PollingPolicyFunction } from '../index.js';
-import type { HelpTopic } from './help.js';
-
-export class UsageError extends Error {
-  readonly topic: HelpTopic;
-
-  constructor(message: string, topic: HelpTopic) {
-    super(message);
-    this.name = 'UsageError';
-    this.topic = topic;
-  }
-}
-
-/** Where `watch --callback-port` listens for KIE callbacks, and the file with the key that signs them. */
-export interface CallbackListen {
-  readonly port: number;
-  readonly host: string;
-  readonly hmacKeyFile: string | undefined;
-}
-
-export interface WatchCommand {
-  readonly kind: 'watch';
-  readonly taskIds: readonly string[];
-  /** The family every task is watched as (its status endpoint and record shape). */
-  readonly family: KnownFamilyId;
-  readonly baseUrl: string;
-  readonly timeoutMs: number | undefined;
-  readonly apiKeyFile: string | undefined;
-  readonly policy: PollingPolicy;
-  readonly json: boolean;
-  readonly verbose: boolean;
-  /** Receive callbacks and watch with `expectCallback`; `undefined` without `--callback-port`. */
-  readonly callbacks: CallbackListen | undefined;
-}
-
-/** The policies a command line can name: never a function, so they can be sent to another process. */
-export type CliPolicy = Exclude<PollingPolicy, PollingPolicyFunction>;
-
-export interface DemoCommand {
-  readonly kind: 'demo';
-  readonly tasks: number;
-  /** The families the scripted tasks are spread over, in turn; `undefined`: gpt4o-image only. */
-  readonly families: readonly KnownFamilyId[] | undefined;
-  readonly seed: number;
-  readonly speed: number;
-  readonly timeoutMs: number;
-  readonly policy: CliPolicy;
-  readonly json: boolean;
-  readonly verbose: boolean;
-  /** `--callbacks`: the simulator calls back, signed, and the share `lossRate` of callbacks is lost. */
-  readonly callbacks: { readonly lossRate: number } | undefined;
-  /** `--workers N`: a fleet of N worker processes on Redis instead of one watcher; `undefined` without it. */
-  readonly fleet: DemoFleet | undefined;
-}
-
-/** `demo --workers N` and the options that go with it. */
-export interface DemoFleet {
-  readonly workers: number;
-  /** `--redis URL`: an existing Redis (no password in it); `undefined`: a private redis-server on a unix socket. */
-  readonly redisUrl: string | undefined;
-  /** `--kill-one`: the last worker is killed with SIGKILL mid-run, holding a claim, to show the takeover. */
-  readonly killOne: boolean;
-}
-
-export interface SimulateCommand {
-  readonly kind: 'simulate';
-  /** Handed to the standalone simulator, which owns the meaning of its flags. */
-  readonly argv: readonly string[];
-  readonly verbose: boolean;
-}
-
-export type Command =
-  | { readonly kind: 'help'; readonly topic: HelpTopic }
-  | { readonly kind: 'version' }
-  | WatchCommand
-  | DemoCommand
-  | SimulateCommand;
+import { DEFAULT_FAMILY, FAMILIES, type KnownFamilyId } from '../index.js';
+import { UsageError, type CliPolicy, type Command, type DemoCommand, type HelpTopic } from './command.js';
+import { isLoopbackHost, isTaskId, TASK_ID_RULE } from '../validate.js';
 
 const COMMAND_NAMES = ['watch', 'demo', 'simulate', 'help'] as const;
 const COMMANDS = new Set<string>(COMMAND_NAMES);
 export const DEFAULT_BASE_URL = 'https://api.kie.ai';
 const MAX_TIMEOUT_S = 30 * 24 * 3600;
-/** The same rule the library applies; checked up front so a typo is a usage error before any request. */
-const TASK_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 const COMMON = {
   json: { type: 'boolean' },
@@ -222,10 +146,6 @@ export function parseFamilies(value: string | undefined): readonly KnownFamilyId
   return [...new Set(ids as KnownFamilyId[])];
 }
 
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
 /**
  * The library's own check names its options (`allowInsecureHttp`), which the CLI does not have; this one speaks
  * in flags. Only the scheme and host are echoed: a URL may carry a password.
@@ -283,8 +203,9 @@ function parseWatch(argv: readonly string[]): Command {
   if (positionals.length === 0) throw new UsageError('give at least one taskId to watch', 'watch');
   for (const id of positionals) {
     if (COMMANDS.has(id)) throw new UsageError(`'${id}' is a command: put it first, before any option`, 'top');
-    if (!TASK_ID.test(id) || id.includes('..')) {
-      throw new UsageError(`not a valid taskId: ${JSON.stringify(id.slice(0, 60))} (1 to 128 characters of A-Z a-z 0-9 _ . : -)`, 'watch');
+    // The library's rule, checked up front so that a typo is a usage error before any request.
+    if (!isTaskId(id)) {
+      throw new UsageError(`not a valid taskId: ${JSON.stringify(id.slice(0, 60))} (${TASK_ID_RULE})`, 'watch');
     }
   }
   const timeout = values.timeout === undefined ? undefined : positiveNumber('timeout', values.timeout, MAX_TIMEOUT_S, 'watch');

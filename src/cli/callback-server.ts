@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createCallbackHandler } from '../callbacks/index.js';
 import type { TaskWatcher } from '../index.js';
-import { UsageError } from './args.js';
-import type { HelpTopic } from './help.js';
+import { UsageError, type HelpTopic } from './command.js';
 
 /** A `node:http` server whose every path is the callback handler, poking one watcher. */
 export interface CallbackServer {

@@ -12,12 +12,9 @@ function scale(value: number | null, factor: number): number | null {
  */
 export function scaledPolicy(policy: PollingPolicy, speed: number): PollingPolicy {
   if (speed === 1 || policy === 'fastest') return policy;
-  const base: PollingPolicyFunction =
-    policy === 'adaptive' || (typeof policy === 'object' && 'p95DelayMs' in policy)
-      ? adaptivePolicy
-      : typeof policy === 'function'
-        ? policy
-        : () => policy.intervalMs;
+  // A learned policy learns the demo's own (sped-up) durations: nothing to scale.
+  if (typeof policy === 'object' && 'p95DelayMs' in policy) return policy;
+  const base: PollingPolicyFunction = policy === 'adaptive' ? adaptivePolicy : typeof policy === 'function' ? policy : () => policy.intervalMs;
   return (state: PollState) => {
     const asIfSpeed1: PollState = {
       ...state,

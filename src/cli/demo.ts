@@ -1,44 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_FAMILY, TaskWatcher, type KnownFamilyId } from '../index.js';
-import { scriptedTasks, startSimulator, type KieSimulator, type SimulatedTaskSpec } from '../simulator/index.js';
-import type { DemoCommand } from './args.js';
+import { DEFAULT_FAMILY, TaskWatcher } from '../index.js';
+import { startSimulator, type KieSimulator } from '../simulator/index.js';
+import type { DemoCommand } from './command.js';
 import { startCallbackServer, type CallbackServer } from './callback-server.js';
 import { makeLogger, makeReporter } from './context.js';
 import { scaledPolicy } from './demo-policy.js';
+import { demoTasks, notAsScripted } from './demo-tasks.js';
 import { EXIT } from './exit-codes.js';
 import { redactor, sink, type CliIo } from './io.js';
 import type { Reporter, Summary, WatchedTask } from './report.js';
-import { exitCodeOf, summaryOf, watchAll, type TaskEnding } from './session.js';
-
-export const DEMO_WORKLOAD = { failureRate: 0.15, minDurationMs: 3_000, maxDurationMs: 20_000 } as const;
-
-/**
- * The demo's tasks; exported so tests can tell in advance which ones fail. With `families`, task i is of
- * `families[i % length]`; durations and outcomes stay those of the seed, whatever the families.
- */
-export function demoTasks(count: number, seed: number, speed: number, families?: readonly KnownFamilyId[]): SimulatedTaskSpec[] {
-  return scriptedTasks(count, {
-    seed,
-    failureRate: DEMO_WORKLOAD.failureRate,
-    minDurationMs: DEMO_WORKLOAD.minDurationMs / speed,
-    maxDurationMs: DEMO_WORKLOAD.maxDurationMs / speed,
-    families,
-  });
-}
-
-/**
- * The tasks that did not end the way they were scripted: a success must succeed, and a scripted failure must
- * end as the provider's failure (`KIE_TASK_FAILED`), not as an unreadable answer or a transport give-up,
- * which would mean the watcher misread the family. Counting successes and failures could not tell.
- */
-export function notAsScripted(specs: readonly SimulatedTaskSpec[], taskIds: readonly string[], endings: ReadonlyMap<string, TaskEnding>): { taskId: string; scripted: string; ended: TaskEnding | 'NOT ENDED' }[] {
-  return specs.flatMap((spec, i) => {
-    const taskId = taskIds[i] ?? '';
-    const want: TaskEnding = spec.outcome === 'SUCCESS' ? 'SUCCESS' : 'KIE_TASK_FAILED';
-    const ended = endings.get(taskId) ?? 'NOT ENDED';
-    return ended === want ? [] : [{ taskId, scripted: spec.outcome, ended }];
-  });
-}
+import { exitCodeOf, summaryOf, watchAll } from './session.js';
 
 /** Passes every report through, noting when each task's outcome was reported. */
 function timing(inner: Reporter, reportedAt: Map<string, number>): Reporter {
@@ -77,7 +48,7 @@ function detection(simulator: KieSimulator, reportedAt: ReadonlyMap<string, numb
 export async function runDemo(cmd: DemoCommand, io: CliIo): Promise<number> {
   if (cmd.fleet !== undefined) {
     // Loaded only here: it needs ioredis, an optional peer dependency the plain demo must not require.
-    const { runFleetDemo } = await import('./fleet-demo.js');
+    const { runFleetDemo } = await import('./fleet/demo.js');
     return runFleetDemo(cmd, cmd.fleet, io);
   }
   // Fresh random keys: the demo exercises the same Authorization and signing paths as the real API, with

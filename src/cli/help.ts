@@ -1,9 +1,8 @@
 import { DEFAULT_FAMILY, DEFAULTS, VERSION } from '../index.js';
 import { FAMILY_IDS } from './args.js';
+import type { HelpTopic } from './command.js';
 import { exitCodesText } from './exit-codes.js';
-import { DEMO_LEASE_MS } from './fleet-protocol.js';
-
-export type HelpTopic = 'top' | 'watch' | 'demo' | 'simulate';
+import { DEMO_LEASE_MS } from './fleet/protocol.js';
 
 /**
  * `npx kie-watch` would run whatever package is published under the name `kie-watch` and hand it the key;

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { FLEET_WORKER_ENV } from './fleet-protocol.js';
+import { FLEET_WORKER_ENV } from './fleet/protocol.js';
 import { run } from './run.js';
 
 async function cli(): Promise<void> {
@@ -40,7 +40,7 @@ async function cli(): Promise<void> {
 
 if (process.env[FLEET_WORKER_ENV] === '1') {
   // Loaded only in a worker: it needs ioredis, which the rest of the CLI does without.
-  const { runFleetWorker } = await import('./fleet-worker.js');
+  const { runFleetWorker } = await import('./fleet/worker.js');
   await runFleetWorker();
 } else {
   await cli();

@@ -1,6 +1,7 @@
 import { VERSION } from '../index.js';
 import { STANDALONE_USAGE } from '../simulator/standalone.js';
-import { parseCommand, UsageError } from './args.js';
+import { parseCommand } from './args.js';
+import { UsageError } from './command.js';
 import { runDemo } from './demo.js';
 import { helpText, usageLine } from './help.js';
 import type { CliIo } from './io.js';

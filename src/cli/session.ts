@@ -41,7 +41,7 @@ export function endingOf(error: unknown): TaskEnding {
 }
 
 export function isFatalApiError(error: unknown): error is KieApiError {
-  return error instanceof KieApiError && (error.providerCode === 401 || error.providerCode === 402 || error.httpStatus === 401 || error.httpStatus === 403);
+  return error instanceof KieApiError && error.accountWide;
 }
 
 /**

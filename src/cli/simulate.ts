@@ -1,5 +1,5 @@
 import { main as simulatorMain, parseStandaloneArgs } from '../simulator/standalone.js';
-import { UsageError, type SimulateCommand } from './args.js';
+import { UsageError, type SimulateCommand } from './command.js';
 import { makeLogger } from './context.js';
 import { sink, type CliIo } from './io.js';
 

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { TaskWatcher } from '../index.js';
-import { UsageError, type WatchCommand } from './args.js';
+import { UsageError, type WatchCommand } from './command.js';
 import { startCallbackServer, type CallbackServer } from './callback-server.js';
 import { makeLogger, makeReporter } from './context.js';
 import { redactor, sink, type CliIo, type Sink } from './io.js';

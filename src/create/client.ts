@@ -1,18 +1,7 @@
-import type { Dispatcher, Pool } from 'undici';
-import { ownedPool, readCapped, type RawAnswer } from '../transport/client.js';
-import type { KeyRedactor } from '../transport/redact.js';
+import { ApiConnection, type ApiConnectionOptions, type RawAnswer } from '../transport/client.js';
 
-export interface CreateClientOptions {
-  readonly baseUrl: URL;
-  readonly apiKey: string;
-  readonly redactor: KeyRedactor;
-  readonly dispatcher: Dispatcher | undefined;
-  /** Connections of the owned pool: creates in flight never exceed it, so none waits in the pool's queue. */
-  readonly connections: number;
-  readonly requestTimeoutMs: number;
-  readonly maxResponseBytes: number;
-  readonly userAgent: string;
-}
+/** Its `connections`: creates in flight never exceed them, so none waits in the pool's queue. */
+export type CreateClientOptions = ApiConnectionOptions;
 
 /** Errors raised before a single byte of the request left: nothing can have been created. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -32,28 +21,15 @@ export function failedBeforeSending(err: unknown): boolean {
  * held by a slow answer must not take a connection that a counted poll is about to use, and the reverse.
  */
 export class CreateClient {
-  readonly #opts: CreateClientOptions;
-  readonly #origin: string;
-  readonly #basePath: string;
-  readonly #headers: Record<string, string>;
-  #pool: Pool | undefined;
+  readonly #conn: ApiConnection;
 
   constructor(opts: CreateClientOptions) {
-    this.#opts = opts;
-    this.#origin = opts.baseUrl.origin;
-    this.#basePath = opts.baseUrl.pathname.replace(/\/+$/, '');
-    this.#headers = { authorization: `Bearer ${opts.apiKey}`, accept: 'application/json', 'user-agent': opts.userAgent };
+    this.#conn = new ApiConnection(opts);
   }
 
   /** Creates in flight at once without queueing in the dispatcher. */
   get capacity(): number {
-    return this.#opts.dispatcher ? Infinity : this.#opts.connections;
-  }
-
-  #dispatcher(): Dispatcher {
-    if (this.#opts.dispatcher) return this.#opts.dispatcher;
-    this.#pool ??= ownedPool(this.#origin, this.#opts.connections, this.#opts.requestTimeoutMs);
-    return this.#pool;
+    return this.#conn.capacity;
   }
 
   /** One POST of a JSON body. Rejects on network errors and timeouts; any HTTP status resolves. */
@@ -67,24 +43,21 @@ export class CreateClient {
   }
 
   async #send(method: 'GET' | 'POST', path: string, body: string | undefined): Promise<RawAnswer> {
-    const res = await this.#dispatcher().request({
-      origin: this.#origin,
-      path: this.#basePath + path,
+    const conn = this.#conn;
+    const res = await conn.dispatcher().request({
+      origin: conn.origin,
+      path: conn.basePath + path,
       method,
-      headers: body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' },
+      headers: body === undefined ? conn.headers : { ...conn.headers, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body }),
-      headersTimeout: this.#opts.requestTimeoutMs,
-      bodyTimeout: this.#opts.requestTimeoutMs,
+      headersTimeout: conn.opts.requestTimeoutMs,
+      bodyTimeout: conn.opts.requestTimeoutMs,
     });
-    const text = await readCapped(res.body, res.headers['content-length'], this.#opts.maxResponseBytes);
-    const retryAfter = res.headers['retry-after'];
-    return { statusCode: res.statusCode, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, body: text, echoesKey: this.#opts.redactor.echoes(text) };
+    return conn.answer(res);
   }
 
   /** Destroys the owned pool; resolves once its sockets are gone. */
-  async close(): Promise<void> {
-    const pool = this.#pool;
-    this.#pool = undefined;
-    if (pool) await pool.destroy().catch(() => undefined);
+  close(): Promise<void> {
+    return this.#conn.close();
   }
 }

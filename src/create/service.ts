@@ -108,6 +108,11 @@ export class CreateService {
     return this.#opts.callbackUrl;
   }
 
+  /** Creates queued or in flight. */
+  get pending(): number {
+    return this.#submitter.pending;
+  }
+
   /** Rejects queued creates, lets those in flight finish, then closes the pool. */
   async close(): Promise<void> {
     await this.#submitter.close();

@@ -1,4 +1,4 @@
-import type { PendingTaskStore, SubmitKeyRecord } from '../stores.js';
+import type { PendingTaskStore, SubmitKeyRecord } from '../stores/pending-store.js';
 import type { KeyBook, KeyRecord } from './keys.js';
 
 type KeyStore = Required<Pick<PendingTaskStore, 'getSubmitKey' | 'setSubmitKey' | 'deleteSubmitKey'>> & Pick<PendingTaskStore, 'flush'>;

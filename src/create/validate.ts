@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskFamily } from '../families/family.js';
-import { describe } from '../options.js';
+import { describe } from '../validate.js';
 
 /** Longest submit key accepted. */
 export const MAX_KEY_LENGTH = 256;

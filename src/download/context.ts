@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { isLoopback } from '../options.js';
+import { isLoopbackHost } from '../validate.js';
 
 /** What a download needs from its owner (a watcher, or `downloadResult` for one call). */
 export interface DownloadContext {
@@ -40,5 +40,5 @@ export function delay(ms: number, signal: AbortSignal): Promise<void> {
 
 /** `https:` anywhere, `http:` only to loopback (the simulator): a file fetched in clear could be swapped on the way. */
 export function isAllowedLink(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }

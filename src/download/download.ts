@@ -1,9 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { AbortError, WatcherClosedError } from '../errors.js';
+import { AbortError, DownloadError, WatcherClosedError, type DownloadFailureReason } from '../errors.js';
 import { DEFAULT_FAMILY } from '../families/index.js';
-import { checkNumber, checkObject, checkSignal, checkTaskId, describe } from '../options.js';
+import { checkNumber, checkObject, checkSignal, checkTaskId, describe } from '../validate.js';
 import { delay, type DownloadContext } from './context.js';
-import { DownloadError, type DownloadFailureReason } from './errors.js';
 import { transfer } from './file.js';
 import { requestLink } from './link.js';
 import { DOWNLOAD_DEFAULTS, type DownloadableResult, type DownloadedFile, type DownloadOptions } from './types.js';

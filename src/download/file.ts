@@ -3,7 +3,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { DownloadContext } from './context.js';
 import { isAllowedLink } from './context.js';
-import type { DownloadFailureReason } from './errors.js';
+import type { DownloadFailureReason } from '../errors.js';
 import { extensionFor, mediaType, targetPath } from './names.js';
 import type { DownloadedFile } from './types.js';
 

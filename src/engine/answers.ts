@@ -6,10 +6,11 @@ import type { FamilyVerdict, RecordView } from '../families/family.js';
 import { expiresAt } from '../download/retention.js';
 import type { Log } from '../logger.js';
 import type { ResolvedOptions } from '../options.js';
-import type { PolicyRuntime } from '../policy/index.js';
+import { adaptivePolicy, type PolicyRuntime } from '../policy/index.js';
 import type { PollOutcome } from '../transport/envelope.js';
 import type { KeyRedactor } from '../transport/redact.js';
-import type { Admission } from './admission.js';
+import type { Admission } from '../limits/admission.js';
+import { describe, taskKey } from '../validate.js';
 import type { Notifier } from './notifier.js';
 import { censoredObservation, endObservation, foldRecord, pollState } from './progress.js';
 import { ctxOf, type Registry } from './registry.js';
@@ -49,7 +50,8 @@ interface AnswerDeps {
 
 type Record = Extract<FamilyVerdict<unknown>, { record: unknown }>;
 
-const missKey = (family: string, taskId: string): string => `${family}\n${taskId}`;
+/** The rise of the miss rate that plans the scheduled callback-expecting polls again. */
+const REPLAN_STEP = 0.05;
 
 /**
  * The one door every outcome goes through: `(task, answer) -> observe / retry / settle / halt`, the way
@@ -59,15 +61,20 @@ const missKey = (family: string, taskId: string): string => `${family}\n${taskId
 export class Answers {
   readonly #d: AnswerDeps;
   readonly counters: AnswerCounters = { requests: 0, polls: 0, retries: 0, rateLimited: 0 };
-  readonly #misses = new CallbackMisses();
+  #reportedPolicyShape = false;
+  readonly #misses: CallbackMisses;
+  /** The miss rate the polls scheduled now were planned with (see `#replanIfWorse`). */
+  #plannedMissRate = 0;
 
   constructor(deps: AnswerDeps) {
     this.#d = deps;
+    const fleet = deps.fleet;
+    this.#misses = new CallbackMisses(fleet === undefined ? undefined : (ids) => fleet.callbacksSeen(ids));
   }
 
   /** A callback for a task not watched here (any more): it may be the late callback of an end a poll found. */
   lateCallback(family: string, taskId: string): void {
-    this.#misses.lateCallback(missKey(family, taskId), this.#d.clock.now());
+    this.#misses.lateCallback(taskKey(family, taskId), this.#d.clock.now());
   }
 
   /** The watch of `task` stopped before its end was seen: a censored duration for the policy. */
@@ -95,7 +102,7 @@ export class Answers {
         if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) {
           // A poke that came while the finding request was out is the callback too, just a little late.
           if (hasFlag(task, TaskFlag.LAST_POLL_POKED) || hasFlag(task, TaskFlag.POKED)) this.#misses.announced();
-          else this.#misses.found(missKey(task.family.id, task.taskId), now);
+          else this.#misses.found(taskKey(task.family.id, task.taskId), now);
         }
         this.#debug(task, { status: answer.view.status }, answer.kind === 'success' ? 'task completed' : 'task failed');
         registry.settle(task, this.#finalSettlement(task, answer, echoesKey), true);
@@ -249,7 +256,9 @@ export class Answers {
     this.#d.registry.settle(task, { ok: false, error }, false);
   }
 
-  #retry(task: TaskEntry, now: number, delayMs: number, reason: string): void {
+  #retry(task: TaskEntry, now: number, delay: number, reason: string): void {
+    // Whole ms, rounded up: users read it, and up keeps it at or above the per-task interval.
+    const delayMs = Math.ceil(delay);
     this.counters.retries += 1;
     task.lastReason = reason;
     const attempt = Math.max(1, task.errors + task.invalid);
@@ -263,13 +272,14 @@ export class Answers {
     this.counters.rateLimited += 1;
     task.rateStreak += 1;
     task.lastReason = source === 'http' ? 'HTTP 429' : 'body code 429';
-    const delayMs = Math.max(retryAfterMs ?? this.#backoff(task.rateStreak), this.#d.minIntervalMs);
+    const delayMs = Math.ceil(Math.max(retryAfterMs ?? this.#backoff(task.rateStreak), this.#d.minIntervalMs));
     const ctx = ctxOf(task);
     const family = task.family.id;
     const local = task.interests.size > 0;
     if (local) notifier.emit('rateLimited', { taskId: task.taskId, family, scope: 'task', delayMs, source }, ctx);
     if (rateLimitedChannel.hasSubscribers) rateLimitedChannel.publish({ family, taskId: task.taskId, scope: 'task', delayMs, source });
-    const pause = admission.on429(this.#d.clock.epochNow(), task.taskId, source, retryAfterMs, (n) => this.#backoff(n));
+    const pauseMs = admission.on429(this.#d.clock.epochNow(), task.taskId, source, retryAfterMs, (n) => this.#backoff(n));
+    const pause = pauseMs === null ? null : Math.ceil(pauseMs);
     if (pause !== null) {
       this.#d.fleet?.pauseAccount(pause);
       if (local) notifier.emit('rateLimited', { taskId: task.taskId, family, scope: 'account', delayMs: pause, source }, ctx);
@@ -287,18 +297,52 @@ export class Answers {
    * The policy's delay to the next poll, clamped to [rate-limit interval, 2^31-2 ms]: `Infinity` means as late
    * as possible; `NaN`, a negative number or a throw mean the interval (a throw is reported).
    */
-  #nextDelay(task: TaskEntry, now: number): number {
+  /**
+   * The first tasks are planned on the belief that callbacks arrive (polls a minute or more apart). When misses
+   * prove it wrong, polls planned on it would still wait that long: plan each scheduled callback-expecting task
+   * again from its last answer, and bring its poll forward if the new plan says so.
+   */
+  #replanIfWorse(rate: number, now: number): void {
+    if (rate < this.#plannedMissRate + REPLAN_STEP) {
+      this.#plannedMissRate = Math.min(this.#plannedMissRate, rate);
+      return;
+    }
+    this.#plannedMissRate = rate;
+    for (const task of this.#d.registry.attachedTasks()) {
+      if (!hasFlag(task, TaskFlag.EXPECT_CALLBACK) || task.inFlight || task.lastAnswerAt < 0 || task.errors > 0 || task.rateStreak > 0) continue;
+      const at = Math.max(now, task.lastAnswerAt + this.#nextDelay(task, task.lastAnswerAt, rate));
+      if (at < task.heapKey) this.#d.scheduler.schedule(task, at);
+    }
+  }
+
+  #nextDelay(task: TaskEntry, now: number, missRate?: number): number {
     const { minIntervalMs } = this.#d;
-    let delay: number;
+    let delay: unknown;
+    let rate = missRate;
+    if (rate === undefined) {
+      rate = this.#misses.rate(now);
+      if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) this.#replanIfWorse(rate, now);
+    }
     try {
-      delay = this.#d.policy.delay(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs, this.#misses.rate(now)));
+      delay = this.#d.policy.delay(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs, rate));
     } catch (err) {
       this.#d.notifier.report('policy', err, ctxOf(task));
       return minIntervalMs;
     }
-    if (delay === Infinity) return MAX_TIMER_MS;
-    if (typeof delay !== 'number' || Number.isNaN(delay)) return minIntervalMs;
-    return Math.min(MAX_TIMER_MS, Math.max(minIntervalMs, delay));
+    if (typeof delay !== 'number') {
+      // An async policy (a Promise) or no answer at all: the default schedule, not the fastest, reported once.
+      if (delay instanceof Promise) (delay as Promise<unknown>).catch(() => undefined);
+      if (!this.#reportedPolicyShape) {
+        this.#reportedPolicyShape = true;
+        const what = delay instanceof Promise ? 'a Promise (a policy must answer synchronously)' : `${describe(delay)} instead of a number of ms`;
+        this.#d.notifier.report('policy', new TypeError(`the polling policy returned ${what}; polling on the default 'adaptive' schedule`), ctxOf(task));
+      }
+      delay = adaptivePolicy(pollState(task, now, this.#d.clock.epochNow(), minIntervalMs, rate));
+    }
+    const ms = delay as number;
+    if (ms === Infinity) return MAX_TIMER_MS;
+    if (Number.isNaN(ms)) return minIntervalMs;
+    return Math.min(MAX_TIMER_MS, Math.max(minIntervalMs, ms));
   }
 
   #taskLog(task: TaskEntry): Log {

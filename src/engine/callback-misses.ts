@@ -1,7 +1,11 @@
 /** How many recent callback-expecting tasks the miss rate is taken over. */
 const WINDOW = 64;
-/** Fewer ends than this say too little to act on. */
-const MIN_SAMPLES = 8;
+/**
+ * The belief that callbacks arrive weighs as this many delivered ends: until that many ends are decided, the rate
+ * is misses / this, so the first tasks already get the slow safety net when callbacks arrive, and the first
+ * misses still move the rate fast (1 of 8 is the watchful net, 5 the ordinary schedule).
+ */
+const PRIOR_ENDS = 8;
 /**
  * How long after a scheduled poll found an end its callback may still arrive and count as delivered. A callback
  * leaves the provider after the record is final, so a scheduled poll that lands in between finds the end first;
@@ -10,13 +14,20 @@ const MIN_SAMPLES = 8;
  * callback's answer before it retries.
  */
 export const CALLBACK_GRACE_MS = 15_000;
-/** Ends waiting for their callback, at most: past it the oldest is judged a miss early. */
+/** Ends waiting for their callback, at most: past it the oldest is judged early. */
 const MAX_UNDECIDED = 1_024;
+
+/**
+ * In a fleet: whether a callback came for each taskId, wherever it landed (another process, a serverless
+ * handler). Resolves in order; a rejection leaves those ends undecided for good (no evidence either way).
+ */
+export type AskFleet = (taskIds: readonly string[]) => Promise<readonly boolean[]>;
 
 /**
  * Of the recent tasks that expected a callback, which ended without their callback: a ring of booleans, so the
  * estimate follows the provider's delivery as it changes. An end a poke announced is a hit at once; an end a
- * scheduled poll found waits {@link CALLBACK_GRACE_MS} for its late callback before it counts as a miss.
+ * scheduled poll found waits {@link CALLBACK_GRACE_MS} for its late callback, then (in a fleet) asks whether
+ * the callback reached another process, before it counts as a miss.
  */
 export class CallbackMisses {
   readonly #ring: boolean[] = [];
@@ -24,6 +35,11 @@ export class CallbackMisses {
   #misses = 0;
   /** Ends a scheduled poll found, by task key, with the time their callback stops counting; oldest first. */
   readonly #undecided = new Map<string, number>();
+  readonly #ask: AskFleet | undefined;
+
+  constructor(ask?: AskFleet) {
+    this.#ask = ask;
+  }
 
   /** An end that a poke announced: the callback arrived. */
   announced(): void {
@@ -45,21 +61,29 @@ export class CallbackMisses {
     this.#record(until < now);
   }
 
-  /** The share of misses at `now`, `null` while there are fewer than a handful of decided ends. */
-  rate(now: number): number | null {
+  /** The share of misses at `now`, the first ends weighed against the belief that callbacks arrive. */
+  rate(now: number): number {
     this.#decide(now, Infinity);
-    return this.#ring.length < MIN_SAMPLES ? null : this.#misses / this.#ring.length;
+    return this.#misses / Math.max(this.#ring.length, PRIOR_ENDS);
   }
 
-  /** Judges as misses the undecided ends whose grace ended before `now`, `limit` at most. */
+  /** Judges the undecided ends whose grace ended before `now`, `limit` at most: misses, or the fleet's answer. */
   #decide(now: number, limit: number): void {
-    let n = 0;
+    const keys: string[] = [];
     for (const [key, until] of this.#undecided) {
-      if (until >= now || n >= limit) return;
-      this.#undecided.delete(key);
-      this.#record(true);
-      n += 1;
+      if (until >= now || keys.length >= limit) break;
+      keys.push(key);
     }
+    for (const key of keys) this.#undecided.delete(key);
+    if (keys.length === 0) return;
+    if (this.#ask === undefined) {
+      for (let i = 0; i < keys.length; i++) this.#record(true);
+      return;
+    }
+    this.#ask(keys.map((k) => k.slice(k.indexOf('\n') + 1))).then(
+      (seen) => keys.forEach((_, i) => this.#record(seen[i] !== true)),
+      () => undefined,
+    );
   }
 
   #record(missed: boolean): void {

@@ -15,10 +15,19 @@ export interface FleetObserver {
   track(task: TaskEntry, timeoutMs: number): void;
   /** The task's progress event, decided while handling its answer. */
   progressed(task: TaskEntry, event: ProgressEvent): void;
-  /** The task reached its final outcome. */
-  settled(task: TaskEntry, settlement: Settlement): void;
+  /**
+   * The task reached its final outcome. `shared`: an outcome of the task itself (what the result cache keeps: a
+   * success or the task's failure), which every process may use; otherwise (a transport error, an unreadable
+   * answer, a task not visible yet) it ended this process's waits only.
+   */
+  settled(task: TaskEntry, settlement: Settlement, shared: boolean): void;
   /** An account-wide 429 pause of this long began. */
   pauseAccount(ms: number): void;
+  /**
+   * Whether a callback came for each taskId anywhere in the fleet lately (another process's handler, a serverless
+   * one): an end this process's scheduled poll found is then not a lost callback.
+   */
+  callbacksSeen(taskIds: readonly string[]): Promise<readonly boolean[]>;
 }
 
 /** A fleet as the engine drives it: it decides which polls start (a {@link PollDriver}) and observes outcomes. */

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { CallbackError } from '../errors.js';
 import type { TaskWatcherEvents } from '../events.js';
 import type { Log } from '../logger.js';
+import { taskKey } from '../validate.js';
 
 type EventName = Exclude<keyof TaskWatcherEvents, 'error'>;
 
@@ -167,9 +168,4 @@ export class Notifier {
     }
     this.flush();
   }
-}
-
-/** The key of a (family, taskId) pair. A newline can be in neither, so the pair is never ambiguous. */
-export function taskKey(family: string, taskId: string): string {
-  return `${family}\n${taskId}`;
 }

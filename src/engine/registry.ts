@@ -4,9 +4,10 @@ import { AbortError, KieApiError, WatchTimeoutError, WatcherClosedError } from '
 import type { ProgressEvent } from '../events.js';
 import type { TaskFamily } from '../families/family.js';
 import { IndexedMinHeap } from '../heap.js';
-import type { PendingTaskInfo, PendingTaskStore } from '../stores.js';
-import type { Admission } from './admission.js';
-import { taskKey, type EffectContext, type Notifier } from './notifier.js';
+import type { PendingTaskInfo, PendingTaskStore } from '../stores/pending-store.js';
+import type { Admission } from '../limits/admission.js';
+import type { EffectContext, Notifier } from './notifier.js';
+import { taskKey } from '../validate.js';
 import type { ResultCache } from './result-cache.js';
 import type { FleetObserver } from './fleet-observer.js';
 import type { PollDriver } from './scheduler.js';
@@ -78,7 +79,7 @@ export class Registry {
     const now = this.#deps.clock.now();
     const task = newTaskEntry(family, taskId, now);
     tasks.set(taskId, task);
-    this.#storeCall(task, (s) => s.add({ taskId, family: family.id, watchedAt: this.#deps.clock.epochNow() }));
+    this.#storeCall(task, (s) => s.add({ taskId, family: family.id, watchedAt: Math.round(this.#deps.clock.epochNow()) }));
     this.#deps.scheduler.schedule(task, now);
     return task;
   }
@@ -166,7 +167,7 @@ export class Registry {
    */
   settle(task: TaskEntry, settlement: Settlement, cache: boolean): void {
     if (cache) this.#deps.cache.set(taskKey(task.family.id, task.taskId), settlement, this.#deps.clock.now());
-    this.#deps.fleet?.settled(task, settlement);
+    this.#deps.fleet?.settled(task, settlement, cache);
     const interests = [...task.interests];
     for (const interest of interests) this.#removeInterest(interest, false);
     if (!task.inFlight) this.#drop(task);
@@ -225,7 +226,7 @@ export class Registry {
     const epoch = this.#deps.clock.epochNow();
     const now = this.#deps.clock.now();
     for (const task of this.attachedTasks()) {
-      pending.push({ taskId: task.taskId, family: task.family.id, watchedAt: epoch - (now - task.watchedAt) });
+      pending.push({ taskId: task.taskId, family: task.family.id, watchedAt: Math.round(epoch - (now - task.watchedAt)) });
       publishSettled(task, 'closed', 'KIE_WATCHER_CLOSED');
       const interests = [...task.interests];
       for (const interest of interests) this.#removeInterest(interest, false);

@@ -1,6 +1,6 @@
 import { MAX_TIMER_MS, type Clock } from '../clock.js';
 import { IndexedMinHeap } from '../heap.js';
-import type { Admission } from './admission.js';
+import type { Admission } from '../limits/admission.js';
 import type { TaskEntry } from './task.js';
 
 /**

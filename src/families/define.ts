@@ -1,5 +1,6 @@
 import type { ResponseIssue } from '../errors.js';
 import type { CreateEndpoint, FailureInfo, FamilyVerdict, RecordSchema, RecordView, TaskFamily } from './family.js';
+import { isHttpUrl } from '../validate.js';
 
 export type { RecordSchema, SchemaIssue } from './family.js';
 
@@ -235,6 +236,8 @@ export function defineFamily<const Id extends string, S, R, I>(
           const urls = Array.isArray(result.resultUrls) ? result.resultUrls : [];
           const resultUrls = urls.filter((u): u is string => typeof u === 'string' && u.trim().length > 0);
           if (resultUrls.length === 0) return invalid('SUCCESS without a result URL', [{ path: resultPath, message: 'no non-empty result URL' }]);
+          // A success must be usable: a JSON text, "null" or javascript: in place of a URL is an answer to retry.
+          if (!resultUrls.every(isHttpUrl)) return invalid('SUCCESS with a result URL that is not an absolute http(s) URL', [{ path: resultPath, message: 'not an absolute http(s) URL' }]);
           return { kind: 'success', record, view, resultUrls, params: result.params ?? null };
         }
         default:

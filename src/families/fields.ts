@@ -178,8 +178,16 @@ function isUrlText(u: unknown): u is string {
   return typeof u === 'string' && u.trim().length > 0;
 }
 
-/** The non-empty texts of an array, in order; a lone non-empty text is a list of one; else `[]`. */
+/**
+ * The non-empty texts of an array, in order; a lone non-empty text is a list of one; else `[]`. A text that is
+ * a JSON array (`'["https://a/1.png"]'`, as some records send it) is read as the array it encodes, never as one
+ * URL; one that does not parse gives `[]`, so the record has no result.
+ */
 export function readUrls(value: unknown): string[] {
+  if (typeof value === 'string' && value.trimStart().startsWith('[')) {
+    const parsed = readJson(value);
+    return Array.isArray(parsed) ? parsed.filter(isUrlText) : [];
+  }
   if (isUrlText(value)) return [value];
   return Array.isArray(value) ? value.filter(isUrlText) : [];
 }

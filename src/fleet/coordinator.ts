@@ -106,6 +106,11 @@ export interface TickResult {
   readonly expired: readonly TaskKey[];
   /** The tick's round trip on the local monotonic clock, ms. */
   readonly roundTripMs: number;
+  /**
+   * The store's clock (epoch ms) when the tick ran. The fleet measures claims' ages and deadlines against it,
+   * never against this host's wall clock, which may be far off another host's. Without it, the local clock.
+   */
+  readonly redisNow?: number | undefined;
 }
 
 /** What registering found for one task. */
@@ -177,8 +182,10 @@ export interface FleetStore {
   tick(reports: readonly Report[], maxClaims: number): Promise<TickResult>;
   /** Gives claims back unused (sent with the next tick). */
   release(claims: readonly Claim[]): void;
-  /** Makes a task due at once, wherever it is polled. */
+  /** Makes a task due at once, wherever it is polled (and marks that a callback came for its taskId). */
   poke(key: TaskKey): Promise<unknown>;
+  /** Whether a poke (a callback) came for each taskId in the last minute, in order. */
+  callbacksSeen(taskIds: readonly string[]): Promise<readonly boolean[]>;
   /** Pauses every process's claiming for `ms` (an account-wide 429); resolves with the pause left. */
   pause(ms: number): Promise<number>;
   /** The durable pending set. */

@@ -3,6 +3,7 @@ import type { FleetHost, FleetMode } from '../engine/fleet-observer.js';
 import { newTaskEntry, type Settlement, type TaskEntry } from '../engine/task.js';
 import type { Claim, FleetMessage, FleetStore, Report, TaskKey } from './coordinator.js';
 import { decodeEvent, decodeSettlement, decodeState, encodeEvent, encodeSettlement, encodeState, type TimeBase } from './codec.js';
+import { taskKey } from '../validate.js';
 
 /** Longest gap between two ticks: how late a task another process poked, or registered, is seen here. */
 const MAX_TICK_GAP_MS = 50;
@@ -19,6 +20,8 @@ const REPORT_LINGER_MS = 20;
 const REPORT_BATCH = 32;
 /** After a failed tick (Redis down), try again this soon; the store's own probe says when it is back. */
 const RETRY_MS = 250;
+/** A poll whose failure ended this process's waits only (transport, unreadable, not visible yet): the fleet's next try. */
+const UNSHARED_RETRY_MS = 1_000;
 
 /** What the fleet driver needs: the engine's side ({@link FleetHost}) and the fleet's store. */
 export interface FleetDriverDeps extends Pick<FleetHost, 'clock' | 'log' | 'local' | 'family' | 'entry' | 'localTasks' | 'settleRemote' | 'progressRemote'> {
@@ -45,6 +48,11 @@ export class FleetDriver implements FleetMode {
   #ticking = false;
   #stopped = false;
   #unsubscribe: (() => void) | undefined;
+  /** Redis time minus local monotonic time, from the latest tick with a short round trip. */
+  #offset: number | undefined;
+  #offsetRoundTrip = Infinity;
+  /** Settlements heard for local tasks whose own request was out: applied once that answer is handled. */
+  readonly #owed = new Map<TaskEntry, Settlement>();
 
   constructor(deps: FleetDriverDeps) {
     this.#d = deps;
@@ -92,7 +100,7 @@ export class FleetDriver implements FleetMode {
   }
 
   track(task: TaskEntry, timeoutMs: number): void {
-    const id = `${task.family.id}\n${task.taskId}`;
+    const id = taskKey(task.family.id, task.taskId);
     const prev = this.#toRegister.get(id);
     this.#toRegister.set(id, { key: { family: task.family.id, taskId: task.taskId }, timeoutMs: Math.max(timeoutMs, prev?.timeoutMs ?? 0) });
     if (this.#registerScheduled) return;
@@ -105,11 +113,23 @@ export class FleetDriver implements FleetMode {
     if (this.#held.has(task)) this.#events.set(task, encodeEvent(event, this.#d.store.owner));
   }
 
-  settled(task: TaskEntry, settlement: Settlement): void {
+  settled(task: TaskEntry, settlement: Settlement, shared: boolean): void {
     const claim = this.#held.get(task);
     if (claim === undefined) return;
     this.#held.delete(task);
     this.#events.delete(task);
+    if (!shared) {
+      // Ended this process's waits, not the task: the fleet keeps polling it for the others, with a fresh streak.
+      task.errors = 0;
+      task.invalid = 0;
+      const state = encodeState(task, this.#time(), claim.watchedAt);
+      this.#reports.push({ kind: 'next', key: claim.key, fence: claim.fence, delayMs: UNSHARED_RETRY_MS, state });
+      this.#wakeIn(this.#reportsDelay());
+      return;
+    }
+    // Found on an entry of the fleet's (the local one had a request out): this process's waiters hear it first.
+    const local = this.#d.entry(task.family.id, task.taskId);
+    if (local !== undefined && local !== task) queueMicrotask(() => this.#deliver(task.family.id, task.taskId, settlement));
     const report: Report = { kind: 'final', key: claim.key, fence: claim.fence, result: encodeSettlement(settlement, this.#d.store.owner) };
     if (!this.#ticking) {
       this.#reports.push(report);
@@ -124,11 +144,20 @@ export class FleetDriver implements FleetMode {
     });
   }
 
+  callbacksSeen(taskIds: readonly string[]): Promise<readonly boolean[]> {
+    return this.#d.store.callbacksSeen(taskIds);
+  }
+
   pauseAccount(ms: number): void {
     this.#d.store.pause(ms).catch((err: unknown) => this.#warn('pause', err));
   }
 
   finished(): void {
+    for (const [task, settlement] of this.#owed) {
+      if (task.inFlight) continue;
+      this.#owed.delete(task);
+      this.#d.settleRemote(task.family.id, task.taskId, settlement);
+    }
     this.#d.local.finished();
     // A free slot: claim again soon (the answer's report goes with it).
     this.#wakeIn(0);
@@ -147,7 +176,7 @@ export class FleetDriver implements FleetMode {
   }
 
   async resumable(): Promise<{ family: string; taskId: string; watchedAt: number }[]> {
-    const now = this.#d.clock.epochNow();
+    const now = this.#time().epochNow;
     return (await this.#d.store.listPending()).filter((p) => p.deadlineAt > now).map((p) => ({ taskId: p.key.taskId, family: p.key.family, watchedAt: p.watchedAt }));
   }
 
@@ -174,8 +203,30 @@ export class FleetDriver implements FleetMode {
     await this.#d.store.close();
   }
 
+  /** Now, on the local monotonic clock and on Redis's (epoch ms); this host's wall clock until a tick measured it. */
   #time(): TimeBase {
-    return { now: this.#d.clock.now(), epochNow: this.#d.clock.epochNow() };
+    const now = this.#d.clock.now();
+    return { now, epochNow: this.#offset === undefined ? this.#d.clock.epochNow() : now + this.#offset };
+  }
+
+  /** Takes Redis's clock from a tick: the offset measured over the shortest recent round trip wins. */
+  #measure(sentAt: number, redisNow: number | undefined): void {
+    if (redisNow === undefined || !Number.isFinite(redisNow)) return;
+    const at = this.#d.clock.now();
+    const roundTrip = at - sentAt;
+    // An older measurement ages (the clocks drift apart slowly), so a slower one replaces it after a while.
+    this.#offsetRoundTrip += 0.01;
+    if (roundTrip > this.#offsetRoundTrip && this.#offset !== undefined) return;
+    this.#offsetRoundTrip = roundTrip;
+    this.#offset = redisNow - (sentAt + roundTrip / 2);
+  }
+
+  /** A task's final outcome reached this process: its local waiters settle (once their own request is back). */
+  #deliver(family: string, taskId: string, settlement: Settlement): void {
+    if (this.#stopped) return;
+    const task = this.#d.entry(family, taskId);
+    if (task !== undefined && task.interests.size > 0 && task.inFlight) this.#owed.set(task, settlement);
+    else this.#d.settleRemote(family, taskId, settlement);
   }
 
   #warn(what: string, err: unknown): void {
@@ -193,7 +244,7 @@ export class FleetDriver implements FleetMode {
     } catch (err) {
       this.#warn('register', err);
       // Registered later: the local deadlines still apply meanwhile.
-      for (const b of batch) this.#toRegister.set(`${b.key.family}\n${b.key.taskId}`, b);
+      for (const b of batch) this.#toRegister.set(taskKey(b.key.family, b.key.taskId), b);
       if (!this.#registerScheduled && !this.#stopped) {
         this.#registerScheduled = true;
         setTimeout(() => void this.#register(), RETRY_MS).unref();
@@ -203,7 +254,7 @@ export class FleetDriver implements FleetMode {
     for (const o of outcomes) {
       if (o.status !== 'settled') continue;
       const decoded = decodeSettlement(o.result);
-      if (decoded) this.#d.settleRemote(o.key.family, o.key.taskId, decoded.settlement);
+      if (decoded) this.#deliver(o.key.family, o.key.taskId, decoded.settlement);
     }
     this.#wakeIn(0);
   }
@@ -236,7 +287,9 @@ export class FleetDriver implements FleetMode {
     const free = Math.max(0, Math.min(MAX_CLAIMS_PER_TICK, this.#d.local.capacity - this.#d.local.inFlight));
     let next: number = MAX_TICK_GAP_MS;
     try {
+      const sentAt = this.#d.clock.now();
       const r = await this.#d.store.tick(reports, free);
+      this.#measure(sentAt, r.redisNow);
       const stale: Claim[] = [];
       for (const claim of r.claims) {
         if (this.#stopped || performance.now() > claim.validUntil) stale.push(claim);
@@ -286,9 +339,9 @@ export class FleetDriver implements FleetMode {
       return;
     }
     if (message.type === 'final') {
+      // Its own results too: one polled on an entry of the fleet's may be the only news a local waiter gets.
       const decoded = decodeSettlement(message.result);
-      if (decoded === null || decoded.owner === this.#d.store.owner) return;
-      this.#d.settleRemote(message.key.family, message.key.taskId, decoded.settlement);
+      if (decoded !== null) this.#deliver(message.key.family, message.key.taskId, decoded.settlement);
       return;
     }
     const event = decodeEvent(message.event);

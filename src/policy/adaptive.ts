@@ -1,5 +1,3 @@
-import { LearnedPolicy } from './learned.js';
-
 /** What a polling policy sees about a task when it picks the delay to its next poll. */
 export interface PollState {
   /** The task whose next poll is being planned. */
@@ -32,8 +30,9 @@ export interface PollState {
   /**
    * Of the recent tasks that expected a callback, the share whose end a scheduled poll found and whose
    * callback (a `poke`) did not follow within 15 s: an estimate of how many callbacks are lost. A callback
-   * that arrives while the finding request is out, or within those 15 s, counts as delivered. `null` until
-   * there is enough to say.
+   * that arrives while the finding request is out, or within those 15 s, counts as delivered; in a fleet, so
+   * does one that reached another process. The watcher starts from the belief that callbacks arrive: until 8
+   * ends are decided the share is misses / 8 (0 at first). `null` only from a caller that measures nothing.
    */
   readonly callbackMissRate: number | null;
 }
@@ -45,12 +44,14 @@ export interface PollState {
 export type PollingPolicyFunction = (state: PollState) => number;
 
 /**
- * - `'adaptive'` (default): `{ p95DelayMs: 4000 }` ({@link LEARNED}.defaultP95DelayMs).
- * - `{ p95DelayMs }`: learns each family's (and model's) task durations and polls where tasks are likely to
- *   end, with the fewest requests that keep the p95 of the detection delay at this target; when progress
- *   predicts the end before the next poll, one poll at that moment. See docs/scheduling.md. For a task that
- *   expects a callback it polls as a safety net instead (see {@link SAFETY_NET}): slowly while callbacks
- *   arrive, tighter as more of them are missed, the learned schedule once most are.
+ * - `'adaptive'` (default): at once, then every 3.5 s for the first 30 s of the task's life, 5 s until
+ *   5 minutes, 10 s after; when progress predicts the end before the next regular poll, one poll at that
+ *   moment instead. Measured against fixed intervals in docs/performance.md. For a task that expects a
+ *   callback it polls as a safety net instead (see {@link SAFETY_NET}): slowly while callbacks arrive,
+ *   tighter as more of them are missed, the schedule above once most are.
+ * - `{ p95DelayMs }` (experimental): learns each family's (and model's) task durations and polls where tasks
+ *   are likely to end, for the fewest requests at this p95 detection delay (docs/scheduling.md; measured in
+ *   docs/performance.md, where it does not yet meet its goals). The same safety net when a callback is expected.
  * - `'fastest'`: the per-task rate limit (about 2.7 polls/s with the jitter margin).
  * - `{ intervalMs }`: a fixed interval.
  * - a function of {@link PollState}.
@@ -61,7 +62,7 @@ export type PollingPolicy =
   | {
       /**
        * The p95 detection delay to aim at, in ms (from 1,000 to 600,000; the constructor throws a `TypeError`
-       * outside). The default `'adaptive'` is `{ p95DelayMs: 4000 }`.
+       * outside).
        */
       readonly p95DelayMs: number;
     }
@@ -71,16 +72,39 @@ export type PollingPolicy =
     }
   | PollingPolicyFunction;
 
-/** The schedule `adaptivePolicy` follows: the learned policy's, from the priors alone (it never observes). */
-const PRIORS_ONLY = new LearnedPolicy();
+/** The adaptive policy's knobs, exported for the docs and the benchmarks. */
+export const ADAPTIVE = {
+  /** The interval while the task is young... */
+  earlyMs: 3_500,
+  /** ...up to this age (ms since the task's `createTime`, else since watching started). */
+  earlyUntilMs: 30_000,
+  /** The interval from then on... */
+  middleMs: 5_000,
+  /** ...up to this age. */
+  middleUntilMs: 300_000,
+  /** The interval for older tasks. */
+  lateMs: 10_000,
+} as const;
 
 /**
- * The default policy as a function, for policy functions of yours to fall back on: the learned policy's schedule
- * at the default target from each family's prior ({@link FAMILY_PRIORS}), since a function sees no task end to
- * learn from (the watcher's own `'adaptive'` does). A task that expects a callback gets the {@link SAFETY_NET}.
+ * The default policy. Detection delay is about uniform over the interval in force when a task ends, so the
+ * tail of the delay is set by the age-based intervals; they are kept flat enough that no age band (a
+ * quarter of tasks run past 2 minutes) gets a long one. Progress is used only to add a poll where it
+ * predicts the end, never to stretch an interval: the provider's coarse progress steps make such
+ * predictions too unreliable to wait on. See docs/scheduling.md. A task that expects a callback gets the
+ * {@link SAFETY_NET} instead, where a late prediction costs little: the callback, not the poll, is meant to
+ * find the end.
  */
 export function adaptivePolicy(state: PollState): number {
-  return policyDelay(state, (s) => PRIORS_ONLY.delay(s));
+  return policyDelay(state, ordinarySchedule);
+}
+
+/** The adaptive schedule of a task that expects no callback. */
+function ordinarySchedule(state: PollState): number {
+  const age = state.taskAgeMs ?? state.watchedForMs;
+  const base = age < ADAPTIVE.earlyUntilMs ? ADAPTIVE.earlyMs : age < ADAPTIVE.middleUntilMs ? ADAPTIVE.middleMs : ADAPTIVE.lateMs;
+  if (state.etaMs !== null && state.etaMs > 0 && state.etaMs < base) return Math.max(state.minIntervalMs, state.etaMs);
+  return base;
 }
 
 /** A task that expects a callback gets the safety net around `ordinary`; any other, `ordinary` itself. */
@@ -99,16 +123,15 @@ export function policyDelay(state: PollState, ordinary: (state: PollState) => nu
  *   to end: from `firstAtMs` to `blindUntilMs` of age while progress gives no estimate, and from shortly before
  *   the end progress predicts; loose elsewhere (`farMs`, `overdueMs`). Over all tasks the p95 detection delay is
  *   then set by the lost callbacks only, and only by the three quarters of them (at 20% lost) this net covers.
- * - `m >= adaptiveMissRate` (most callbacks lost): the ordinary schedule (the learned one, {@link LEARNED}).
+ * - `m >= adaptiveMissRate` (most callbacks lost): the ordinary schedule ({@link ADAPTIVE}, or the learned one).
  * - Between these bands, the interval moves linearly from one schedule's to the next's.
  */
 export const SAFETY_NET = {
   /**
-   * The miss rate assumed until enough callback-expecting tasks have ended to measure it: the watchful net,
-   * so that a callback that never comes (a wrong `callBackUrl`) stays cheap while delivered ones still save
-   * half the requests.
+   * The miss rate assumed for a `null` `callbackMissRate`: callbacks arrive (the watcher's own estimate starts
+   * there too, and the first misses move it within a few ends; scheduled polls are then planned again).
    */
-  priorMissRate: 0.2,
+  priorMissRate: 0,
   /** Up to this miss rate (about one end in 64 found by a scheduled poll), the slow net. */
   trustedMissRate: 0.02,
   /** The slow net's shortest interval... */

@@ -4,7 +4,7 @@ import { DurationSketch, priorBins } from './sketch.js';
 
 /** The learned policy's knobs, exported for the docs and the benchmarks. */
 export const LEARNED = {
-  /** The p95 detection delay the default `'adaptive'` policy aims at. */
+  /** The p95 detection delay a `LearnedPolicy` made without one aims at. */
   defaultP95DelayMs: 4_000,
   /**
    * The schedule aims this much under the target: a poll finds an end only when its request reaches the server,
@@ -33,16 +33,23 @@ export const LEARNED = {
 
 /** The part of `PollState` the learned schedule reads (structural, so that this module needs no import of it). */
 export interface ScheduleInput {
+  /** {@inheritDoc PollState.family} */
   readonly family: string;
+  /** {@inheritDoc PollState.model} */
   readonly model: string | null;
+  /** {@inheritDoc PollState.watchedForMs} */
   readonly watchedForMs: number;
+  /** {@inheritDoc PollState.taskAgeMs} */
   readonly taskAgeMs: number | null;
+  /** {@inheritDoc PollState.etaMs} */
   readonly etaMs: number | null;
+  /** {@inheritDoc PollState.minIntervalMs} */
   readonly minIntervalMs: number;
 }
 
 /** What the engine tells a learning policy when it stops watching a task. */
 export interface ObservedEnd {
+  /** The task's family id. */
   readonly family: string;
   /** The model the record names, `null` when it names none. */
   readonly model: string | null;
@@ -51,7 +58,9 @@ export interface ObservedEnd {
    * it was still running at `atMs` when its watch stopped (a deadline, the last waiter left, `close()`).
    */
   readonly kind: 'ended' | 'censored';
+  /** The task's age (ms since its creation) when an answer last saw it running. */
   readonly afterMs: number;
+  /** Its age when this answer saw it ended (or, censored, the age it reached running). */
   readonly atMs: number;
 }
 
@@ -103,10 +112,12 @@ class FamilyLearners {
  * every {@link LEARNED}.recomputeEvery observations of its family.
  */
 export class LearnedPolicy {
+  /** The p95 detection delay it aims at. */
   readonly p95DelayMs: number;
   readonly #families = new Map<string, FamilyLearners>();
   readonly #targetMs: number;
 
+  /** @param p95DelayMs the target; the watcher accepts 1,000 to 600,000 ms. */
   constructor(p95DelayMs: number = LEARNED.defaultP95DelayMs) {
     this.p95DelayMs = p95DelayMs;
     this.#targetMs = Math.max(p95DelayMs / 2, p95DelayMs - LEARNED.latencyAllowanceMs);
@@ -121,6 +132,7 @@ export class LearnedPolicy {
     return base;
   }
 
+  /** Learns from one task's end (or from a task still running when its watch stopped). */
   observe(end: ObservedEnd): void {
     const f = this.#family(end.family);
     f.all.observe(end);

@@ -1,9 +1,9 @@
-import { policyDelay, type PollingPolicy, type PollState } from './adaptive.js';
-import { LEARNED, LearnedPolicy, type ObservedEnd } from './learned.js';
+import { adaptivePolicy, policyDelay, type PollingPolicy, type PollState } from './adaptive.js';
+import { LearnedPolicy, type ObservedEnd } from './learned.js';
 
 /**
  * A policy as the engine drives it: the delay to a task's next poll, and the ends it may learn from. Only the
- * learned policies (`'adaptive'`, `{ p95DelayMs }`) do anything with `observe`.
+ * learned policy (`{ p95DelayMs }`) does anything with `observe`.
  */
 export interface PolicyRuntime {
   delay(state: PollState): number;
@@ -16,8 +16,9 @@ export interface PolicyRuntime {
 const ignore = (): void => {};
 
 export function resolvePolicy(policy: PollingPolicy): PolicyRuntime {
-  if (policy === 'adaptive' || (typeof policy === 'object' && 'p95DelayMs' in policy)) {
-    const learned = new LearnedPolicy(policy === 'adaptive' ? LEARNED.defaultP95DelayMs : policy.p95DelayMs);
+  if (policy === 'adaptive') return { delay: adaptivePolicy, observe: ignore, learns: false };
+  if (typeof policy === 'object' && 'p95DelayMs' in policy) {
+    const learned = new LearnedPolicy(policy.p95DelayMs);
     const ordinary = (s: PollState): number => learned.delay(s);
     return { delay: (s) => policyDelay(s, ordinary), observe: (end) => learned.observe(end), learns: true };
   }

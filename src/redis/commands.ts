@@ -35,8 +35,9 @@ export interface RegisterTask {
   readonly watchedAt?: number | undefined;
 }
 
-export function registerArgs(tasks: readonly RegisterTask[]): (string | number)[] {
-  const args: (string | number)[] = [tasks.length];
+/** `knownEpoch`: the epoch this process saw last (`null`: none), so that a loss of the data is recognised. */
+export function registerArgs(knownEpoch: string | null, tasks: readonly RegisterTask[]): (string | number)[] {
+  const args: (string | number)[] = [knownEpoch ?? '', tasks.length];
   for (const t of tasks) {
     args.push(
       memberOf(t.key),
@@ -77,6 +78,8 @@ export interface TickParams {
   readonly eventsMaxLen: number;
   /** How many due entries one tick looks at, at most. */
   readonly scanLimit: number;
+  /** The epoch this process saw last (`null`: none), so that a loss of the data is recognised. */
+  readonly knownEpoch: string | null;
 }
 
 export function tickArgs(p: TickParams, reports: readonly Report[]): (string | number)[] {
@@ -91,6 +94,7 @@ export function tickArgs(p: TickParams, reports: readonly Report[]): (string | n
     p.resultsMaxLen,
     p.eventsMaxLen,
     p.scanLimit,
+    p.knownEpoch ?? '',
     reports.length,
   ];
   for (const r of reports) pushReport(args, r);

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { FleetUnavailableError, isUnavailable } from './errors.js';
+import { FleetUnavailableError } from '../errors.js';
+import { isUnavailable } from './unavailable.js';
 import type { LuaScript } from './script-runner.js';
 import type { FleetLogger, FleetStatus } from './types.js';
 

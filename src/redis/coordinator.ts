@@ -119,7 +119,8 @@ export class RedisCoordinator implements Coordinator, CallbackFleetTarget {
       leaseMs: o.leaseMs ?? params.requestTimeoutMs + 5_000,
       perTaskIntervalMs: params.perTaskIntervalMs,
       accountBudget: params.accountRequestsPerSecond === null ? null : { requestsPerSecond: params.accountRequestsPerSecond },
-      resultTtlMs: params.resultTtlMs,
+      // 0 (no result cache, as in process) still fans the result out; it is kept for 1 ms, not for late waiters.
+      resultTtlMs: Math.max(1, params.resultTtlMs),
       sendGuardMs: o.sendGuardMs ?? params.sendGuardMs,
       operationTimeoutMs: o.operationTimeoutMs,
       logger: params.log,

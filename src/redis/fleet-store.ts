@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import { paramsForWindow } from '../gcra.js';
+import { paramsForWindow } from '../limits/gcra.js';
 import { decodeList, decodePoke, decodeRegister, decodeTick, listArgs, pauseArgs, pokeArgs, positive, registerArgs, tickArgs, type PokeReply, type RegisterTask } from './commands.js';
 import { Connection, type LateReply } from './connection.js';
-import { FleetUnavailableError } from './errors.js';
+import { FleetUnavailableError } from '../errors.js';
 import { accountKeys, checkName } from './keys.js';
 import { LIST, PAUSE, POKE, REGISTER, TICK } from './scripts.js';
 import type { LuaScript } from './script-runner.js';
@@ -200,7 +200,7 @@ export class RedisFleetStore {
     const out: RegisterOutcome[] = [];
     for (let i = 0; i < tasks.length; i += REGISTER_CHUNK) {
       const chunk = tasks.slice(i, i + REGISTER_CHUNK);
-      const reply = decodeRegister((await this.#run(REGISTER, registerArgs(chunk))) as unknown[], chunk.length);
+      const reply = decodeRegister((await this.#run(REGISTER, registerArgs(this.#epoch, chunk))) as unknown[], chunk.length);
       this.#seeEpoch(reply.epoch);
       chunk.forEach((t, j) => {
         const o = reply.outcomes[j];
@@ -232,6 +232,7 @@ export class RedisFleetStore {
         resultsMaxLen: this.#resultsMaxLen,
         eventsMaxLen: this.#eventsMaxLen,
         scanLimit: max * 2 + 32,
+        knownEpoch: this.#epoch,
       },
       all,
     );
@@ -277,6 +278,14 @@ export class RedisFleetStore {
    */
   async poke(key: TaskKey): Promise<PokeReply> {
     return decodePoke(await this.#run(POKE, pokeArgs(key, this.#pokeMemoryMs)));
+  }
+
+  /** Whether a poke (a callback) came for each taskId in the last minute (the `cb:<taskId>` marks pokes leave). */
+  async callbacksSeen(taskIds: readonly string[]): Promise<boolean[]> {
+    if (taskIds.length === 0) return [];
+    const base = (this.#keys[0] ?? '').slice(0, -'due'.length);
+    const replies = await this.#conn.redis.mget(taskIds.map((id) => `${base}cb:${id}`));
+    return replies.map((r) => r !== null);
   }
 
   /** Pauses claiming fleet-wide for `ms` (an account-wide 429 storm); never shortens a longer pause. Returns the pause left. */

@@ -4,7 +4,7 @@
  */
 export { RedisCoordinator, type RedisCoordinatorOptions } from './coordinator.js';
 export { RedisFleetStore, DEFAULT_PER_TASK_INTERVAL_MS, type RedisFleetStoreOptions, type FleetBudget } from './fleet-store.js';
-export { FleetUnavailableError } from './errors.js';
+export { FleetUnavailableError } from '../errors.js';
 export type { PokeReply, RegisterTask } from './commands.js';
 export { SCRIPT_KEYS } from './keys.js';
 export type {

@@ -1,10 +1,10 @@
 import type { TaskKey } from './types.js';
+import { isTaskId, TASK_ID_RULE } from '../validate.js';
 
 /** The fixed keys of an account every fleet script receives as KEYS, in this order (see scripts/*.lua). */
 export const SCRIPT_KEYS = ['due', 'results', 'events', 'budget', 'pause', 'fence', 'epoch'] as const;
 
 const FAMILY = /^[a-z0-9-]+$/;
-const TASK_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 // Prefix and account end up inside a hash tag and key names: braces would break the tag.
 const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -40,7 +40,7 @@ export const BUILT_IN_FAMILIES: readonly string[] = [...CODES.keys()];
 export function memberOf(key: TaskKey): string {
   if (typeof key !== 'object' || key === null) throw new TypeError('task key must be { family, taskId }');
   if (typeof key.family !== 'string' || !FAMILY.test(key.family)) throw new TypeError(`family must match ${String(FAMILY)}`);
-  if (typeof key.taskId !== 'string' || !TASK_ID.test(key.taskId)) throw new TypeError(`taskId must match ${String(TASK_ID)}`);
+  if (!isTaskId(key.taskId)) throw new TypeError(`taskId must be ${TASK_ID_RULE}`);
   return `${CODES.get(key.family) ?? key.family}:${key.taskId}`;
 }
 

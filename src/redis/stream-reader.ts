@@ -14,6 +14,23 @@ export function compareIds(a: string, b: string): number {
   return d === 0n ? 0 : d < 0n ? -1 : 1;
 }
 
+/** A read that took this much longer than its BLOCK timeout means the process was stopped or starved. */
+const LAG_MS = 1_000;
+/** How often the reader checks, in any case, that nothing it has not read was trimmed. */
+const CHECK_EVERY_MS = 30_000;
+
+/** XINFO STREAM's reply as a map: flat pairs under RESP2, a Map or an object under RESP3 mappings. */
+function fieldsOfInfo(reply: unknown): Map<string, unknown> | null {
+  if (reply instanceof Map) return new Map([...reply].map(([k, v]) => [String(k), v]));
+  if (Array.isArray(reply)) {
+    const m = new Map<string, unknown>();
+    for (let i = 0; i + 1 < reply.length; i += 2) m.set(String(reply[i]), reply[i + 1]);
+    return m;
+  }
+  if (typeof reply === 'object' && reply !== null) return new Map(Object.entries(reply));
+  return null;
+}
+
 function fieldsOf(raw: string[]): Map<string, string> {
   const m = new Map<string, string>();
   for (let i = 0; i + 1 < raw.length; i += 2) m.set(raw[i] as string, raw[i + 1] as string);
@@ -34,6 +51,7 @@ export class StreamReader {
   readonly #blockMs: number;
   #closed = false;
   #interrupted = false;
+  #checkedAt = performance.now();
   #loop: Promise<void> | undefined;
   readonly #onClose = (): void => {
     this.#interrupted = true;
@@ -101,6 +119,7 @@ export class StreamReader {
         }
       }
       let reply: XReadReply;
+      const startedAt = performance.now();
       try {
         reply = (await this.#conn.xread('COUNT', 1000, 'BLOCK', this.#blockMs, 'STREAMS', ...this.#keys, ...this.#ids)) as XReadReply;
       } catch (err) {
@@ -111,7 +130,38 @@ export class StreamReader {
         continue;
       }
       if (reply !== null) this.#deliver(reply);
+      // Longer than a read can block: this process was stopped or starved, and the results stream may have
+      // been trimmed past what it read. Checked then, and now and again in any case (a cheap XINFO).
+      const now = performance.now();
+      if (now - startedAt > this.#blockMs + LAG_MS || now - this.#checkedAt > CHECK_EVERY_MS) {
+        this.#checkedAt = now;
+        try {
+          const removed = await this.#trimmedPast(this.#keys[0], this.#ids[0]);
+          if (removed !== null) {
+            // What was removed cannot be read: the stored results stand in for it (resync), once.
+            if (removed !== '' && compareIds(removed, this.#ids[0]) > 0) this.#ids[0] = removed;
+            this.#logger.warn({ lastId: this.#ids[0] }, 'fleet stream reader: results were trimmed before this process read them; resyncing');
+            this.#emit({ type: 'resync' });
+          }
+        } catch (err) {
+          this.#logger.debug({ err }, 'fleet stream reader: trim check failed');
+        }
+      }
     }
+  }
+
+  /**
+   * Whether entries after `lastId` were removed unread: the largest removed id (Redis 7 keeps it), `''` when
+   * only a first entry above `lastId` says so (before Redis 7; a harmless resync if it was no loss), or `null`.
+   */
+  async #trimmedPast(key: string, lastId: string): Promise<string | null> {
+    const info = fieldsOfInfo(await this.#conn.xinfo('STREAM', key).catch(() => null));
+    if (info === null) return null;
+    const removed = info.get('max-deleted-entry-id');
+    if (typeof removed === 'string') return compareIds(removed, lastId) > 0 ? removed : null;
+    const first = info.get('first-entry');
+    const firstId = Array.isArray(first) && typeof first[0] === 'string' ? first[0] : null;
+    return firstId !== null && lastId !== '0-0' && compareIds(firstId, lastId) > 0 ? '' : null;
   }
 
   /**

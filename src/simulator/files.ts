@@ -3,45 +3,12 @@ import { z } from 'zod';
 import { mediaFor } from './media.js';
 import { hashSeed, mulberry32 } from './prng.js';
 import { scheduledFinalAt, type TaskState } from './record.js';
+import type { SimulatorFileOptions, SimulatorFileStats } from './types.js';
 
 export const COMMON_DOWNLOAD_URL_PATH = '/api/v1/common/download-url';
 export const GPT4O_DOWNLOAD_URL_PATH = '/api/v1/gpt4o-image/download-url';
-const FILES_PREFIX = '/__files/';
+export const FILES_PREFIX = '/__files/';
 const DAY_MS = 86_400_000;
-
-/** How the simulator hands out result files, and the faults it injects into them. */
-export interface SimulatorFileOptions {
-  /** How long a direct link from a download-url endpoint stays valid, in ms; after that it answers 404. Default 1200000 (20 min). */
-  readonly linkTtlMs?: number;
-  /** How long after its creation a task's files are kept (download-url then answers 422), in ms. Default 14 days (Midjourney: 15). */
-  readonly retentionMs?: number;
-  /** Probability that a file's body stops halfway for `slowBodyMs` before the rest comes. Default 0. */
-  readonly slowBody?: number;
-  /** How long a slow body pauses, in ms. Default 2000. */
-  readonly slowBodyMs?: number;
-  /** Probability that a file's body is cut off halfway (the socket closes short of its `content-length`). Default 0. */
-  readonly truncatedBody?: number;
-  /** Probability that a direct link answers 404 as if it had expired. Default 0. */
-  readonly expiredLink?: number;
-}
-
-/** Counters of the file routes since the simulator started. */
-export interface SimulatorFileStats {
-  /** Requests to the download-url endpoints. */
-  readonly linkRequests: number;
-  /** Links handed out. */
-  readonly linksIssued: number;
-  /** GETs of a direct link. */
-  readonly fileRequests: number;
-  /** Files sent whole. */
-  readonly filesServed: number;
-  /** GETs answered 404 because the link had expired (or the `expiredLink` fault). */
-  readonly expired: number;
-  /** Bodies cut off by the `truncatedBody` fault. */
-  readonly truncated: number;
-  /** Bodies paused by the `slowBody` fault. */
-  readonly slowed: number;
-}
 
 const probability = z.number().min(0).max(1);
 const fileOptionsSchema = z.strictObject({

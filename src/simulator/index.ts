@@ -13,8 +13,6 @@ export type {
   SimulatorLogger,
   SimulatorStats,
   SimulatorTaskStats,
-} from './types.js';
-export type {
   SimulatorCallbackOptions,
   SimulatorCallbackKnobs,
   SimulatorCallbackLog,
@@ -22,6 +20,7 @@ export type {
   SimulatedCallbackDelivery,
   SimulatedCallbackAttempt,
   SimulatedDelay,
-} from './callbacks.js';
+  SimulatorFileOptions,
+  SimulatorFileStats,
+} from './types.js';
 export type { SimulatorCreationOptions, SimulatorCreateFaults, SimulatorCreateStats } from './create-types.js';
-export type { SimulatorFileOptions, SimulatorFileStats } from './files.js';

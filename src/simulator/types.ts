@@ -1,6 +1,4 @@
 import type { SimulatorCreateFaults, SimulatorCreationOptions } from './create-types.js';
-import type { SimulatorCallbackOptions } from './callbacks.js';
-import type { SimulatorFileOptions } from './files.js';
 
 /**
  * The KIE task families the simulator serves, each on its own status endpoint with its own record shape.
@@ -157,4 +155,145 @@ export interface SimulatorStats {
   readonly tasks: number;
   /** The most requests any one task had in one window (saturates at 1024). */
   readonly maxRequestsInWindow: number;
+}
+
+/** A delay: fixed ms, or a `[min, max]` range drawn per callback from the seeded PRNG. */
+export type SimulatedDelay = number | readonly [number, number];
+
+/**
+ * How the simulator delivers callbacks. Knobs drawn per callback (`delayMs`, `duplicateRate`, `duplicateDelayMs`,
+ * `outOfOrder`, `outOfOrderDelayMs`, `lossRate`) apply to tasks added after they are set; the rest apply to every
+ * attempt (and `tickMs` to every check) from then on.
+ */
+export interface SimulatorCallbackOptions {
+  /** From the task's final state to the first attempt, in simulator-clock ms. @default 0 */
+  readonly delayMs?: SimulatedDelay | undefined;
+  /** Share of callbacks delivered twice (two independent deliveries of the same body). @default 0 */
+  readonly duplicateRate?: number | undefined;
+  /** From a callback to its duplicate. @default 0 */
+  readonly duplicateDelayMs?: SimulatedDelay | undefined;
+  /** Share of callbacks held back by `outOfOrderDelayMs`, so that later tasks' callbacks overtake them. @default 0 */
+  readonly outOfOrder?: number | undefined;
+  /** @default 1000 */
+  readonly outOfOrderDelayMs?: number | undefined;
+  /** Share of callbacks never sent. @default 0 */
+  readonly lossRate?: number | undefined;
+  /** Attempts per delivery, the first included; KIE stops after 3 failed ones. @default 3 */
+  readonly maxAttempts?: number | undefined;
+  /** Wait before retry n (1-based) is `retryBackoffMs * 2^(n-1)`, in simulator-clock ms. @default 1000 */
+  readonly retryBackoffMs?: number | undefined;
+  /** Per-attempt timeout in real ms, as KIE's 15 s. A timeout counts as a failed attempt. @default 15000 */
+  readonly timeoutMs?: number | undefined;
+  /** Signs every delivery (`X-Webhook-Timestamp`, `X-Webhook-Signature`); `null` stops signing. @default unsigned */
+  readonly hmacKey?: string | null | undefined;
+  /**
+   * Real ms between two checks for due deliveries. Under a compressed clock (a `now` that runs faster than real
+   * time) 10 ms of real time is a coarse step of simulator time: lower it there. @default 10
+   */
+  readonly tickMs?: number | undefined;
+}
+
+/** The knobs in effect, every default filled in (the key excluded). */
+export type SimulatorCallbackKnobs = {
+  readonly [K in Exclude<keyof SimulatorCallbackOptions, 'hmacKey'>]-?: Exclude<SimulatorCallbackOptions[K], undefined>;
+};
+
+/** One attempt at delivering a callback. */
+export interface SimulatedCallbackAttempt {
+  /** Simulator-clock ms when the attempt started. */
+  readonly at: number;
+  /** `delivered` (a 2xx answer), `http-error` (another status), `network-error` or `timeout` (over `timeoutMs`). */
+  readonly outcome: 'delivered' | 'http-error' | 'network-error' | 'timeout';
+  /** The receiver's HTTP status, when it answered. */
+  readonly status?: number;
+  /** Real ms the attempt took. */
+  readonly durationMs: number;
+}
+
+/** One callback the simulator owes, as `GET /__sim/callbacks` and `callbackLog()` show it. */
+export interface SimulatedCallbackDelivery {
+  /** Sequential, from 1, in the order deliveries were created. */
+  readonly id: number;
+  /** The task called back for. */
+  readonly taskId: string;
+  /** The task's `callBackUrl`. */
+  readonly url: string;
+  /** `duplicate` for the second delivery `duplicateRate` adds. */
+  readonly kind: 'first' | 'duplicate';
+  /**
+   * `scheduled` (waiting for `dueAt`, or for a retry), `in-flight`, then `delivered`, `failed` (every attempt
+   * failed), `lost` (never sent, by `lossRate`) or `cancelled` (the simulator closed first).
+   */
+  readonly state: 'scheduled' | 'in-flight' | 'delivered' | 'failed' | 'lost' | 'cancelled';
+  /** Simulator-clock ms at which the task became final. */
+  readonly finalAt: number;
+  /** Simulator-clock ms of the next (or first) attempt. */
+  readonly dueAt: number;
+  /** Held back by `outOfOrder`. */
+  readonly heldBack: boolean;
+  /** The attempts so far, oldest first. */
+  readonly attempts: readonly SimulatedCallbackAttempt[];
+}
+
+/** Counts over every callback since the simulator started (the log itself keeps the latest 10,000). */
+export interface SimulatorCallbackStats {
+  /** Deliveries waiting now (for their first attempt or a retry). */
+  readonly scheduled: number;
+  /** Attempts under way now. */
+  readonly inFlight: number;
+  /** Deliveries that succeeded. */
+  readonly delivered: number;
+  /** Deliveries whose every attempt failed. */
+  readonly failed: number;
+  /** Deliveries never sent (`lossRate`). */
+  readonly lost: number;
+  /** Attempts made, retries included. */
+  readonly attempts: number;
+}
+
+/** `GET /__sim/callbacks`. The key is never shown: `signed` says whether there is one. */
+export interface SimulatorCallbackLog {
+  /** The knobs in effect. */
+  readonly options: SimulatorCallbackKnobs & {
+    /** Whether deliveries are signed (an `hmacKey` is set). */
+    readonly signed: boolean;
+  };
+  /** Counts since the simulator started. */
+  readonly stats: SimulatorCallbackStats;
+  /** The latest 10,000 deliveries, plus any still scheduled or in flight. */
+  readonly deliveries: SimulatedCallbackDelivery[];
+}
+
+/** How the simulator hands out result files, and the faults it injects into them. */
+export interface SimulatorFileOptions {
+  /** How long a direct link from a download-url endpoint stays valid, in ms; after that it answers 404. Default 1200000 (20 min). */
+  readonly linkTtlMs?: number;
+  /** How long after its creation a task's files are kept (download-url then answers 422), in ms. Default 14 days (Midjourney: 15). */
+  readonly retentionMs?: number;
+  /** Probability that a file's body stops halfway for `slowBodyMs` before the rest comes. Default 0. */
+  readonly slowBody?: number;
+  /** How long a slow body pauses, in ms. Default 2000. */
+  readonly slowBodyMs?: number;
+  /** Probability that a file's body is cut off halfway (the socket closes short of its `content-length`). Default 0. */
+  readonly truncatedBody?: number;
+  /** Probability that a direct link answers 404 as if it had expired. Default 0. */
+  readonly expiredLink?: number;
+}
+
+/** Counters of the file routes since the simulator started. */
+export interface SimulatorFileStats {
+  /** Requests to the download-url endpoints. */
+  readonly linkRequests: number;
+  /** Links handed out. */
+  readonly linksIssued: number;
+  /** GETs of a direct link. */
+  readonly fileRequests: number;
+  /** Files sent whole. */
+  readonly filesServed: number;
+  /** GETs answered 404 because the link had expired (or the `expiredLink` fault). */
+  readonly expired: number;
+  /** Bodies cut off by the `truncatedBody` fault. */
+  readonly truncated: number;
+  /** Bodies paused by the `slowBody` fault. */
+  readonly slowed: number;
 }

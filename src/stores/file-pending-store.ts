@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { PendingTaskInfo, PendingTaskStore, SubmitKeyRecord } from '../stores.js';
+import type { PendingTaskInfo, PendingTaskStore, SubmitKeyRecord } from './pending-store.js';
 
 /** The family a line without one belongs to: every task before families existed was a 4o image task. */
 export const DEFAULT_FAMILY = 'gpt4o-image';

@@ -29,7 +29,8 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
-export interface StatusClientOptions {
+/** What every client of the API needs to reach it: base URL, key, pool size, timeouts, the body cap. */
+export interface ApiConnectionOptions {
   readonly baseUrl: URL;
   readonly apiKey: string;
   readonly redactor: KeyRedactor;
@@ -38,6 +39,57 @@ export interface StatusClientOptions {
   readonly requestTimeoutMs: number;
   readonly maxResponseBytes: number;
   readonly userAgent: string;
+}
+
+/**
+ * The part every API client shares (undici's `PoolBase` idea): the origin and base path, the headers, an
+ * owned keep-alive pool (or the injected dispatcher), its capacity, reading an answer within the cap, closing.
+ */
+export class ApiConnection {
+  readonly opts: ApiConnectionOptions;
+  readonly origin: string;
+  readonly basePath: string;
+  readonly headers: Record<string, string>;
+  #pool: Pool | undefined;
+
+  constructor(opts: ApiConnectionOptions) {
+    this.opts = opts;
+    this.origin = opts.baseUrl.origin;
+    this.basePath = opts.baseUrl.pathname.replace(/\/+$/, '');
+    this.headers = { authorization: `Bearer ${opts.apiKey}`, accept: 'application/json', 'user-agent': opts.userAgent };
+  }
+
+  /**
+   * Requests in flight at once that the dispatcher serves without queueing: the owned pool has one request per
+   * connection (no pipelining), so more than `connections` would wait in its queue, counted by the limiter
+   * but not yet sent, and arrive in a burst later. An injected dispatcher's capacity is the caller's business.
+   */
+  get capacity(): number {
+    return this.opts.dispatcher ? Infinity : this.opts.connections;
+  }
+
+  dispatcher(): Dispatcher {
+    if (this.opts.dispatcher) return this.opts.dispatcher;
+    this.#pool ??= ownedPool(this.origin, this.opts.connections, this.opts.requestTimeoutMs);
+    return this.#pool;
+  }
+
+  /** Reads an answer whole (within the cap): status, `Retry-After`, body, and whether the body echoes the key. */
+  async answer(res: Dispatcher.ResponseData): Promise<RawAnswer> {
+    const body = await readCapped(res.body, res.headers['content-length'], this.opts.maxResponseBytes);
+    const retryAfter = res.headers['retry-after'];
+    return { statusCode: res.statusCode, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, body, echoesKey: this.opts.redactor.echoes(body) };
+  }
+
+  /** Destroys the owned pool, aborting its requests; resolves once its sockets are gone. An injected dispatcher belongs to the caller. */
+  async close(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    if (pool) await pool.destroy().catch(() => undefined);
+  }
+}
+
+export interface StatusClientOptions extends ApiConnectionOptions {
   /** Only used with an injected dispatcher: the owned pool is destroyed instead (cheaper than a listener per request). */
   readonly signal: AbortSignal;
 }
@@ -49,39 +101,24 @@ export interface StatusClientOptions {
  * idle watcher keeps its connection warm without keeping the process alive.
  */
 export class StatusClient {
-  readonly #opts: StatusClientOptions;
-  readonly #origin: string;
-  readonly #basePath: string;
-  readonly #headers: Record<string, string>;
+  readonly #conn: ApiConnection;
+  readonly #signal: AbortSignal;
   readonly #prefixes = new Map<string, string>();
-  #pool: Pool | undefined;
 
   constructor(opts: StatusClientOptions) {
-    this.#opts = opts;
-    this.#origin = opts.baseUrl.origin;
-    this.#basePath = opts.baseUrl.pathname.replace(/\/+$/, '');
-    this.#headers = { authorization: `Bearer ${opts.apiKey}`, accept: 'application/json', 'user-agent': opts.userAgent };
+    this.#conn = new ApiConnection(opts);
+    this.#signal = opts.signal;
   }
 
-  /**
-   * Requests in flight at once that the dispatcher serves without queueing: the owned pool has one request per
-   * connection (no pipelining), so more than `connections` would wait in its queue, counted by the limiter
-   * but not yet sent, and arrive in a burst later. An injected dispatcher's capacity is the caller's business.
-   */
+  /** See {@link ApiConnection.capacity}. */
   get capacity(): number {
-    return this.#opts.dispatcher ? Infinity : this.#opts.connections;
-  }
-
-  #dispatcher(): Dispatcher {
-    if (this.#opts.dispatcher) return this.#opts.dispatcher;
-    this.#pool ??= ownedPool(this.#origin, this.#opts.connections, this.#opts.requestTimeoutMs);
-    return this.#pool;
+    return this.#conn.capacity;
   }
 
   #path(familyPath: string, taskId: string): string {
     let prefix = this.#prefixes.get(familyPath);
     if (prefix === undefined) {
-      prefix = `${this.#basePath}${familyPath}?taskId=`;
+      prefix = `${this.#conn.basePath}${familyPath}?taskId=`;
       this.#prefixes.set(familyPath, prefix);
     }
     return prefix + encodeURIComponent(taskId);
@@ -89,25 +126,22 @@ export class StatusClient {
 
   /** One GET. Rejects on network errors, timeouts and oversized bodies; any HTTP status resolves. */
   async get(familyPath: string, taskId: string): Promise<RawAnswer> {
-    const res = await this.#dispatcher().request({
-      origin: this.#origin,
+    const conn = this.#conn;
+    const res = await conn.dispatcher().request({
+      origin: conn.origin,
       path: this.#path(familyPath, taskId),
       method: 'GET',
-      headers: this.#headers,
-      headersTimeout: this.#opts.requestTimeoutMs,
-      bodyTimeout: this.#opts.requestTimeoutMs,
-      ...(this.#opts.dispatcher ? { signal: this.#opts.signal } : {}),
+      headers: conn.headers,
+      headersTimeout: conn.opts.requestTimeoutMs,
+      bodyTimeout: conn.opts.requestTimeoutMs,
+      ...(conn.opts.dispatcher ? { signal: this.#signal } : {}),
     });
-    const body = await readCapped(res.body, res.headers['content-length'], this.#opts.maxResponseBytes);
-    const retryAfter = res.headers['retry-after'];
-    return { statusCode: res.statusCode, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, body, echoesKey: this.#opts.redactor.echoes(body) };
+    return conn.answer(res);
   }
 
   /** Destroys the owned pool, aborting its requests; resolves once its sockets are gone. An injected dispatcher belongs to the caller. */
-  async close(): Promise<void> {
-    const pool = this.#pool;
-    this.#pool = undefined;
-    if (pool) await pool.destroy().catch(() => undefined);
+  close(): Promise<void> {
+    return this.#conn.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseBaseUrl, parseCommand, suggestCommand, UsageError } from '../../src/cli/args.js';
+import { parseBaseUrl, parseCommand, suggestCommand } from '../../src/cli/args.js';
+import { UsageError } from '../../src/cli/command.js';
 import { serializeError } from '../../src/cli/report.js';
 import { KieApiError, WatchTimeoutError } from '../../src/index.js';
 

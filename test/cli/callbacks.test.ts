@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoTasks } from '../../src/cli/demo.js';
+import { demoTasks } from '../../src/cli/demo-tasks.js';
 import { SAFETY_NET } from '../../src/index.js';
 import { startSimulator, type KieSimulator } from '../../src/simulator/index.js';
 import { CANARY_KEY, expectNoKey, jsonLines, runCli, type CliRun } from './helpers.js';

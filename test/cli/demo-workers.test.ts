@@ -3,9 +3,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoTasks } from '../../src/cli/demo.js';
+import { demoTasks } from '../../src/cli/demo-tasks.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { DEMO_LEASE_MS } from '../../src/cli/fleet-protocol.js';
+import { DEMO_LEASE_MS } from '../../src/cli/fleet/protocol.js';
 import { until } from '../fleet/helpers.js';
 import { RedisProxy, RedisServer } from '../helpers/redis-server.js';
 import { jsonLines, type JsonEvent } from './helpers.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoTasks } from '../../src/cli/demo.js';
+import { demoTasks } from '../../src/cli/demo-tasks.js';
 import { EXIT_CODES, type CommandName } from '../../src/cli/exit-codes.js';
 import { helpText } from '../../src/cli/help.js';
 import { STANDALONE_USAGE } from '../../src/simulator/standalone.js';

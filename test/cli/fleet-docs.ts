@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import { killedText, takeoverText, taskText, workerText } from '../../src/cli/fleet-report.js';
-import type { WorkerView } from '../../src/cli/fleet-state.js';
-import { fleetSummaryText, type FleetSummary, type FleetWorkerSummary } from '../../src/cli/fleet-summary.js';
+import { killedText, takeoverText, taskText, workerText } from '../../src/cli/fleet/report.js';
+import type { WorkerView } from '../../src/cli/fleet/state.js';
+import { fleetSummaryText, type FleetSummary, type FleetWorkerSummary } from '../../src/cli/fleet/summary.js';
 import type { TaskEnding } from '../../src/cli/session.js';
 
 /**

@@ -1,11 +1,11 @@
 import FakeTimers from '@sinonjs/fake-timers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { demoTasks } from '../../src/cli/demo.js';
+import { demoTasks } from '../../src/cli/demo-tasks.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { JsonFleetReporter, PlainFleetReporter, SNAPSHOT_MS, taskText, type RedisDescription } from '../../src/cli/fleet-report.js';
-import { FleetState, type FleetListener, type KilledLine, type TakeoverLine, type TaskLine } from '../../src/cli/fleet-state.js';
-import { fleetExitCode, fleetProblems, fleetSummary, fleetSummaryText } from '../../src/cli/fleet-summary.js';
-import { renderFleetFrame, TtyFleetReporter, type FleetRow } from '../../src/cli/fleet-tty.js';
+import { JsonFleetReporter, PlainFleetReporter, SNAPSHOT_MS, taskText, type RedisDescription } from '../../src/cli/fleet/report.js';
+import { FleetState, type FleetListener, type KilledLine, type TakeoverLine, type TaskLine } from '../../src/cli/fleet/state.js';
+import { fleetExitCode, fleetProblems, fleetSummary, fleetSummaryText } from '../../src/cli/fleet/summary.js';
+import { renderFleetFrame, TtyFleetReporter, type FleetRow } from '../../src/cli/fleet/tty.js';
 import { jsonLines, watched } from './helpers.js';
 
 /** A fleet of named workers over tasks t1..tn, on a clock the test moves, recording what it reports. */

@@ -2,8 +2,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkVersion, connectAdmin, deleteRunKeys, loadIoredis } from '../../src/cli/fleet-redis.js';
-import { findRedisServer, PrivateRedisServer } from '../../src/cli/redis-server.js';
+import { checkVersion, connectAdmin, deleteRunKeys, loadIoredis } from '../../src/cli/fleet/redis.js';
+import { findRedisServer, PrivateRedisServer } from '../../src/cli/fleet/redis-server.js';
 import { redisServerBinary, RedisServer } from '../helpers/redis-server.js';
 
 describe('finding a redis-server on PATH', () => {

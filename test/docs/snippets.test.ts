@@ -260,7 +260,7 @@ const OTHER: readonly (Locator & { readonly reason: string; readonly check?: (co
     check: (code) => {
       const named = code.match(/src\/[\w/.-]+\.ts/g) ?? [];
       for (const path of named) expect(existsSync(join(root, path)), path).toBe(true);
-      for (const step of ['src/watcher.ts', 'src/engine/registry.ts', 'src/engine/scheduler.ts', 'src/engine/admission.ts', 'src/transport/client.ts', 'src/transport/envelope.ts', 'src/engine/answers.ts', 'src/engine/notifier.ts']) {
+      for (const step of ['src/watcher.ts', 'src/engine/registry.ts', 'src/engine/scheduler.ts', 'src/limits/admission.ts', 'src/transport/client.ts', 'src/transport/envelope.ts', 'src/engine/answers.ts', 'src/engine/notifier.ts']) {
         expect(named, step).toContain(step);
       }
     },

@@ -37,6 +37,35 @@ describe('the ESM and CJS builds in one process', () => {
     });
   });
 
+  it('errors of kie-watcher/callbacks and kie-watcher/redis, each bundled with its own copy of the classes, are instances of the main entry\'s classes in both builds', () => {
+    const code = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const main = { esm: await import(${JSON.stringify(resolve(root, 'dist/index.js'))}), cjs: require(${JSON.stringify(resolve(root, 'dist/index.cjs'))}) };
+      const callbacks = { esm: await import(${JSON.stringify(resolve(root, 'dist/callbacks/index.js'))}), cjs: require(${JSON.stringify(resolve(root, 'dist/callbacks/index.cjs'))}) };
+      const redis = { esm: await import(${JSON.stringify(resolve(root, 'dist/redis/index.js'))}), cjs: require(${JSON.stringify(resolve(root, 'dist/redis/index.cjs'))}) };
+      const out = {};
+      for (const build of ['esm', 'cjs']) {
+        for (const into of ['esm', 'cjs']) {
+          const rejected = new callbacks[build].CallbackRejectedError('bad-signature', 't');
+          const down = new redis[build].FleetUnavailableError('down');
+          out[build + '->' + into] = {
+            separateCopies: callbacks[build].CallbackRejectedError !== main[into].CallbackRejectedError,
+            base: rejected instanceof main[into].KieWatcherError && down instanceof main[into].KieWatcherError,
+            own: rejected instanceof main[into].CallbackRejectedError && down instanceof main[into].FleetUnavailableError,
+            other: rejected instanceof main[into].FleetUnavailableError || down instanceof main[into].CallbackRejectedError,
+            guard: main[into].isKieWatcherError(rejected) && main[into].isKieWatcherError(down),
+            status: rejected.status,
+          };
+        }
+      }
+      console.log(JSON.stringify(out));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', cwd: root }).trim()) as Record<string, unknown>;
+    const each = { separateCopies: true, base: true, own: true, other: false, guard: true, status: 401 };
+    expect(out).toEqual({ 'esm->esm': each, 'esm->cjs': each, 'cjs->esm': each, 'cjs->cjs': each });
+  });
+
   it('kie-watcher/metrics (ESM) counts what a watcher from the CJS build does: the channels are shared by name', () => {
     const code = `
       import { createRequire } from 'node:module';

@@ -49,7 +49,7 @@ describe('defineFamily', () => {
     expect(v.record.urls).toEqual(['https://x/1.mp4']);
     expect(v.resultUrls).toEqual(['https://x/1.mp4']);
     expect(v.params).toEqual({ kind: 'clip' });
-    expect(v.view).toEqual({ taskId: 'c1', status: 'done', progress: 1, createTime: Date.UTC(2025, 0, 1), createTimeZoned: false, completeTime: null });
+    expect(v.view).toEqual({ taskId: 'c1', status: 'done', progress: 1, createTime: Date.UTC(2025, 0, 1), createTimeZoned: false, completeTime: null, model: null });
   });
 
   it('fills failure details, defaulting failure.status to the record\'s status', () => {
@@ -100,7 +100,7 @@ describe('defineFamily', () => {
       classify: () => ({ state: 'pending', status: null, progress: 7, createTime: Number.NaN, completeTime: Number.POSITIVE_INFINITY }),
       toResult: () => ({ resultUrls: [] }),
     });
-    expect(verdictOf(odd.read({}, 't'), 'pending').view).toEqual({ taskId: null, status: null, progress: 1, createTime: null, createTimeZoned: true, completeTime: null });
+    expect(verdictOf(odd.read({}, 't'), 'pending').view).toEqual({ taskId: null, status: null, progress: 1, createTime: null, createTimeZoned: true, completeTime: null, model: null });
   });
 
   it('reports an unknown classification state as invalid instead of guessing', () => {

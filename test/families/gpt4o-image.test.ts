@@ -41,7 +41,7 @@ describe('gpt4o-image family', () => {
 
   it('reads epoch times as zoned and progress as a fraction', () => {
     const v = verdictOf(readFixture(gpt4oImage, F.generating), 'pending');
-    expect(v.view).toEqual({ taskId: 'task12345', status: 'GENERATING', progress: 0.48, createTime: 1672561200000, createTimeZoned: true, completeTime: null });
+    expect(v.view).toEqual({ taskId: 'task12345', status: 'GENERATING', progress: 0.48, createTime: 1672561200000, createTimeZoned: true, completeTime: null, model: null });
   });
 
   it('keeps paramJson raw and parsed', () => {

@@ -23,7 +23,23 @@ const STATUSES = [
   'GENERATING', 'SUCCESS', 'CREATE_TASK_FAILED', 'GENERATE_FAILED', 'PENDING', 'TEXT_SUCCESS', 'FIRST_SUCCESS', 'GENERATE_AUDIO_FAILED',
   'CALLBACK_EXCEPTION', 'SENSITIVE_WORD_ERROR', 'waiting', 'queuing', 'queueing', 'wait', 'generating', 'success', 'fail',
 ];
-const URL = fc.constantFrom('https://example.com/a.png', '', '  ', 'https://example.com/b.mp4');
+/** Real result URLs, blanks, and the hostile shapes a provider (or a proxy) has sent in their place. */
+const HOSTILE_URLS = [
+  'null',
+  'javascript:alert(1)',
+  '["https://example.com/1.png","https://example.com/2.png"]',
+  '["https://example.com/1.png"',
+  '["null"]',
+  'ftp://example.com/a.png',
+  '/relative/a.png',
+  'data:image/png;base64,AAAA',
+  'example.com/a.png',
+  'https://',
+];
+const URL = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('https://example.com/a.png', '', '  ', 'https://example.com/b.mp4', 'http://127.0.0.1:8080/c.mp3') },
+  { weight: 2, arbitrary: fc.constantFrom(...HOSTILE_URLS) },
+);
 const scalar = fc.oneof(
   fc.constantFrom(null, true, false, 0, 1, 2, 3, 4, -1, '0', '1', '2', '3', '4', '', '1.00', '48%', 'NaN', 1e308, 0.5, 1672561200000, '2025-01-01 00:00:00', '2024-03-20T10:30:00Z'),
   fc.string({ maxLength: 12 }),
@@ -31,7 +47,8 @@ const scalar = fc.oneof(
 );
 const value = fc.oneof(scalar, fc.array(fc.oneof(scalar, URL), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 6 }), scalar, { maxKeys: 3 }));
 const urls = fc.oneof(value, URL, fc.array(URL, { maxLength: 3 }));
-const track = fc.record({ audioUrl: fc.oneof(URL, value), streamAudioUrl: URL, title: value, duration: value, createTime: value }, { requiredKeys: [] });
+const GOOD_URL = fc.constantFrom('https://example.com/a.mp3', 'https://example.com/b.mp3');
+const track = fc.record({ audioUrl: fc.oneof({ weight: 4, arbitrary: GOOD_URL }, URL, value), streamAudioUrl: URL, title: value, duration: value, createTime: value }, { requiredKeys: [] });
 const response = fc.oneof(
   value,
   fc.record(
@@ -40,7 +57,7 @@ const response = fc.oneof(
       result_urls: urls,
       originUrls: urls,
       resultImageUrl: fc.oneof(URL, value),
-      sunoData: fc.oneof(value, fc.array(fc.oneof(track, value), { maxLength: 3 })),
+      sunoData: fc.oneof(value, fc.array(track, { maxLength: 2 }), fc.array(fc.oneof(track, value), { maxLength: 3 })),
       resolution: value,
     },
     { requiredKeys: [] },
@@ -93,13 +110,13 @@ describe.each(familyIds)('%s family properties', (id) => {
     );
   });
 
-  it('never reports success without a non-empty URL', () => {
+  it('never reports success without a result URL, and every result URL is an absolute http(s) URL (never a JSON text, "null" or javascript:)', () => {
     fc.assert(
       fc.property(anyData, (data) => {
         const v = read(id, data);
         if (v.kind !== 'success') return;
         expect(v.resultUrls.length).toBeGreaterThan(0);
-        for (const u of v.resultUrls) expect(u.trim().length).toBeGreaterThan(0);
+        for (const u of v.resultUrls) expect(['http:', 'https:']).toContain(new globalThis.URL(u).protocol);
       }),
       { numRuns: 500 },
     );

@@ -90,6 +90,8 @@ export interface WorkerOptions {
   readonly accountRequestsPerSecond?: number | null;
   readonly redisUrl?: string;
   readonly rateJitterMarginMs?: number;
+  readonly retry?: { readonly baseDelayMs?: number; readonly maxDelayMs?: number; readonly maxConsecutiveErrors?: number };
+  readonly unknownTaskGraceMs?: number;
 }
 
 /**
@@ -139,6 +141,8 @@ export function useFleet(options: { redis?: RedisServerOptions; simulator?: KieS
         accountRequestsPerSecond: opts.accountRequestsPerSecond ?? null,
         ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
         ...(opts.rateJitterMarginMs === undefined ? {} : { rateJitterMarginMs: opts.rateJitterMarginMs }),
+        ...(opts.retry === undefined ? {} : { retry: opts.retry }),
+        ...(opts.unknownTaskGraceMs === undefined ? {} : { unknownTaskGraceMs: opts.unknownTaskGraceMs }),
       };
       const proc = fork(script, [], { env: { ...process.env, FLEET_WORKER: JSON.stringify(config) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       const w = new FleetWorker(name, proc);

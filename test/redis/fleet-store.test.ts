@@ -177,7 +177,6 @@ describe('fencing', () => {
       [
         { kind: 'next', key: task(1), fence: stale?.fence ?? 0, delayMs: 0, state: '{"stale":true}', event: '{"x":1}' },
         { kind: 'release', key: task(1), fence: stale?.fence ?? 0 },
-        { kind: 'final', key: task(1), fence: stale?.fence ?? 0, result: '{"stale":true}' },
       ],
       0,
     );
@@ -185,9 +184,14 @@ describe('fencing', () => {
     expect(await c.hget(hashKey(1), 's')).toBeNull();
     expect(await c.hget(hashKey(1), 'r')).toBeNull();
     expect(await c.exists('kie:{default}:results', 'kie:{default}:events')).toBe(0);
-    // The current claimer's report counts.
-    await b.tick([{ kind: 'final', key: task(1), fence: fresh?.fence ?? 0, result: '{"ok":1}' }], 0);
+    // A final answer is the task's own, whoever holds the claim: kept even from a stale claimer (a poll out
+    // while Redis lost its data reports with a fence from before the loss), and the current claimer's later
+    // final is then ignored.
+    await a.tick([{ kind: 'final', key: task(1), fence: stale?.fence ?? 0, result: '{"ok":1}' }], 0);
     expect(await c.hget(hashKey(1), 'r')).toBe('{"ok":1}');
+    await b.tick([{ kind: 'final', key: task(1), fence: fresh?.fence ?? 0, result: '{"ok":2}' }], 0);
+    expect(await c.hget(hashKey(1), 'r')).toBe('{"ok":1}');
+    expect(await c.xlen('kie:{default}:results')).toBe(1);
   });
 
   it('applies a final only once, even when the claimer repeats it', async () => {

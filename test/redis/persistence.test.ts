@@ -18,7 +18,8 @@ async function serverWith(appendonly: AppendOnly): Promise<RedisServer> {
 function storeOn(server: RedisServer, opts: { onReset?: () => void } = {}): RedisFleetStore {
   const client = new Redis({ path: server.socket });
   client.on('error', () => undefined);
-  const store = new RedisFleetStore({ redis: client, ...opts });
+  // A generous send guard: a tick claiming hundreds of tasks on a busy machine must not have its claims released.
+  const store = new RedisFleetStore({ redis: client, sendGuardMs: 2_000, ...opts });
   cleanup.push(async () => {
     await store.close();
     client.disconnect();

@@ -140,6 +140,9 @@ describe('FilePendingTaskStore under kill -9', () => {
       let out = '';
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (c: string) => (out += c));
+      // Counted from the child's first acknowledged write, not from spawn: on a loaded machine Node's start-up
+      // alone can take longer than the shortest delay, and a child killed before it wrote anything tests nothing.
+      await new Promise<void>((r) => child.stdout.once('data', () => r()));
       await new Promise((r) => setTimeout(r, killAfterMs));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));

@@ -43,10 +43,10 @@ describe('classifyAnswer', () => {
     ['record for another task', res(rec({ taskId: 'other' })), 'invalid'],
     ['GENERATING', res(rec({})), 'pending'],
     ['unknown status', res(rec({ status: 'WARMING_UP' })), 'pending'],
-    ['SUCCESS with urls', res(rec({ status: 'SUCCESS', successFlag: 1, response: { resultUrls: ['u'] } })), 'success'],
-    ['SUCCESS with result_urls', res(rec({ status: 'SUCCESS', successFlag: 1, response: { result_urls: ['u'] } })), 'success'],
+    ['SUCCESS with urls', res(rec({ status: 'SUCCESS', successFlag: 1, response: { resultUrls: ['https://x.example/u.png'] } })), 'success'],
+    ['SUCCESS with result_urls', res(rec({ status: 'SUCCESS', successFlag: 1, response: { result_urls: ['https://x.example/u.png'] } })), 'success'],
     ['SUCCESS without urls', res(rec({ status: 'SUCCESS', successFlag: 1, response: { resultUrls: [] } })), 'invalid'],
-    ['successFlag 1 without status', res(rec({ status: null, successFlag: 1, response: { resultUrls: ['u'] } })), 'success'],
+    ['successFlag 1 without status', res(rec({ status: null, successFlag: 1, response: { resultUrls: ['https://x.example/u.png'] } })), 'success'],
     ['GENERATE_FAILED', res(rec({ status: 'GENERATE_FAILED', successFlag: 2 })), 'failure'],
     ['successFlag 3 with status GENERATING', res(rec({ status: 'GENERATING', successFlag: 3 })), 'failure'],
     ['successFlag as a string', res(rec({ successFlag: '2' })), 'failure'],
@@ -124,7 +124,7 @@ describe('classifyAnswer', () => {
         fc.integer({ min: 100, max: 599 }),
         fc.record({ status: fc.option(fc.constantFrom('SUCCESS', 'GENERATING', 'GENERATE_FAILED', 'X')), successFlag: fc.option(fc.integer({ min: 0, max: 4 })) }),
         (code, data) => {
-          const out = classify(res({ code, msg: '', data: { ...data, response: { resultUrls: ['u'] } } }));
+          const out = classify(res({ code, msg: '', data: { ...data, response: { resultUrls: ['https://x.example/u.png'] } } }));
           if (code !== 200) expect(['success', 'failure', 'pending']).not.toContain(out.kind);
         },
       ),

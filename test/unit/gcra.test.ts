@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gcraMaxInWindow, gcraTake, paramsForWindow } from '../../src/gcra.js';
-import { MemoryTaskRateLimiter } from '../../src/stores.js';
+import { gcraMaxInWindow, gcraTake, paramsForWindow } from '../../src/limits/gcra.js';
+import { MemoryTaskRateLimiter } from '../../src/limits/task-limiter.js';
 import { maxInWindow } from '../helpers/windows.js';
 
 /** Offers requests at the given times; returns the times GCRA accepted. */

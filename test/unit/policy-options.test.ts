@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TaskWatcher } from '../../src/index.js';
-import { adaptivePolicy, estimateEta, LEARNED, LearnedPolicy, type PollState } from '../../src/policy/index.js';
-import { checkTaskId } from '../../src/options.js';
+import { adaptivePolicy, estimateEta, type PollState } from '../../src/policy/index.js';
+import { checkTaskId } from '../../src/validate.js';
 import { VERSION } from '../../src/version.js';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -23,16 +23,12 @@ const state = (s: Partial<PollState>): PollState => ({
 });
 
 describe('adaptive policy', () => {
-  // The schedule from the gpt4o-image prior at the default target, as a watcher starts with it.
-  const prior = new LearnedPolicy(LEARNED.defaultP95DelayMs).schedule('gpt4o-image', null, 374);
-
-  it('polls by the task age, on the schedule learned from the family prior', () => {
-    for (const age of [10_000, 60_000, 400_000]) expect(adaptivePolicy(state({ watchedForMs: age }))).toBe(prior.delayAt(age));
-    // Tight where the prior says tasks end (a minute), loose in the far tail.
-    expect(prior.delayAt(60_000)).toBeLessThanOrEqual(LEARNED.defaultP95DelayMs);
-    expect(prior.delayAt(1_500_000)).toBe(LEARNED.maxIntervalMs);
+  it('polls by the task age: 3.5 s for the first 30 s, 5 s until 5 minutes, 10 s after', () => {
+    expect(adaptivePolicy(state({ watchedForMs: 10_000 }))).toBe(3_500);
+    expect(adaptivePolicy(state({ watchedForMs: 60_000 }))).toBe(5_000);
+    expect(adaptivePolicy(state({ watchedForMs: 400_000 }))).toBe(10_000);
     // The provider's createTime, when known, is the task's age, not the time since watching began.
-    expect(adaptivePolicy(state({ watchedForMs: 1_000, taskAgeMs: 1_500_000 }))).toBe(LEARNED.maxIntervalMs);
+    expect(adaptivePolicy(state({ watchedForMs: 1_000, taskAgeMs: 400_000 }))).toBe(10_000);
   });
 
   it('adds one poll at the end progress predicts, when that comes before the next regular poll', () => {
@@ -41,8 +37,8 @@ describe('adaptive policy', () => {
   });
 
   it('never stretches an interval on a far or passed prediction', () => {
-    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: 120_000 }))).toBe(prior.delayAt(60_000));
-    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: -3_000 }))).toBe(prior.delayAt(60_000));
+    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: 120_000 }))).toBe(5_000);
+    expect(adaptivePolicy(state({ watchedForMs: 60_000, etaMs: -3_000 }))).toBe(5_000);
   });
 
   it('estimates the time left from the progress rate, counting down as time passes', () => {

@@ -84,8 +84,7 @@ describe('final states', () => {
 
   it('keeps polling through an undocumented status and finishes on SUCCESS', async () => {
     const { w, clock } = setup((id, n) => (n === 0 ? ok(record(id, { status: 'QUEUED_SOMEWHERE' })) : success(id)));
-    // Long enough for the default schedule's second poll (its first gap is learned, about 6 s for this family).
-    const r = await outcome(w.waitForCompletion('t1'), clock, 15_000);
+    const r = await outcome(w.waitForCompletion('t1'), clock, 5_000);
     expect(r.value?.status).toBe('SUCCESS');
   });
 });

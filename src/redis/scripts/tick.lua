@@ -4,7 +4,7 @@
 
   KEYS  the account's fixed keys (SCRIPT_KEYS: due, results, events, budget, pause, fence, epoch)
   ARGV  owner, leaseMs, maxClaims, intervalMs, budgetIntervalMs (0: none), budgetBurst, resultTtlMs,
-        resultsMaxLen, eventsMaxLen, scanLimit, nReports, then per report: kind ('n' | 'f' | 'r'), member,
+        resultsMaxLen, eventsMaxLen, scanLimit, knownEpoch ('' for none), nReports, then per report: kind ('n' | 'f' | 'r'), member,
         fence, delayMs, text1 (state | result), text2 (event)
   returns {epoch, now, nextDueAt (-1: nothing pending), nClaims, (member, fence, state, watchedAt,
           deadlineAt)..., nExpired, member...}
@@ -21,8 +21,11 @@ local result_ttl = tonumber(ARGV[7])
 local results_len = ARGV[8]
 local events_len = ARGV[9]
 local scan_limit = tonumber(ARGV[10])
-local n_reports = tonumber(ARGV[11])
+local n_reports = tonumber(ARGV[12])
 local now = ms_now()
+local ep = epoch(now, ARGV[11])
+-- Within one interval of the data's loss a task may have been claimed just before it: no claim before then.
+local floor = nil
 local expired = {}
 
 -- ZADDs are batched: one call per few hundred tasks costs far less than one call per task.
@@ -42,37 +45,43 @@ local function zflush()
   end
 end
 
--- Past every waiter's deadline: nobody wants the task any more. Only a TAT still in the future is kept,
--- so that a task watched again at once still waits its turn.
-local function drop(m, k, tat)
+-- Past every waiter's deadline: nobody wants the task any more. Its TAT key outlives it by itself, so a task
+-- watched again at once still waits its turn.
+local function drop(m, k)
   redis.call('ZREM', due, m)
-  if tat and tat > now then
-    redis.call('HDEL', k, 'w', 'd', 's', 'o', 'p', 'T')
-    redis.call('HSET', k, 'A', kept_tat(tat))
-    redis.call('PEXPIRE', k, math.ceil(tat - now))
-  else
-    redis.call('DEL', k)
-  end
+  redis.call('DEL', k)
   expired[#expired + 1] = m
+end
+
+-- The task's final outcome: kept for late waiters, fanned out to every process.
+local function settle(m, k, result)
+  redis.call('HSET', k, 'r', result)
+  redis.call('HDEL', k, 'w', 'd', 's', 'o', 'p')
+  redis.call('PEXPIRE', k, math.ceil(result_ttl))
+  redis.call('ZREM', due, m)
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', results_len, '*', 'm', m, 'r', result)
 end
 
 -- 1. reports: a report counts only if its fence is the task's current one (a newer claimer owns it
 -- otherwise) and the task is still pending (a repeated 'final' finds it settled and is ignored).
 for i = 0, n_reports - 1 do
-  local o = 12 + i * 6
+  local o = 13 + i * 6
   local kind = ARGV[o]
   local m = ARGV[o + 1]
   local k = task_key(m)
-  local h = redis.call('HMGET', k, 'f', 'w', 'T', 'p', 'd')
-  if h[1] and h[2] and tonumber(h[1]) == tonumber(ARGV[o + 2]) then
+  local h = redis.call('HMGET', k, 'f', 'w', 'p', 'd')
+  if kind == 'f' and not (h[1] and h[2] and tonumber(h[1]) == tonumber(ARGV[o + 2])) then
+    -- A final answer is the task's, whoever holds the claim now: kept unless the task already settled (a
+    -- poll that was out while Redis lost its data reports with a fence from before the loss).
+    if h[2] or redis.call('HEXISTS', k, 'r') == 0 then settle(m, k, ARGV[o + 4]) end
+  elseif h[1] and h[2] and tonumber(h[1]) == tonumber(ARGV[o + 2]) then
     local w = tonumber(h[2])
-    local stored_tat = abs_of(h[3], w)
-    local tat = stored_tat or now
-    if kind ~= 'f' and w + tonumber(h[5]) < now then
-      drop(m, k, stored_tat)
+    if kind ~= 'f' and w + tonumber(h[4]) < now then
+      drop(m, k)
     elseif kind == 'n' then
+      local tat = get_tat(m) or now
       local at = now + tonumber(ARGV[o + 3])
-      if h[4] then
+      if h[3] then
         at = now
         redis.call('HDEL', k, 'p')
       end
@@ -84,18 +93,11 @@ for i = 0, n_reports - 1 do
         redis.call('XADD', KEYS[3], 'MAXLEN', '~', events_len, '*', 'm', m, 'e', ARGV[o + 5])
       end
     elseif kind == 'f' then
-      redis.call('HSET', k, 'r', ARGV[o + 4], 'A', kept_tat(tat))
-      redis.call('HDEL', k, 'w', 'd', 's', 'o', 'p', 'T')
-      -- The TAT must outlive its window so that a task watched again at once still waits its turn.
-      local ttl = result_ttl
-      if tat - now > ttl then ttl = tat - now end
-      redis.call('PEXPIRE', k, math.ceil(ttl))
-      redis.call('ZREM', due, m)
-      redis.call('XADD', KEYS[2], 'MAXLEN', '~', results_len, '*', 'm', m, 'r', ARGV[o + 4])
+      settle(m, k, ARGV[o + 4])
     else
-      local at = now
-      if at < tat then at = tat end
-      if h[4] then redis.call('HDEL', k, 'p') end
+      local at = get_tat(m) or now
+      if at < now then at = now end
+      if h[3] then redis.call('HDEL', k, 'p') end
       redis.call('HSET', k, 'o', '')
       zadd(at, m)
     end
@@ -125,15 +127,18 @@ else
     for _, m in ipairs(batch) do
       scanned = scanned + 1
       local k = task_key(m)
-      local h = redis.call('HMGET', k, 'w', 'd', 'T', 's')
+      local h = redis.call('HMGET', k, 'w', 'd', 's')
       local w = tonumber(h[1])
       if not w then
         -- settled or forgotten: nothing to poll
         redis.call('ZREM', due, m)
       elseif w + tonumber(h[2]) < now then
-        drop(m, k, abs_of(h[3], w))
+        drop(m, k)
       else
-        local ok, tat = gcra(abs_of(h[3], w), now, interval, 1)
+        local stored = get_tat(m)
+        if floor == nil then floor = (tonumber(redis.call('GET', base .. 'lost')) or -interval) + interval end
+        if now < floor and (stored == nil or stored < floor) then stored = floor end
+        local ok, tat = gcra(stored, now, interval, 1)
         if not ok then
           zadd(tat, m)
         else
@@ -149,12 +154,13 @@ else
             if fence == nil then fence = math.floor(now * 1000) end
           end
           fence = fence + 1
-          redis.call('HSET', k, 'f', f0(fence), 'o', owner, 'T', rel(tat, w))
+          redis.call('HSET', k, 'f', f0(fence), 'o', owner)
+          set_tat(m, tat, now)
           -- The lease is a visibility timeout: unreported, the task is due again after it.
           zadd(now + lease, m)
           claims[#claims + 1] = m
           claims[#claims + 1] = f0(fence)
-          claims[#claims + 1] = h[4] or ''
+          claims[#claims + 1] = h[3] or ''
           claims[#claims + 1] = h[1]
           claims[#claims + 1] = f0(w + tonumber(h[2]))
           n_claims = n_claims + 1
@@ -173,7 +179,7 @@ local first = redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')
 if first[2] then next_due = tonumber(first[2]) end
 if blocked_until ~= nil and next_due >= 0 and next_due < blocked_until then next_due = blocked_until end
 
-local out = { epoch(now), f3(now), f3(next_due), n_claims }
+local out = { ep, f3(now), f3(next_due), n_claims }
 for _, v in ipairs(claims) do out[#out + 1] = v end
 out[#out + 1] = #expired
 for _, v in ipairs(expired) do out[#out + 1] = v end

@@ -8,8 +8,8 @@ local function callback_key(task_id) return base .. 'cb:' .. task_id end
 local function poke_member(m, now, memory)
   redis.call('SET', callback_key(string.sub(m, string.find(m, ':', 1, true) + 1)), '1', 'PX', CALLBACK_SEEN_MS)
   local k = task_key(m)
-  local h = redis.call('HMGET', k, 'w', 'o', 'T', 'r')
-  if h[4] then return 'settled' end
+  local h = redis.call('HMGET', k, 'w', 'o', 'r')
+  if h[3] then return 'settled' end
   if not h[1] then
     if memory == nil then return 'unknown' end
     redis.call('SET', poke_key(m), '1', 'PX', memory)
@@ -21,7 +21,7 @@ local function poke_member(m, now, memory)
     return 'flagged'
   end
   local at = now
-  local tat = abs_of(h[3], tonumber(h[1]))
+  local tat = get_tat(m)
   if tat and tat > at then at = tat end
   redis.call('ZADD', due, f3(at), m)
   return 'due'

@@ -12,21 +12,34 @@ local function ms_now()
 end
 local function f0(x) return string.format('%.0f', x) end
 local function f3(x) return string.format('%.3f', x) end
--- A pending task's deadline 'd' and TAT 'T' are whole ms relative to its watchedAt 'w': a listpack keeps a
--- small integer in 5 or 6 bytes, an epoch time in 10. Rounded up, a TAT only spaces claims further apart.
--- Once the task is no longer pending (settled or dropped: no 'w'), its TAT is kept absolute, in µs, as 'A'.
+-- A pending task's deadline 'd' is whole ms relative to its watchedAt 'w': a listpack keeps a small integer in
+-- 5 or 6 bytes, an epoch time in 10.
 local function rel(x, w) return string.format('%.0f', math.ceil(x - w)) end
-local function abs_of(v, w) if v then return w + tonumber(v) end return nil end
-local function kept_tat(x) return string.format('%.0f', math.ceil(x * 1000)) end
 local function task_key(m) return base .. 't:' .. m end
 local function poke_key(m) return base .. 'poke:' .. m end
--- The epoch names this copy of the fleet's data: it changes when Redis lost everything (restart without
--- persistence), which tells each process to register its waiters again.
-local function epoch(now)
+-- The per-task rate limit is the provider's: per taskId, whatever family path a request takes. So its TAT
+-- lives in a key of the taskId alone (the member is '<family>:<taskId>'), and only while it lies ahead: it
+-- expires when the next request is allowed anyway, so an idle or settled task keeps no TAT at all.
+local function tat_key(m) return base .. 'g:' .. string.sub(m, string.find(m, ':', 1, true) + 1) end
+local function get_tat(m)
+  local v = redis.call('GET', tat_key(m))
+  if v then return tonumber(v) end
+  return nil
+end
+local function set_tat(m, tat, now)
+  if tat > now then redis.call('SET', tat_key(m), f3(tat), 'PX', math.ceil(tat - now) + 1) end
+end
+-- The epoch names this copy of the fleet's data (its value: Redis time of its creation, in µs): it changes when
+-- Redis lost everything (FLUSHALL, a restart without persistence), which tells each process to register its
+-- waiters again. Every TAT went with the data, and a claim made just before the loss may be sent just after
+-- it: when the caller knew an older epoch (`known`), the loss is recorded in `lost`, and no task is claimed
+-- within one interval of it (tick.lua).
+local function epoch(now, known)
   local e = redis.call('GET', KEYS[7])
   if not e then
     e = f0(now * 1000)
     redis.call('SET', KEYS[7], e)
+    if known ~= '' then redis.call('SET', base .. 'lost', f3(now), 'PX', 60000) end
   end
   return e
 end

@@ -1,21 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { DEFAULT_FAMILY } from '../index.js';
-import { startSimulator, type KieSimulator, type SimulatedTaskSpec } from '../simulator/index.js';
-import type { DemoCommand, DemoFleet } from './args.js';
-import { makeLogger } from './context.js';
-import { demoTasks } from './demo.js';
-import { EXIT, stoppedExitCode } from './exit-codes.js';
-import { WorkerProcess } from './fleet-process.js';
-import { DEMO_LEASE_MS, DEMO_REQUEST_TIMEOUT_MS, type FromWorker, type RedisTarget, type WorkerConfig } from './fleet-protocol.js';
-import { checkVersion, connectAdmin, deleteRunKeys, displayUrl, ioredisGuidance, loadIoredis, redisServerGuidance, type IORedisModule } from './fleet-redis.js';
-import { JsonFleetReporter, PlainFleetReporter, type FleetReporter, type RedisDescription } from './fleet-report.js';
-import { FleetState } from './fleet-state.js';
-import { fleetExitCode, fleetProblems, fleetSummary } from './fleet-summary.js';
-import { TtyFleetReporter } from './fleet-tty.js';
-import { redactor, sink, type CliIo, type Sink } from './io.js';
+import { DEFAULT_FAMILY } from '../../index.js';
+import { startSimulator, type KieSimulator, type SimulatedTaskSpec } from '../../simulator/index.js';
+import type { DemoCommand, DemoFleet } from '../command.js';
+import { makeLogger } from '../context.js';
+import { demoTasks } from '../demo-tasks.js';
+import { EXIT, stoppedExitCode } from '../exit-codes.js';
+import { WorkerProcess } from './process.js';
+import { DEMO_LEASE_MS, DEMO_REQUEST_TIMEOUT_MS, type FromWorker, type RedisTarget, type WorkerConfig } from './protocol.js';
+import { checkVersion, connectAdmin, deleteRunKeys, displayUrl, ioredisGuidance, loadIoredis, redisServerGuidance, type IORedisModule } from './redis.js';
+import { JsonFleetReporter, PlainFleetReporter, type FleetReporter, type RedisDescription } from './report.js';
+import { FleetState } from './state.js';
+import { fleetExitCode, fleetProblems, fleetSummary } from './summary.js';
+import { TtyFleetReporter } from './tty.js';
+import { redactor, sink, type CliIo, type Sink } from '../io.js';
 import { findRedisServer, PrivateRedisServer } from './redis-server.js';
-import type { WatchedTask } from './report.js';
+import type { WatchedTask } from '../report.js';
 
 /** Sixteen Node processes starting on two busy cores take a while. */
 const READY_TIMEOUT_MS = 30_000;

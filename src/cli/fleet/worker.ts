@@ -2,13 +2,13 @@ import { subscribe } from 'node:diagnostics_channel';
 import { rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
-import { CHANNELS, TaskWatcher, type PollAnswerMessage, type PollStartMessage } from '../index.js';
-import { RedisCoordinator } from '../redis/index.js';
-import { makeLogger } from './context.js';
-import { scaledPolicy } from './demo-policy.js';
-import type { FromWorker, LastWords, RedisTarget, ToWorker, WorkerConfig } from './fleet-protocol.js';
-import { sink } from './io.js';
-import { endingOf } from './session.js';
+import { CHANNELS, TaskWatcher, type PollAnswerMessage, type PollStartMessage } from '../../index.js';
+import { RedisCoordinator } from '../../redis/index.js';
+import { makeLogger } from '../context.js';
+import { scaledPolicy } from '../demo-policy.js';
+import type { FromWorker, LastWords, RedisTarget, ToWorker, WorkerConfig } from './protocol.js';
+import { sink } from '../io.js';
+import { endingOf } from '../session.js';
 
 /** Answers that end a task: the poll that got one found the result itself. */
 const FINAL_ANSWERS = new Set<string>(['success', 'failure', 'task-failed']);

@@ -1,7 +1,7 @@
-import type { KnownFamilyId } from '../index.js';
-import type { WorkerStats } from './fleet-protocol.js';
-import type { WatchedTask } from './report.js';
-import type { TaskEnding } from './session.js';
+import type { KnownFamilyId } from '../../index.js';
+import type { WorkerStats } from './protocol.js';
+import type { WatchedTask } from '../report.js';
+import type { TaskEnding } from '../session.js';
 
 /**
  * `running` until it ends: `closed` by the parent, `killed` by `--kill-one`, or `died` of anything else

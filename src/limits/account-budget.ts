@@ -1,4 +1,4 @@
-import { gcraAllowedAt, gcraTake, type GcraParams } from '../gcra.js';
+import { gcraAllowedAt, gcraTake, type GcraParams } from './gcra.js';
 
 /** 429s from this many distinct tasks within {@link STORM_WINDOW_MS} mean the account, not one task, is limited. */
 const STORM_TASKS = 2;

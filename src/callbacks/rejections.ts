@@ -1,7 +1,7 @@
-import { KieWatcherError } from '../errors.js';
+import { TASK_ID_RULE } from '../validate.js';
 
 /**
- * Why a callback was refused. Each maps to one HTTP status (see {@link CallbackRejectedError.status}):
+ * Why a callback was refused. Each maps to one HTTP status (see `CallbackRejectedError.status`):
  * 405 `method-not-allowed`; 415 `unsupported-media-type`; 413 `body-too-large`; 400 `malformed-body`,
  * `no-task-id`, `invalid-task-id`; 401 `missing-signature`, `duplicate-header`, `malformed-timestamp`,
  * `stale-timestamp`, `future-timestamp`, `bad-signature`; 500 `body-unavailable` (a middleware consumed the
@@ -48,7 +48,7 @@ const DETAIL: Readonly<Record<CallbackRejectionReason, string>> = {
   'body-too-large': 'the body is over the size cap',
   'malformed-body': 'the body is not a JSON object',
   'no-task-id': 'the body names no data.taskId or data.task_id',
-  'invalid-task-id': 'the taskId is not 1 to 128 characters of A-Z a-z 0-9 _ . : - (no ..)',
+  'invalid-task-id': `the taskId is not ${TASK_ID_RULE}`,
   'missing-signature': 'X-Webhook-Timestamp or X-Webhook-Signature is missing',
   'duplicate-header': 'X-Webhook-Timestamp or X-Webhook-Signature was sent more than once',
   'malformed-timestamp': 'X-Webhook-Timestamp is not an integer number of seconds',
@@ -58,23 +58,12 @@ const DETAIL: Readonly<Record<CallbackRejectionReason, string>> = {
   'body-unavailable': 'the request body was consumed before the handler ran and left nothing readable',
 };
 
-/**
- * A KIE callback was refused. It never carries the HMAC key, the signature or the body: only the reason, the
- * status to answer with and, once it passed validation, the taskId the body named.
- */
-export class CallbackRejectedError extends KieWatcherError {
-  /** The `code` of every instance, for `instanceof` across copies of the package. */
-  static readonly errorCode = 'KIE_CALLBACK_REJECTED';
-  /** Always `'KIE_CALLBACK_REJECTED'`; `reason` says why. */
-  readonly code = 'KIE_CALLBACK_REJECTED' as const;
-  /** Why the callback was refused; `status` follows from it. */
-  readonly reason: CallbackRejectionReason;
-  /** The HTTP status to answer the sender with. */
-  readonly status: CallbackRejectionStatus;
+/** The HTTP status a handler answers for `reason`. */
+export function rejectionStatus(reason: CallbackRejectionReason): CallbackRejectionStatus {
+  return STATUS[reason];
+}
 
-  constructor(reason: CallbackRejectionReason, taskId?: string) {
-    super(`KIE callback rejected (${reason}): ${DETAIL[reason]}`, { taskId });
-    this.reason = reason;
-    this.status = STATUS[reason];
-  }
+/** What `reason` means, in words a sender can act on (never the key, the signature or the body). */
+export function rejectionDetail(reason: CallbackRejectionReason): string {
+  return DETAIL[reason];
 }

@@ -1,6 +1,6 @@
 import type * as IORedis from 'ioredis';
 import type { Redis } from 'ioredis';
-import type { RedisTarget } from './fleet-protocol.js';
+import type { RedisTarget } from './protocol.js';
 
 /** The ioredis module, loaded on demand: kie-watcher has it as an optional peer dependency. */
 export type IORedisModule = typeof IORedis;

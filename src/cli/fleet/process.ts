@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { FLEET_WORKER_ENV, type FromWorker, type LastWords, type ToWorker, type WorkerConfig } from './fleet-protocol.js';
-import type { Sink } from './io.js';
+import { FLEET_WORKER_ENV, type FromWorker, type LastWords, type ToWorker, type WorkerConfig } from './protocol.js';
+import type { Sink } from '../io.js';
 
 /** A worker that has not closed within this after being asked is killed. */
 const CLOSE_TIMEOUT_MS = 5_000;

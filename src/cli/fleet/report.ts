@@ -1,8 +1,8 @@
-import type { FleetListener, FleetState, KilledLine, TakeoverLine, TaskLine, WorkerView } from './fleet-state.js';
-import { fleetSummaryText, pollsByText, type FleetSummary } from './fleet-summary.js';
-import type { Sink } from './io.js';
-import { count, familiesShown, formatDuration } from './report.js';
-import type { TaskEnding } from './session.js';
+import type { FleetListener, FleetState, KilledLine, TakeoverLine, TaskLine, WorkerView } from './state.js';
+import { fleetSummaryText, pollsByText, type FleetSummary } from './summary.js';
+import type { Sink } from '../io.js';
+import { count, familiesShown, formatDuration } from '../report.js';
+import type { TaskEnding } from '../session.js';
 
 /** Where the fleet's Redis is, as the first output says. */
 export type RedisDescription =

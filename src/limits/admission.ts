@@ -1,8 +1,9 @@
 import type { Log } from '../logger.js';
-import type { TaskRateLimiter } from '../stores.js';
+import { describe } from '../validate.js';
+import type { TaskRateLimiter } from './task-limiter.js';
 import { AccountBudget } from './account-budget.js';
-import type { Notifier } from './notifier.js';
-import type { TaskEntry } from './task.js';
+import type { Notifier } from '../engine/notifier.js';
+import type { TaskEntry } from '../engine/task.js';
 
 /**
  * Shortest deferral after a refusal. A limiter that refuses with a retry time in the past (or now) would
@@ -22,6 +23,7 @@ export class Admission {
   readonly #notifier: Notifier;
   readonly #log: Log;
   #warnedBadRetryAt = false;
+  #reportedBadShape = false;
 
   constructor(options: { limiter: TaskRateLimiter; accountRequestsPerSecond: number | null; minIntervalMs: number; notifier: Notifier; log: Log }) {
     this.#limiter = options.limiter;
@@ -47,11 +49,22 @@ export class Admission {
    * request is never sent unchecked.
    */
   admit(task: TaskEntry, nowEpoch: number): true | number {
-    let decision: ReturnType<TaskRateLimiter['take']>;
+    let decision: unknown;
     try {
       decision = this.#limiter.take(task.taskId, nowEpoch);
     } catch (err) {
       this.#notifier.report('rateLimiter', err, { taskId: task.taskId, family: task.family.id });
+      return nowEpoch + this.#minIntervalMs;
+    }
+    if (!isDecision(decision)) {
+      // Not the documented shape: a refusal, reported once. A Promise (an async limiter) is not awaited: the
+      // scheduler decides synchronously, so its slot could not be known in time.
+      if (decision instanceof Promise) decision.catch(() => undefined);
+      if (!this.#reportedBadShape) {
+        this.#reportedBadShape = true;
+        const what = decision instanceof Promise ? 'a Promise (take() must answer synchronously)' : `${describe(decision)} instead of { allowed: true } or { allowed: false, retryAt }`;
+        this.#notifier.report('rateLimiter', new TypeError(`rateLimiter.take() returned ${what}; the request was refused`), { taskId: task.taskId, family: task.family.id });
+      }
       return nowEpoch + this.#minIntervalMs;
     }
     if (decision.allowed) {
@@ -86,4 +99,8 @@ export class Admission {
       this.#notifier.report('rateLimiter', err, { taskId: task.taskId, family: task.family.id });
     }
   }
+}
+
+function isDecision(value: unknown): value is ReturnType<TaskRateLimiter['take']> {
+  return typeof value === 'object' && value !== null && !(value instanceof Promise) && ((value as { allowed?: unknown }).allowed === true || (value as { allowed?: unknown }).allowed === false);
 }

@@ -1,10 +1,10 @@
-import type { FleetReporter } from './fleet-report.js';
-import { killedText, takeoverText, taskText } from './fleet-report.js';
-import type { FleetState, KilledLine, TakeoverLine, TaskLine, WorkerState } from './fleet-state.js';
-import { fleetSummaryText, type FleetSummary } from './fleet-summary.js';
-import type { Sink } from './io.js';
-import { count, familiesShown, formatDuration } from './report.js';
-import { bar, fit, LiveFrame, paint, REDRAW_MS, SPINNER, type Screen } from './tty.js';
+import type { FleetReporter } from './report.js';
+import { killedText, takeoverText, taskText } from './report.js';
+import type { FleetState, KilledLine, TakeoverLine, TaskLine, WorkerState } from './state.js';
+import { fleetSummaryText, type FleetSummary } from './summary.js';
+import type { Sink } from '../io.js';
+import { count, familiesShown, formatDuration } from '../report.js';
+import { bar, fit, LiveFrame, paint, REDRAW_MS, SPINNER, type Screen } from '../tty.js';
 
 /** One worker's row of the live view. */
 export interface FleetRow {

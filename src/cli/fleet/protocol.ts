@@ -1,6 +1,6 @@
-import type { CliPolicy } from './args.js';
-import type { WatchedTask } from './report.js';
-import type { TaskEnding } from './session.js';
+import type { CliPolicy } from '../command.js';
+import type { WatchedTask } from '../report.js';
+import type { TaskEnding } from '../session.js';
 
 /**
  * Set in the environment of the processes `demo --workers` forks from the kie-watch bin itself: the bin then
@@ -18,7 +18,7 @@ export const DEMO_LEASE_MS = DEMO_REQUEST_TIMEOUT_MS + 1_000;
 
 /**
  * Where the workers find Redis: the unix socket of the run's private server (which a worker outliving the
- * parent shuts down, see fleet-worker.ts), or the URL given with `--redis` (never shut down: it is the user's).
+ * parent shuts down, see fleet/worker.ts), or the URL given with `--redis` (never shut down: it is the user's).
  */
 export type RedisTarget = { readonly socket: string } | { readonly url: string; readonly password: string | undefined };
 

@@ -1,9 +1,9 @@
-import type { SimulatedTaskSpec } from '../simulator/index.js';
-import { notAsScripted } from './demo.js';
-import { EXIT, stoppedExitCode } from './exit-codes.js';
-import type { FleetState, KilledLine, TakeoverLine, WorkerState, WorkerView } from './fleet-state.js';
-import { count, formatDuration, summaryText, type Summary } from './report.js';
-import type { TaskEnding } from './session.js';
+import type { SimulatedTaskSpec } from '../../simulator/index.js';
+import { notAsScripted } from '../demo-tasks.js';
+import { EXIT, stoppedExitCode } from '../exit-codes.js';
+import type { FleetState, KilledLine, TakeoverLine, WorkerState, WorkerView } from './state.js';
+import { count, formatDuration, summaryText, type Summary } from '../report.js';
+import type { TaskEnding } from '../session.js';
 
 /** One worker's line of the summary. */
 export interface FleetWorkerSummary {

@@ -1,0 +1,286 @@
+// Issue 20's offline replay: the learned policy (`{ p95DelayMs }`, the library's own code from dist/) against the
+// offline optimizer, with no HTTP and no real time, on workloads too long for the compressed end-to-end runs:
+//
+//   1. the frontier workload (bench/lib/workload.mjs), 3,000 tasks: the optimizer's schedule for these durations
+//      vs the learned policy, at p95 targets 2, 3 and 5 s;
+//   2. a bimodal workload, 10 s images and 4-minute videos in one family, whose mix shifts mid-run (to 30 s images
+//      and 8-minute videos): per window of 100 tasks, the learned policy against the optimizer for that window's
+//      own regime, and the old hand-tuned bands (3.5 s / 5 s / 10 s);
+//   3. the same bimodal workload with each record naming its model: one schedule per model;
+//   4. a fleet: N processes each learning only from the ends it polls (tasks spread evenly), N = 1, 2, 4, 8.
+//
+//   npm run build && node bench/policy-replay.mjs   (5-10 minutes; writes bench/policy-replay.json and the
+//                                                     bench:policyReplay tables of docs/performance.md)
+//   node bench/policy-replay.mjs --render             (the tables again from bench/policy-replay.json)
+//   node bench/policy-replay.mjs --quick              (the frontier workload at 3 s only; prints)
+//
+// An event loop in provider milliseconds: the first poll at once, the policy's delay after each answer (clamped
+// to the per-task spacing), a request takes 100 ms and the server reads the task halfway through it, the end
+// is told to the policy when its answer arrives (with the exact duration, as a record's completeTime gives it).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { LEARNED, LearnedPolicy, empiricalCurve, optimalSchedule } from '../dist/index.js';
+
+import { mulberry32 } from '../dist/simulator/index.js';
+import { providerWorkload } from './lib/workload.mjs';
+import { proposalPolicy as oldBands } from './lib/proposal.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The tables of docs/performance.md's "Learned policy" section, between `<!-- bench:policyReplay -->` markers. */
+function render(r) {
+  const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  const lines = [
+    `Offline replay (\`node bench/policy-replay.mjs\`, ${r.meta.date.slice(0, 16).replace('T', ' ')} UTC), provider time, 100 ms per request.`,
+    '',
+    `**1. The frontier workload** (${r.frontier.tasks} tasks of its shape):`,
+    '',
+    '| policy | requests / task | delay p50 | delay p95 | delay p99 | vs optimizer: requests, p95 / target |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...r.frontier.rows.map((x) => `| ${x.policy} | ${x.requestsPerTask.toFixed(1)} | ${sec(x.p50)} | ${sec(x.p95)} | ${sec(x.p99)} | ${x.requestsRatio ? `${x.requestsRatio.toFixed(2)}x, ${x.p95Ratio.toFixed(2)}x ${x.requestsRatio <= 1.1 && Math.abs(x.p95Ratio - 1) <= 0.05 ? '(met)' : '(**not met**)'}` : ''} |`),
+  ];
+  for (const [key, title] of [
+    ['bimodal', '**2. Bimodal with a shift** (one family, no model named): 10 s images and 4-minute videos, then from task 1,501 30 s images and 8-minute videos'],
+    ['bimodalModels', '**3. The same, each record naming its model** (one schedule per model)'],
+  ]) {
+    const b = r[key];
+    if (!b) continue;
+    lines.push('', `${title}; ${b.tasks} tasks:`, '', '| target | policy | requests / task (all) | p95 (all) | tasks 201-1,500: requests, p95 | tasks 1,701-3,000 (200 after the shift): requests, p95 | first window of 100 after the shift within the goals |', '| --- | --- | --- | --- | --- | --- | --- |');
+    for (const [t, v] of Object.entries(b.targets)) {
+      lines.push(`| ${Number(t) / 1000} s | learned | ${v.learnedAll.requestsPerTask.toFixed(1)} | ${sec(v.learnedAll.p95)} | ${v.learnedAfterFirst200.requestsPerTask.toFixed(1)}, ${sec(v.learnedAfterFirst200.p95)} | ${v.learnedAfterShift200.requestsPerTask.toFixed(1)}, ${sec(v.learnedAfterShift200.p95)} | ${v.firstGoodWindowAfterShift === null ? 'none' : `tasks ${v.firstGoodWindowAfterShift + 1}-${v.firstGoodWindowAfterShift + 100}`} |`);
+      lines.push(`| | optimizer (each regime known in advance) | ${v.optimizerAll.requestsPerTask.toFixed(1)} | ${sec(v.optimizerAll.p95)} | ${v.optimizerAfterFirst200.requestsPerTask.toFixed(1)}, ${sec(v.optimizerAfterFirst200.p95)} | ${v.optimizerAfterShift200.requestsPerTask.toFixed(1)}, ${sec(v.optimizerAfterShift200.p95)} | |`);
+      lines.push(`| | old hand-tuned bands | ${v.oldBandsAll.requestsPerTask.toFixed(1)} | ${sec(v.oldBandsAll.p95)} | | | |`);
+    }
+  }
+  if (r.fleet) {
+    lines.push('', `**4. A fleet** (frontier workload, target ${r.fleet.target / 1000} s): each process learns only from the ends it polls.`, '', '| processes | requests / task | p95 | first 300 tasks: requests, p95 |', '| --- | --- | --- | --- |');
+    for (const x of r.fleet.rows) lines.push(`| ${x.processes} | ${x.requestsPerTask.toFixed(1)} | ${sec(x.p95)} | ${x.firstWindow.requestsPerTask.toFixed(1)}, ${sec(x.firstWindow.p95)} |`);
+  }
+  return lines.join('\n');
+}
+
+function renderDocs(r) {
+  const file = `${ROOT}docs/performance.md`;
+  const doc = readFileSync(file, 'utf8');
+  const re = /(<!-- bench:policyReplay -->\n)[\s\S]*?(<!-- \/bench:policyReplay -->)/;
+  if (!re.test(doc)) throw new Error('docs/performance.md has no bench:policyReplay markers');
+  writeFileSync(file, doc.replace(re, (_, a, b) => `${a}${render(r)}\n${b}`));
+}
+
+if (process.argv.includes('--render')) {
+  renderDocs(JSON.parse(readFileSync(`${ROOT}bench/policy-replay.json`, 'utf8')));
+  process.exit(0);
+}
+const MIN_INTERVAL_MS = 374.4;
+const LATENCY_MS = 100;
+const QUICK = process.argv.includes('--quick');
+const TARGETS = QUICK ? [3_000] : [2_000, 3_000, 5_000];
+
+/** Runs `tasks` ({ createdAt, end|null, family, model }) with `policyFor(task)` -> { delay(state), observe?(end) }. */
+function replay(tasks, policyFor) {
+  const heap = [];
+  let seq = 0;
+  const push = (at, fn) => {
+    heap.push({ at, seq: seq++, fn });
+    for (let i = heap.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (heap[p].at < heap[i].at || (heap[p].at === heap[i].at && heap[p].seq < heap[i].seq)) break;
+      [heap[p], heap[i]] = [heap[i], heap[p]];
+      i = p;
+    }
+  };
+  const pop = () => {
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0) {
+      heap[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        const less = (a, b) => heap[a].at < heap[b].at || (heap[a].at === heap[b].at && heap[a].seq < heap[b].seq);
+        if (l < heap.length && less(l, m)) m = l;
+        if (r < heap.length && less(r, m)) m = r;
+        if (m === i) break;
+        [heap[m], heap[i]] = [heap[i], heap[m]];
+        i = m;
+      }
+    }
+    return top;
+  };
+  let now = 0;
+  const send = (t) => {
+    t.requests += 1;
+    t.lastSentAt = now;
+    const found = t.end !== null && now + LATENCY_MS / 2 >= t.end;
+    push(now + LATENCY_MS, () => answer(t, found));
+  };
+  const answer = (t, found) => {
+    const age = now - t.createdAt;
+    const policy = policyFor(t);
+    if (found) {
+      t.foundAt = now;
+      policy.observe?.({ family: t.family, model: t.model, kind: 'ended', afterMs: t.end - t.createdAt, atMs: t.end - t.createdAt });
+      return;
+    }
+    if (now >= t.createdAt + 900_000) {
+      policy.observe?.({ family: t.family, model: t.model, kind: 'censored', afterMs: age, atMs: age });
+      return;
+    }
+    const d = policy.delay({ family: t.family, model: t.model, watchedForMs: age, taskAgeMs: age, etaMs: null, minIntervalMs: MIN_INTERVAL_MS });
+    push(Math.max(now + Math.max(MIN_INTERVAL_MS, d), t.lastSentAt + MIN_INTERVAL_MS), () => send(t));
+  };
+  for (const t of tasks) {
+    Object.assign(t, { requests: 0, foundAt: null, lastSentAt: -Infinity });
+    push(t.createdAt, () => send(t));
+  }
+  while (heap.length > 0) {
+    const e = pop();
+    now = e.at;
+    e.fn();
+  }
+  return tasks;
+}
+
+function summary(tasks) {
+  const delays = tasks.filter((t) => t.end !== null && t.foundAt !== null).map((t) => t.foundAt - t.end).sort((a, b) => a - b);
+  const q = (p) => delays[Math.min(delays.length - 1, Math.ceil(p * delays.length) - 1)] ?? 0;
+  const requests = tasks.reduce((a, t) => a + t.requests, 0);
+  return { tasks: tasks.length, requestsPerTask: round(requests / tasks.length, 2), p50: round(q(0.5)), p95: round(q(0.95)), p99: round(q(0.99)) };
+}
+
+const round = (v, d = 0) => Math.round(v * 10 ** d) / 10 ** d;
+const fresh = (tasks) => tasks.map((t) => ({ createdAt: t.createdAt, end: t.end, family: t.family, model: t.model }));
+
+/** The optimizer's schedule for these tasks' own durations, as a policy (it learns nothing). */
+function optimizerPolicy(tasks, targetMs) {
+  const ends = tasks.filter((t) => t.end !== null).map((t) => t.end - t.createdAt);
+  const s = optimalSchedule(empiricalCurve(ends, tasks.length - ends.length), { targetMs: targetMs - LEARNED.latencyAllowanceMs, maxIntervalMs: LEARNED.maxIntervalMs, minIntervalMs: MIN_INTERVAL_MS });
+  return { delay: (st) => s.delayAt(st.taskAgeMs) };
+}
+
+const bands = { delay: (st) => oldBands({ ...st, etaMs: null }) };
+
+// 1. The frontier workload, 3,000 tasks (the shape of the 600 of the end-to-end run, over 2.5 hours).
+function frontierWorkload() {
+  return providerWorkload(Number(process.env.REPLAY_TASKS ?? 3_000), { seed: 42, maxDurationMs: 600_000, spreadMs: Number(process.env.REPLAY_TASKS ?? 3_000) * 3_000 }).map(({ arriveAtMs, spec }) => ({
+    createdAt: arriveAtMs,
+    end: spec.outcome === 'NEVER' ? null : arriveAtMs + spec.durationMs,
+    family: 'gpt4o-image',
+    model: null,
+  }));
+}
+
+// 2. Bimodal with a shift: 10 s images and 4-minute videos, half each; from the 1,501st task on, 30 s images and
+// 8-minute videos (log-normal, sigma 0.25 each); arrivals every 3 s.
+function bimodalWorkload(named) {
+  const rand = mulberry32(20);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  return Array.from({ length: 3_000 }, (_, i) => {
+    const shifted = i >= 1_500;
+    const video = rand() < 0.5;
+    const median = video ? (shifted ? 480_000 : 240_000) : shifted ? 30_000 : 10_000;
+    const createdAt = i * 3_000;
+    return { createdAt, end: createdAt + median * Math.exp(0.25 * normal()), family: 'market', model: named ? (video ? 'video' : 'image') : null };
+  });
+}
+
+const out = { meta: { date: new Date().toISOString(), latencyMs: LATENCY_MS, note: 'offline replay, provider time; see the header of bench/policy-replay.mjs' } };
+
+// 1.
+{
+  const base = frontierWorkload();
+  out.frontier = { tasks: base.length, rows: [] };
+  out.frontier.rows.push({ policy: 'old hand-tuned bands (3.5 s / 5 s / 10 s)', ...summary(replay(fresh(base), () => bands)) });
+  for (const target of TARGETS) {
+    const o = summary(replay(fresh(base), () => optimizerPolicy(base, target)));
+    const learned = new LearnedPolicy(target);
+    const l = summary(replay(fresh(base), () => learned));
+    out.frontier.rows.push({ policy: `offline optimizer, p95 target ${target / 1000} s`, target, ...o });
+    out.frontier.rows.push({
+      policy: `learned { p95DelayMs: ${target} }`,
+      target,
+      ...l,
+      requestsRatio: round(l.requestsPerTask / o.requestsPerTask, 2),
+      p95Ratio: round(l.p95 / target, 2),
+    });
+  }
+}
+
+if (QUICK) {
+  for (const r of out.frontier.rows) console.log(r);
+  process.exit(0);
+}
+
+// 2. and 3.
+function windows(tasks, size) {
+  const out = [];
+  for (let i = 0; i < tasks.length; i += size) out.push(tasks.slice(i, i + size));
+  return out;
+}
+for (const [key, named] of [
+  ['bimodal', false],
+  ['bimodalModels', true],
+]) {
+  const base = bimodalWorkload(named);
+  const before = base.slice(0, 1_500);
+  const after = base.slice(1_500);
+  out[key] = { tasks: base.length, shiftAt: 1_500, named, targets: {} };
+  for (const target of TARGETS) {
+    const learned = new LearnedPolicy(target);
+    const l = replay(fresh(base), () => learned);
+    // The optimizer knows each regime's durations in advance: its schedule for the first half, then for the second.
+    const optBefore = optimizerPolicy(before, target);
+    const optAfter = optimizerPolicy(after, target);
+    const o = replay(fresh(base), (t) => (t.createdAt < after[0].createdAt ? optBefore : optAfter));
+    const b = replay(fresh(base), () => bands);
+    const rows = windows(l, 100).map((w, i) => {
+      const ow = o.slice(i * 100, i * 100 + 100);
+      const ls = summary(w);
+      const os = summary(ow);
+      return { from: i * 100, learned: ls, optimizer: os, requestsRatio: round(ls.requestsPerTask / os.requestsPerTask, 2), p95Ratio: round(ls.p95 / target, 2) };
+    });
+    const ok = (r) => r.requestsRatio <= 1.1 && Math.abs(r.p95Ratio - 1) <= 0.05;
+    const settled = (from) => rows.find((r) => r.from >= from && ok(r) && rows.filter((x) => x.from > r.from && x.from < 1_500 + (from >= 1_500 ? 1_500 : 0)).every(ok));
+    out[key].targets[target] = {
+      learnedAll: summary(l),
+      optimizerAll: summary(o),
+      oldBandsAll: summary(b),
+      learnedAfterFirst200: summary(l.slice(200, 1_500)),
+      optimizerAfterFirst200: summary(o.slice(200, 1_500)),
+      learnedAfterShift200: summary(l.slice(1_700)),
+      optimizerAfterShift200: summary(o.slice(1_700)),
+      windows: rows,
+      firstGoodWindowAfterShift: rows.find((r) => r.from >= 1_500 && ok(r))?.from ?? null,
+      settledAfterStart: settled(0)?.from ?? null,
+    };
+  }
+}
+
+// 4. A fleet: each of N processes polls 1/N of the tasks and learns from those ends only.
+{
+  const base = frontierWorkload();
+  out.fleet = { tasks: base.length, target: 3_000, rows: [] };
+  for (const n of [1, 2, 4, 8]) {
+    const policies = Array.from({ length: n }, () => new LearnedPolicy(3_000));
+    const tasks = fresh(base).map((t, i) => ({ ...t, proc: i % n }));
+    const s = summary(replay(tasks, (t) => policies[t.proc]));
+    out.fleet.rows.push({ processes: n, ...s, firstWindow: summary(tasks.slice(0, 300)) });
+  }
+}
+
+writeFileSync(`${ROOT}bench/policy-replay.json`, `${JSON.stringify(out, null, 2)}\n`);
+if (!QUICK && !process.env.REPLAY_TASKS) renderDocs(out);
+const line = (r) => `${r.policy.padEnd(48)} ${String(r.requestsPerTask).padStart(6)} req/task  p95 ${(r.p95 / 1000).toFixed(2)} s${r.requestsRatio ? `  (${r.requestsRatio}x requests, p95 ${r.p95Ratio}x target)` : ''}`;
+console.log('1. frontier workload');
+for (const r of out.frontier.rows) console.log(line(r));
+for (const key of ['bimodal', 'bimodalModels']) {
+  console.log(`\n${key}`);
+  for (const [t, v] of Object.entries(out[key].targets)) {
+    console.log(
+      `target ${t}: learned ${v.learnedAll.requestsPerTask} req p95 ${v.learnedAll.p95}; optimizer ${v.optimizerAll.requestsPerTask} p95 ${v.optimizerAll.p95}; old bands ${v.oldBandsAll.requestsPerTask} p95 ${v.oldBandsAll.p95}; after 200: ${v.learnedAfterFirst200.requestsPerTask}/${v.optimizerAfterFirst200.requestsPerTask} p95 ${v.learnedAfterFirst200.p95}; after shift+200: ${v.learnedAfterShift200.requestsPerTask}/${v.optimizerAfterShift200.requestsPerTask} p95 ${v.learnedAfterShift200.p95}; first good window after shift ${v.firstGoodWindowAfterShift}`,
+    );
+  }
+}
+console.log('\nfleet (target 3 s)');
+for (const r of out.fleet.rows) console.log(`${r.processes} processes: ${r.requestsPerTask} req/task, p95 ${r.p95} ms; first 300 tasks ${r.firstWindow.requestsPerTask} req/task, p95 ${r.firstWindow.p95} ms`);
