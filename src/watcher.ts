@@ -16,6 +16,7 @@ import type { PendingTaskStore } from './stores/pending-store.js';
 import { CreateService } from './create/service.js';
 import { WatcherClosedError } from './errors.js';
 import { bodyOf, keyOf } from './create/validate.js';
+import { keepsKeys, StoreKeyBook } from './create/store-keys.js';
 import type { FamilyIdOf } from './events.js';
 import type { InputOf } from './families/index.js';
 
@@ -114,7 +115,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       this.#families.set(f.id, f);
     }
     this.#store = options.store;
-    this.#parts = { opts: this.#opts, clock: options.clock ?? systemClock, random: options.random ?? Math.random, log: toLog(options.logger), dispatcher: options.dispatcher };
+    this.#parts = { opts: this.#opts, clock: options.clock ?? systemClock, random: options.random ?? Math.random, log: toLog(options.logger), dispatcher: options.dispatcher, keys: keepsKeys(options.store) ? new StoreKeyBook(options.store) : undefined };
     this.#engine = new Engine(this, {
       opts: this.#opts,
       clock: options.clock ?? systemClock,

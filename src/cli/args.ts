@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_FAMILY, FAMILIES, type KnownFamilyId } from '../index.js';
 import { UsageError, type CliPolicy, type Command, type DemoCommand, type HelpTopic } from './command.js';
+import { DASHBOARD_OPTIONS, dashboardCommand } from './dashboard-args.js';
 import { isLoopbackHost, isTaskId, TASK_ID_RULE } from '../validate.js';
 
-const COMMAND_NAMES = ['watch', 'demo', 'simulate', 'help'] as const;
+const COMMAND_NAMES = ['watch', 'demo', 'simulate', 'dashboard', 'help'] as const;
 const COMMANDS = new Set<string>(COMMAND_NAMES);
 export const DEFAULT_BASE_URL = 'https://api.kie.ai';
 const MAX_TIMEOUT_S = 30 * 24 * 3600;
@@ -310,7 +311,7 @@ export function parseCommand(argv: readonly string[]): Command {
   switch (first) {
     case 'help': {
       const topic = argv[1] ?? 'top';
-      if (topic !== 'top' && topic !== 'watch' && topic !== 'demo' && topic !== 'simulate') throw new UsageError(`no help for '${topic}'`, 'top');
+      if (topic !== 'top' && topic !== 'watch' && topic !== 'demo' && topic !== 'simulate' && topic !== 'dashboard') throw new UsageError(`no help for '${topic}'`, 'top');
       return { kind: 'help', topic };
     }
     case 'demo':
@@ -322,6 +323,12 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'watch':
       refuseKeyArgument(argv, 'watch');
       return parseWatch(argv.slice(1));
+    case 'dashboard': {
+      refuseKeyArgument(argv, 'dashboard');
+      const { values, positionals } = parse(argv.slice(1), DASHBOARD_OPTIONS, 'dashboard');
+      if (values.help) return { kind: 'help', topic: 'dashboard' };
+      return dashboardCommand(values, positionals);
+    }
     default: {
       refuseKeyArgument(argv, 'watch');
       const meant = suggestCommand(first);

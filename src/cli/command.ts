@@ -7,7 +7,7 @@ import type { KnownFamilyId, PollingPolicy, PollingPolicyFunction } from '../ind
  */
 
 /** The help pages, one per command plus the top one. */
-export type HelpTopic = 'top' | 'watch' | 'demo' | 'simulate';
+export type HelpTopic = 'top' | 'watch' | 'demo' | 'simulate' | 'dashboard';
 
 export class UsageError extends Error {
   readonly topic: HelpTopic;
@@ -77,9 +77,21 @@ export interface SimulateCommand {
   readonly verbose: boolean;
 }
 
+/** `kie-watch dashboard` and its options. */
+export interface DashboardCommand {
+  readonly kind: 'dashboard';
+  /** A `redis://` / `rediss://` URL (no password), or the absolute path of a unix socket. */
+  readonly redis: string;
+  readonly prefix: string;
+  readonly port: number;
+  readonly host: string;
+  readonly tokenFile: string | undefined;
+}
+
 export type Command =
   | { readonly kind: 'help'; readonly topic: HelpTopic }
   | { readonly kind: 'version' }
   | WatchCommand
   | DemoCommand
-  | SimulateCommand;
+  | SimulateCommand
+  | DashboardCommand;

@@ -81,6 +81,27 @@ Options:
 
 ${exitCodesText('demo')}`;
 
+const DASHBOARD = `usage: kie-watch dashboard --redis URL [--prefix P] [--port N] [--host H] [--token-file PATH]
+
+Serves a live, read-only page of a fleet of watchers on Redis: pending tasks by family and state,
+polls per second and 429s over 15 minutes, settled tasks, processes and the tasks they hold, a
+task table with search, recent results and failures. Prints its URL on the first line of stdout.
+One Redis reader serves every open tab. Needs ioredis (npm install ioredis).
+
+Options:
+  --redis URL          the fleet's Redis: redis:// or rediss:// without a password (set
+                       REDISCLI_AUTH for one), or the absolute path of a unix socket
+  --prefix P           the fleet's key prefix (default kie); every account under it is shown
+  --port N             port to listen on (default 7480; 0: any free port)
+  --host H             address to listen on (default 127.0.0.1). Any other than localhost,
+                       127.x.x.x or ::1 needs --token-file
+  --token-file PATH    a token (16+ characters, trimmed) every request must carry, as
+                       Authorization: Bearer <token>, or through the cookie that the one-time
+                       link printed on the first line sets (it works once)
+  -h, --help           this help
+
+${exitCodesText('dashboard')}`;
+
 const SIMULATE_INTRO = `Runs the KIE simulator in the foreground until SIGINT/SIGTERM.
 --verbose logs its requests to stderr.`;
 
@@ -94,7 +115,8 @@ usage:
   kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X]
                  [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one]]
   kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]
-  kie-watch help [watch|demo|simulate]
+  kie-watch dashboard --redis URL [--prefix P] [--port N] [--host H] [--token-file PATH]
+  kie-watch help [watch|demo|simulate|dashboard]
   kie-watch --version | -v
 
 The command comes first. Run \`kie-watch <command> --help\` for its options and exit codes.
@@ -103,7 +125,7 @@ The API key is read from KIE_API_KEY or --api-key-file, never from the command l
 Without installing: ${NPX} demo
 
 ${exitCodesText('watch')}
-demo and simulate have their own: kie-watch demo --help, kie-watch simulate --help.`;
+demo, simulate and dashboard have their own: kie-watch demo --help, kie-watch simulate --help, kie-watch dashboard --help.`;
 
 export function helpText(topic: HelpTopic, simulateUsage: string): string {
   switch (topic) {
@@ -113,6 +135,8 @@ export function helpText(topic: HelpTopic, simulateUsage: string): string {
       return WATCH;
     case 'demo':
       return DEMO;
+    case 'dashboard':
+      return DASHBOARD;
     case 'simulate':
       return `${simulateUsage}\n\n${SIMULATE_INTRO}\n\n${exitCodesText('simulate')}`;
   }
@@ -128,5 +152,7 @@ export function usageLine(topic: HelpTopic): string {
       return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one]]';
     case 'simulate':
       return 'usage: kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]';
+    case 'dashboard':
+      return 'usage: kie-watch dashboard --redis URL [--prefix P] [--port N] [--host H] [--token-file PATH]';
   }
 }

@@ -246,20 +246,18 @@ export class Submitter {
 
   async #send(create: Create, slot: string): Promise<void> {
     const { clock, keys, client } = this.#p;
-    let settle: Settle | 'requeue';
+    let settle: Settle | 'requeue' | undefined;
     const sentAt = clock.epochNow();
+    let existing: KeyRecord | undefined;
     try {
       // The key is written before the request leaves: a crash from here on leaves it "sending", read as unknown.
-      const existing = await keys.claim(create.key, create.family.id, sentAt, create.resubmit);
-      if (existing !== undefined) {
-        await this.#p.limit.giveBack(slot);
-        settle = this.#fromRecord(create, existing);
-      } else {
-        settle = await this.#request(create, sentAt, slot, client);
-      }
+      existing = await keys.claim(create.key, create.family.id, sentAt, create.resubmit);
     } catch (err) {
+      existing = undefined;
       settle = { kind: 'error', error: new TransportError(undefined, 1, err, create.family.id) };
+      await this.#giveBack(slot);
     }
+    settle ??= existing !== undefined ? (await this.#giveBack(slot), this.#fromRecord(create, existing)) : await this.#sendSafely(create, sentAt, slot, client);
     this.#inFlight -= 1;
     if (settle === 'requeue') {
       create.sent = false;
@@ -270,6 +268,32 @@ export class Submitter {
     }
     if (this.#closed && this.#inFlight === 0) this.#drained?.();
     this.#pump();
+  }
+
+  /** Stores a create's outcome; a store that fails leaves the key `sending`, which reads as unknown: safe. */
+  async #record(key: string, record: KeyRecord): Promise<void> {
+    try {
+      await this.#p.keys.settle(key, record);
+    } catch (err) {
+      this.#p.log.error({ key, err: describeError(err) }, 'kie-watcher: could not store a submit key; it stays "sending" (read as unknown)');
+    }
+  }
+
+  async #giveBack(slot: string): Promise<void> {
+    try {
+      await this.#p.limit.giveBack(slot);
+    } catch {
+      // The slot stays held until its bound: counting a create that never left is only conservative.
+    }
+  }
+
+  async #sendSafely(create: Create, sentAt: number, slot: string, client: CreateClient): Promise<Settle | 'requeue'> {
+    try {
+      return await this.#request(create, sentAt, slot, client);
+    } catch (err) {
+      // Only the bookkeeping around the request can throw here (a store, the fleet): the request may have left.
+      return this.#unknown(create, sentAt, { kind: 'unknown', reason: `bookkeeping failed: ${describeError(err)}`, httpStatus: null, providerCode: null }, err);
+    }
   }
 
   async #request(create: Create, sentAt: number, slot: string, client: CreateClient): Promise<Settle | 'requeue'> {
@@ -299,7 +323,7 @@ export class Submitter {
     }
     switch (outcome.kind) {
       case 'created':
-        await keys.settle(create.key, { state: 'created', family, taskId: outcome.taskId, sentAt });
+        await this.#record(create.key, { state: 'created', family, taskId: outcome.taskId, sentAt });
         return { kind: 'ok', taskId: outcome.taskId, family };
       case 'rate-limited': {
         await keys.release(create.key);
@@ -326,7 +350,7 @@ export class Submitter {
 
   async #unknown(create: Create, sentAt: number, outcome: Extract<CreateOutcome, { kind: 'unknown' }>, cause: unknown): Promise<Settle> {
     const family = create.family.id;
-    await this.#p.keys.settle(create.key, { state: 'unknown', family, sentAt, reason: outcome.reason });
+    await this.#record(create.key, { state: 'unknown', family, sentAt, reason: outcome.reason });
     this.#p.log.warn({ key: create.key, family, reason: outcome.reason }, 'kie-watcher: create outcome unknown; not sent again');
     return {
       kind: 'error',

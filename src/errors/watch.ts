@@ -182,11 +182,11 @@ export class TransportError extends KieWatcherError {
   /** Consecutive failed attempts when the watcher gave up (`retry.maxConsecutiveErrors`). `cause` is the last failure. */
   readonly attempts: number;
 
-  /** `taskId` is `undefined` for a create whose connection was refused every time: nothing was sent. */
+  /** `taskId` is `undefined` for a create that could not be sent (connection refused every time, its key not stored): nothing was sent. */
   constructor(taskId: string | undefined, attempts: number, cause: unknown, family?: string) {
     super(
       taskId === undefined
-        ? `giving up on a create after ${attempts} refused connections; no request was sent, nothing was created`
+        ? `giving up on a create after ${attempts} failed attempt${attempts === 1 ? '' : 's'} to send it; no request was sent, nothing was created`
         : `giving up on task ${taskId} after ${attempts} consecutive failed requests`,
       { taskId, family, cause },
     );

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { PendingTaskInfo, PendingTaskStore } from './pending-store.js';
+import type { PendingTaskInfo, PendingTaskStore, SubmitKeyRecord } from './pending-store.js';
 
 /** The family a line without one belongs to: every task before families existed was a 4o image task. */
 export const DEFAULT_FAMILY = 'gpt4o-image';
@@ -43,10 +43,36 @@ interface Line {
   readonly family?: string;
 }
 
-function parseLine(text: string): Line | null {
+/** A submit key's line: `{op: 'key', k: record}` sets it, `{op: 'unkey', key}` forgets it. */
+type KeyLine = { readonly op: 'key'; readonly record: SubmitKeyRecord } | { readonly op: 'unkey'; readonly key: string };
+
+/** Submit keys are kept this long after their create, then dropped when the log is compacted. */
+const KEY_TTL_MS = 24 * 3_600_000;
+
+function parseKeyLine(v: Record<string, unknown>): KeyLine | null {
+  if (v['op'] === 'unkey' && typeof v['key'] === 'string') return { op: 'unkey', key: v['key'] };
+  const r = v['k'] as Record<string, unknown> | undefined;
+  if (v['op'] !== 'key' || typeof r !== 'object' || r === null || typeof r['key'] !== 'string' || typeof r['family'] !== 'string') return null;
+  const state = r['state'] === 'created' || r['state'] === 'unknown' ? r['state'] : 'sending';
+  const record: SubmitKeyRecord = {
+    key: r['key'],
+    state,
+    family: r['family'],
+    sentAt: typeof r['sentAt'] === 'number' ? r['sentAt'] : null,
+    ...(typeof r['taskId'] === 'string' ? { taskId: r['taskId'] } : {}),
+    ...(typeof r['reason'] === 'string' ? { reason: r['reason'] } : {}),
+  };
+  return { op: 'key', record };
+}
+
+const keyLine = (record: SubmitKeyRecord): string => `${JSON.stringify({ op: 'key', k: record })}\n`;
+
+function parseLine(text: string): Line | KeyLine | null {
   try {
     const v = JSON.parse(text) as Partial<Line>;
-    if (typeof v !== 'object' || v === null || typeof v.taskId !== 'string') return null;
+    if (typeof v !== 'object' || v === null) return null;
+    if (v.op === ('key' as string) || v.op === ('unkey' as string)) return parseKeyLine(v as Record<string, unknown>);
+    if (typeof v.taskId !== 'string') return null;
     if (v.op === 'del') return { op: 'del', taskId: v.taskId };
     if (v.op === 'add' && typeof v.watchedAt === 'number' && Number.isFinite(v.watchedAt)) {
       return { op: 'add', taskId: v.taskId, watchedAt: v.watchedAt, family: typeof v.family === 'string' ? v.family : DEFAULT_FAMILY };
@@ -74,6 +100,7 @@ export class FilePendingTaskStore implements PendingTaskStore {
   readonly #minCompactLines: number;
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #tasks = new Map<string, PendingTaskInfo>();
+  readonly #keys = new Map<string, SubmitKeyRecord>();
   #fh: FileHandle;
   #buffer: string[] = [];
   #lines: number;
@@ -110,6 +137,7 @@ export class FilePendingTaskStore implements PendingTaskStore {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const tasks = new Map<string, PendingTaskInfo>();
+    const keys = new Map<string, SubmitKeyRecord>();
     const parts = text.split('\n');
     // Whatever follows the last newline is a line whose write was cut short.
     const torn = parts.pop() ?? '';
@@ -122,12 +150,15 @@ export class FilePendingTaskStore implements PendingTaskStore {
         continue;
       }
       lines++;
-      if (line.op === 'del') tasks.delete(line.taskId);
+      if (line.op === 'key') keys.set(line.record.key, line.record);
+      else if (line.op === 'unkey') keys.delete(line.key);
+      else if (line.op === 'del') tasks.delete(line.taskId);
       else if (!tasks.has(line.taskId)) tasks.set(line.taskId, { taskId: line.taskId, watchedAt: line.watchedAt ?? 0, family: line.family ?? DEFAULT_FAMILY });
     }
     const fh = await open(path, 'a');
     const store = new FilePendingTaskStore(path, fh, lines, skipped, options);
     for (const [id, info] of tasks) store.#tasks.set(id, info);
+    for (const [key, record] of keys) store.#keys.set(key, record);
     // A damaged file is rewritten clean before anything is appended to it.
     if (skipped > 0) await store.flush();
     return store;
@@ -149,6 +180,25 @@ export class FilePendingTaskStore implements PendingTaskStore {
 
   list(): Iterable<PendingTaskInfo> {
     return [...this.#tasks.values()];
+  }
+
+  /** {@inheritDoc PendingTaskStore.getSubmitKey} */
+  getSubmitKey(key: string): SubmitKeyRecord | undefined {
+    return this.#keys.get(key);
+  }
+
+  /** {@inheritDoc PendingTaskStore.setSubmitKey} */
+  setSubmitKey(record: SubmitKeyRecord): void {
+    this.#check();
+    this.#keys.set(record.key, record);
+    this.#queue(keyLine(record));
+  }
+
+  /** {@inheritDoc PendingTaskStore.deleteSubmitKey} */
+  deleteSubmitKey(key: string): void {
+    this.#check();
+    if (!this.#keys.delete(key)) return;
+    this.#queue(`${JSON.stringify({ op: 'unkey', key })}\n`);
   }
 
   /** Tasks listed now. */
@@ -197,7 +247,7 @@ export class FilePendingTaskStore implements PendingTaskStore {
 
   async #flushOnce(): Promise<void> {
     if (this.#closed) return;
-    const live = this.#tasks.size;
+    const live = this.#tasks.size + this.#keys.size;
     const compact = this.#rewrite || (this.#lines + this.#buffer.length > this.#minCompactLines && this.#lines + this.#buffer.length > live * this.#compactRatio);
     if (compact) {
       await this.#compact();
@@ -222,6 +272,10 @@ export class FilePendingTaskStore implements PendingTaskStore {
   async #compact(): Promise<void> {
     // The snapshot includes every queued change, so the queue is spent by it.
     const snapshot = [...this.#tasks.values()];
+    // A key outlives its create by a day; older ones go with the compaction.
+    const cutoff = Date.now() - KEY_TTL_MS;
+    for (const [key, r] of this.#keys) if (r.sentAt !== null && r.sentAt < cutoff) this.#keys.delete(key);
+    const keys = [...this.#keys.values()];
     const pending = this.#buffer;
     this.#buffer = [];
     const tmp = `${this.#path}.tmp`;
@@ -230,6 +284,7 @@ export class FilePendingTaskStore implements PendingTaskStore {
       try {
         // Chunks keep one huge string out of memory for large sets.
         for (let i = 0; i < snapshot.length; i += 4096) await out.write(snapshot.slice(i, i + 4096).map(addLine).join(''));
+        for (let i = 0; i < keys.length; i += 4096) await out.write(keys.slice(i, i + 4096).map(keyLine).join(''));
         await out.datasync();
       } finally {
         await out.close();
@@ -245,7 +300,7 @@ export class FilePendingTaskStore implements PendingTaskStore {
     this.#fh = await open(this.#path, 'a');
     await old.close();
     this.#rewrite = false;
-    this.#lines = snapshot.length;
+    this.#lines = snapshot.length + keys.length;
     this.#syncs++;
     this.#compactions++;
   }

@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -140,11 +141,75 @@ describe('the packed tarball', () => {
     const files = report.files.map((f) => f.path);
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'docs/api.md', 'examples/wait.mjs', 'dist/index.js', 'dist/cli/main.js']));
     expect(files.filter((f) => f.includes('.build-hash') || f.startsWith('docs/api-reference/'))).toEqual([]);
+    // No source maps (README, "What is in the package"): the output is unminified and readable as it is.
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+  });
+
+  it('loads neither pino nor any optional peer on import: only its own files, undici and zod (pino is bundled into the bin)', () => {
+    // Without the dependency, npm never installs it for a library user.
+    expect(existsSync(join(dir, 'node_modules/pino'))).toBe(false);
+    // Every module the ESM loader resolves, reported from the hooks thread.
+    writeFileSync(join(dir, 'hooks.mjs'), `let port;
+      export function initialize(data) { port = data.port; }
+      export async function resolve(specifier, context, next) { const r = await next(specifier, context); port.postMessage(r.url); return r; }`);
+    const loaded = (entry: string): string[] => {
+      const out = script(
+        `import { register } from 'node:module';
+         import { MessageChannel } from 'node:worker_threads';
+         const { port1, port2 } = new MessageChannel();
+         const urls = new Set();
+         port1.on('message', (u) => urls.add(u));
+         port1.unref();
+         register('./hooks.mjs', import.meta.url, { data: { port: port2 }, transferList: [port2] });
+         await import('${entry}');
+         await new Promise((r) => setTimeout(r, 100));
+         console.log(JSON.stringify([...urls]));`,
+        'mjs',
+      );
+      return JSON.parse(out) as string[];
+    };
+    const packagesOf = (urls: string[]): string[] =>
+      [...new Set(urls.map((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(u)?.[1] ?? (u.startsWith('node:') ? 'node:' : 'other')))].sort();
+    const main = loaded('kie-watcher');
+    expect(packagesOf(main)).toEqual(['kie-watcher', 'node:', 'undici', 'zod']);
+    const forbidden = /node_modules\/(pino|thread-stream|sonic-boom|ioredis|@opentelemetry)\b/;
+    expect(main.filter((u) => forbidden.test(u))).toEqual([]);
+    // The bin carries pino for --verbose: a JSON log line on stderr, without pino installed.
+    const verbose = spawnSync('npx', ['--no-install', 'kie-watch', 'demo', '--tasks', '1', '--speed', '20', '--verbose'], { cwd: dir, encoding: 'utf8' });
+    expect(verbose.status).toBe(0);
+    expect(verbose.stderr).toMatch(/^\{"level":30,.*"msg":"kie simulator listening"\}$/m);
+  });
+
+  it('resolves every subpath\'s types under moduleResolution node10 (typesVersions), as NestJS-era projects compile', () => {
+    const file = join(dir, 'node10.ts');
+    writeFileSync(
+      file,
+      `import { TaskWatcher, type WatchResult } from 'kie-watcher';
+       import { startSimulator, type KieSimulator } from 'kie-watcher/simulator';
+       import { verifyKieCallback } from 'kie-watcher/callbacks';
+       import type { RedisCoordinator } from 'kie-watcher/redis';
+       import type { instrumentKieWatcher } from 'kie-watcher/metrics';
+       import { createDashboard } from 'kie-watcher/dashboard';
+       export const all: [typeof TaskWatcher, typeof startSimulator, typeof verifyKieCallback, typeof createDashboard] = [TaskWatcher, startSimulator, verifyKieCallback, createDashboard];
+       export type T = [WatchResult, KieSimulator, RedisCoordinator, typeof instrumentKieWatcher];`,
+    );
+    const program = ts.createProgram([file], {
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      target: ts.ScriptTarget.ES2022,
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+      types: [],
+      typeRoots: [join(root, 'node_modules/@types')],
+    });
+    const errors = ts.getPreEmitDiagnostics(program).map((d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+    expect(errors).toEqual([]);
   });
 
   it('ships type declarations for both module systems and the kie-watch bin', () => {
     const pkg = join(dir, 'node_modules/kie-watcher');
-    for (const f of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/simulator/index.d.ts', 'dist/simulator/index.d.cts', 'dist/callbacks/index.d.ts', 'dist/callbacks/index.d.cts', 'dist/metrics/index.d.ts', 'dist/metrics/index.d.cts', 'dist/cli/main.js']) {
+    for (const f of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/simulator/index.d.ts', 'dist/simulator/index.d.cts', 'dist/callbacks/index.d.ts', 'dist/callbacks/index.d.cts', 'dist/metrics/index.d.ts', 'dist/metrics/index.d.cts', 'dist/dashboard/index.d.ts', 'dist/dashboard/index.d.cts', 'dist/cli/main.js']) {
       expect(existsSync(join(pkg, f)), f).toBe(true);
     }
     expect(run('npx', ['--no-install', 'kie-watch', '--version'], dir).trim()).toMatch(/\d+\.\d+\.\d+/);
