@@ -322,7 +322,7 @@ export class RedisFleetStore {
     if (this.#reader === undefined) {
       const conn = this.#conn.redis.duplicate({ maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false, connectionName: 'kie-fleet-reader' });
       conn.on('error', this.#conn.onError);
-      this.#reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs);
+      this.#reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs, this.#resultsMaxLen);
       this.#readerStart = this.#reader.start();
     }
     await this.#readerStart;
