@@ -106,7 +106,7 @@ export { MemoryPendingTaskStore, type PendingTaskStore, type PendingTaskInfo, ty
 export type { KeyBook, KeyRecord } from './create/keys.js';
 export type { CreationLimit, SlotDecision } from './create/window.js';
 export { FilePendingTaskStore, type FilePendingTaskStoreOptions, type FilePendingTaskStoreStats } from './stores/file-pending-store.js';
-export type { Coordinator, CoordinatorParams, CreateCoordinatorParams, CreateFleet, FleetStore, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './fleet/coordinator.js';
+export type { Coordinator, CoordinatorParams, CreateCoordinatorParams, CreateFleet, FleetStore, FleetHeartbeat, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './fleet/coordinator.js';
 export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './limits/gcra.js';
 export {
   CHANNELS,

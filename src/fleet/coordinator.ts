@@ -222,6 +222,32 @@ export interface FleetStore {
   listPending(): Promise<PendingTask[]>;
   /** Delivers every process's results and progress events; resolves once listening, to an unsubscribe function. */
   subscribe(listener: (message: FleetMessage) => void): Promise<() => void>;
+  /**
+   * Publishes this process's heartbeat for the fleet's dashboard (`kie-watcher/dashboard`), at most once a second.
+   * Optional: a store without it publishes nothing. A failure is ignored.
+   */
+  heartbeat?(beat: FleetHeartbeat): Promise<void>;
   /** Stops reading and closes what the store opened. */
   close(): Promise<void>;
+}
+
+/** What a process tells the fleet about itself, for its dashboard. */
+export interface FleetHeartbeat {
+  /** Claims this process holds now (polls in flight for the fleet). */
+  readonly held: number;
+  /** Its request slots. */
+  readonly capacity: number;
+  /** Counters since the process started; a store adds their increments to shared time buckets. */
+  readonly counters: {
+    /** Polls started. */
+    readonly polls: number;
+    /** 429 answers. */
+    readonly rateLimited: number;
+    /** Tasks this process settled as succeeded. */
+    readonly completed: number;
+    /** Tasks this process settled as failed. */
+    readonly failed: number;
+    /** Tasks the fleet dropped in this process's ticks because every waiter's deadline had passed. */
+    readonly timeout: number;
+  };
 }

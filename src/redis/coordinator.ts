@@ -48,6 +48,14 @@ export interface RedisCoordinatorOptions {
   readonly callbackFamilies?: readonly string[] | undefined;
 }
 
+/** Where a fleet's keys live. */
+export interface FleetConnection {
+  /** A Redis URL or an ioredis client. */
+  readonly redis: string | Redis;
+  /** The key prefix. */
+  readonly prefix: string;
+}
+
 /**
  * Runs watchers as a fleet on Redis: `new TaskWatcher({ apiKey, coordinator: new RedisCoordinator({ redis }) })`
  * in every process. Needs `ioredis` (an optional peer dependency). See docs/fleet.md.
@@ -69,6 +77,11 @@ export class RedisCoordinator implements Coordinator, CallbackFleetTarget {
       if (typeof f !== 'string' || !/^[a-z0-9-]+$/.test(f)) throw new TypeError('kie-watcher: RedisCoordinator option `callbackFamilies` must list family ids ([a-z0-9-]+)');
     }
     this.#options = options;
+  }
+
+  /** The Redis (URL or client) and key prefix of this fleet: what `createDashboard({ coordinator })` reads. */
+  get connection(): FleetConnection {
+    return { redis: this.#options.redis, prefix: this.#options.prefix ?? 'kie' };
   }
 
   /**
