@@ -19,6 +19,7 @@ export default defineConfig([
       'callbacks/index': 'src/callbacks/index.ts',
       'redis/index': 'src/redis/index.ts',
       'metrics/index': 'src/metrics/index.ts',
+      'dashboard/index': 'src/dashboard/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

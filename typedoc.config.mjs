@@ -3,7 +3,7 @@
 // same validation without writing anything. Every warning is an error, undocumented exports included.
 /** @type {Partial<import('typedoc').TypeDocOptions>} */
 const config = {
-  entryPoints: ['src/index.ts', 'src/simulator/index.ts', 'src/callbacks/index.ts', 'src/redis/index.ts', 'src/metrics/index.ts'],
+  entryPoints: ['src/index.ts', 'src/simulator/index.ts', 'src/callbacks/index.ts', 'src/redis/index.ts', 'src/metrics/index.ts', 'src/dashboard/index.ts'],
   // No public repository to link sources to (see docs/design.md, Packaging).
   disableSources: true,
   out: 'docs/api-reference',

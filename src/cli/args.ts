@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_FAMILY, FAMILIES, type KnownFamilyId } from '../index.js';
 import { UsageError, type CliPolicy, type Command, type DemoCommand, type HelpTopic } from './command.js';
+import { DASHBOARD_OPTIONS, dashboardCommand } from './dashboard-args.js';
 import { isLoopbackHost, isTaskId, TASK_ID_RULE } from '../validate.js';
 
-const COMMAND_NAMES = ['watch', 'demo', 'simulate', 'help'] as const;
+const COMMAND_NAMES = ['watch', 'demo', 'simulate', 'dashboard', 'help'] as const;
 const COMMANDS = new Set<string>(COMMAND_NAMES);
 export const DEFAULT_BASE_URL = 'https://api.kie.ai';
 const MAX_TIMEOUT_S = 30 * 24 * 3600;
@@ -36,6 +37,7 @@ const DEMO_OPTIONS = {
   workers: { type: 'string' },
   redis: { type: 'string' },
   'kill-one': { type: 'boolean' },
+  dashboard: { type: 'boolean' },
 } as const;
 /** Above this many workers a two-core machine spends the demo starting Node processes, not watching. */
 export const MAX_DEMO_WORKERS = 16;
@@ -250,19 +252,21 @@ function parseDemo(argv: readonly string[]): Command {
     json: values.json ?? false,
     verbose: values.verbose ?? false,
     callbacks: demoCallbacks(values.callbacks ?? false, values.loss),
-    fleet: demoFleet(values.workers, values.redis, values['kill-one'] ?? false, values.callbacks ?? false),
+    fleet: demoFleet(values.workers, values.redis, { killOne: values['kill-one'] ?? false, dashboard: values.dashboard ?? false }, values.callbacks ?? false),
   };
 }
 
-function demoFleet(workers: string | undefined, redis: string | undefined, killOne: boolean, callbacks: boolean): DemoCommand['fleet'] {
+function demoFleet(workers: string | undefined, redis: string | undefined, flags: { killOne: boolean; dashboard: boolean }, callbacks: boolean): DemoCommand['fleet'] {
+  const { killOne, dashboard } = flags;
   if (workers === undefined) {
     if (redis !== undefined) throw new UsageError('--redis needs --workers', 'demo');
     if (killOne) throw new UsageError('--kill-one needs --workers', 'demo');
+    if (dashboard) throw new UsageError('--dashboard needs --workers: it shows a fleet on Redis', 'demo');
     return undefined;
   }
   // The callback handler would live in this process, which watches nothing; the fleet has no door for it yet.
   if (callbacks) throw new UsageError('--callbacks and --workers cannot be combined', 'demo');
-  return { workers: integer('workers', workers, 2, MAX_DEMO_WORKERS, 'demo'), redisUrl: redis === undefined ? undefined : parseRedisUrl(redis), killOne };
+  return { workers: integer('workers', workers, 2, MAX_DEMO_WORKERS, 'demo'), redisUrl: redis === undefined ? undefined : parseRedisUrl(redis), killOne, dashboard };
 }
 
 /**
@@ -310,7 +314,7 @@ export function parseCommand(argv: readonly string[]): Command {
   switch (first) {
     case 'help': {
       const topic = argv[1] ?? 'top';
-      if (topic !== 'top' && topic !== 'watch' && topic !== 'demo' && topic !== 'simulate') throw new UsageError(`no help for '${topic}'`, 'top');
+      if (topic !== 'top' && topic !== 'watch' && topic !== 'demo' && topic !== 'simulate' && topic !== 'dashboard') throw new UsageError(`no help for '${topic}'`, 'top');
       return { kind: 'help', topic };
     }
     case 'demo':
@@ -322,6 +326,12 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'watch':
       refuseKeyArgument(argv, 'watch');
       return parseWatch(argv.slice(1));
+    case 'dashboard': {
+      refuseKeyArgument(argv, 'dashboard');
+      const { values, positionals } = parse(argv.slice(1), DASHBOARD_OPTIONS, 'dashboard');
+      if (values.help) return { kind: 'help', topic: 'dashboard' };
+      return dashboardCommand(values, positionals);
+    }
     default: {
       refuseKeyArgument(argv, 'watch');
       const meant = suggestCommand(first);

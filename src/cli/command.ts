@@ -7,7 +7,7 @@ import type { KnownFamilyId, PollingPolicy, PollingPolicyFunction } from '../ind
  */
 
 /** The help pages, one per command plus the top one. */
-export type HelpTopic = 'top' | 'watch' | 'demo' | 'simulate';
+export type HelpTopic = 'top' | 'watch' | 'demo' | 'simulate' | 'dashboard';
 
 export class UsageError extends Error {
   readonly topic: HelpTopic;
@@ -68,6 +68,8 @@ export interface DemoFleet {
   readonly redisUrl: string | undefined;
   /** `--kill-one`: the last worker is killed with SIGKILL mid-run, holding a claim, to show the takeover. */
   readonly killOne: boolean;
+  /** `--dashboard`: serve the fleet's dashboard on 127.0.0.1 during the run, and after it until Ctrl-C. */
+  readonly dashboard: boolean;
 }
 
 export interface SimulateCommand {
@@ -77,9 +79,21 @@ export interface SimulateCommand {
   readonly verbose: boolean;
 }
 
+/** `kie-watch dashboard` and its options. */
+export interface DashboardCommand {
+  readonly kind: 'dashboard';
+  /** A `redis://` / `rediss://` URL (no password), or the absolute path of a unix socket. */
+  readonly redis: string;
+  readonly prefix: string;
+  readonly port: number;
+  readonly host: string;
+  readonly tokenFile: string | undefined;
+}
+
 export type Command =
   | { readonly kind: 'help'; readonly topic: HelpTopic }
   | { readonly kind: 'version' }
   | WatchCommand
   | DemoCommand
-  | SimulateCommand;
+  | SimulateCommand
+  | DashboardCommand;

@@ -10,7 +10,7 @@ export const EXIT = {
 } as const;
 
 /** The commands that have exit codes of their own (`help` and `--version` always exit 0). */
-export type CommandName = 'watch' | 'demo' | 'simulate';
+export type CommandName = 'watch' | 'demo' | 'simulate' | 'dashboard';
 
 /** One row of a command's exit-code table. */
 export interface ExitCodeRow {
@@ -55,6 +55,14 @@ export const EXIT_CODES: Readonly<Record<CommandName, readonly ExitCodeRow[]>> =
   simulate: [
     { code: EXIT.ok, meaning: 'stopped by SIGINT or SIGTERM, the only way it ends' },
     { code: EXIT.usage, meaning: 'usage error (bad flag, bad --faults), or the simulator could not start (e.g. the port is taken)' },
+  ],
+  dashboard: [
+    { code: EXIT.ok, meaning: 'stopped by SIGINT or SIGTERM, the only way it ends' },
+    {
+      code: EXIT.usage,
+      meaning: 'usage error (no --redis, bad value, a --host other than loopback without --token-file, a token file unreadable or shorter than 16 characters), or it cannot listen (e.g. the port is taken)',
+    },
+    { code: EXIT.needsRedis, meaning: 'ioredis is not installed, or the Redis did not answer; the message says what is missing' },
   ],
 };
 

@@ -43,7 +43,7 @@ ${exitCodesText('watch')}`;
 
 const DEMO = `usage: kie-watch demo [--tasks N] [--families F] [--json] [--seed N] [--speed X] [--policy P]
                       [--timeout SECONDS] [--callbacks [--loss R]]
-                      [--workers N [--redis URL] [--kill-one]]
+                      [--workers N [--redis URL] [--kill-one] [--dashboard]]
 
 Starts an in-process KIE simulator on 127.0.0.1 with N scripted tasks (a few of them fail),
 watches them all, and prints a summary with the rate-limit violations the simulator counted,
@@ -75,11 +75,34 @@ Options:
   --kill-one           with --workers, kill the last worker with SIGKILL as it starts a poll
                        after the first result, and show another worker taking over that task
                        once its claim lapses (${DEMO_LEASE_MS / 1000} s)
+  --dashboard          with --workers, serve the fleet's dashboard on 127.0.0.1 (its URL on
+                       stderr) during the run, and after it until Ctrl-C
   --json               one JSON object per line on stdout (human messages go to stderr)
   --verbose            debug logs (pino, JSON) on stderr; disables the live display
   -h, --help           this help
 
 ${exitCodesText('demo')}`;
+
+const DASHBOARD = `usage: kie-watch dashboard --redis URL [--prefix P] [--port N] [--host H] [--token-file PATH]
+
+Serves a live, read-only page of a fleet of watchers on Redis: pending tasks by family and state,
+polls per second and 429s over 15 minutes, settled tasks, processes and the tasks they hold, a
+task table with search, recent results and failures. Prints its URL on the first line of stdout.
+One Redis reader serves every open tab. Needs ioredis (npm install ioredis).
+
+Options:
+  --redis URL          the fleet's Redis: redis:// or rediss:// without a password (set
+                       REDISCLI_AUTH for one), or the absolute path of a unix socket
+  --prefix P           the fleet's key prefix (default kie); every account under it is shown
+  --port N             port to listen on (default 7480; 0: any free port)
+  --host H             address to listen on (default 127.0.0.1). Any other than localhost,
+                       127.x.x.x or ::1 needs --token-file
+  --token-file PATH    a token (16+ characters, trimmed) every request must carry, as
+                       Authorization: Bearer <token>, or through the cookie that the one-time
+                       link printed on the first line sets (it works once)
+  -h, --help           this help
+
+${exitCodesText('dashboard')}`;
 
 const SIMULATE_INTRO = `Runs the KIE simulator in the foreground until SIGINT/SIGTERM.
 --verbose logs its requests to stderr.`;
@@ -92,9 +115,10 @@ usage:
                                 [--json] [--verbose]
                                 [--callback-port N [--callback-host H] [--hmac-key-file PATH]]
   kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X]
-                 [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one]]
+                 [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one] [--dashboard]]
   kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]
-  kie-watch help [watch|demo|simulate]
+  kie-watch dashboard --redis URL [--prefix P] [--port N] [--host H] [--token-file PATH]
+  kie-watch help [watch|demo|simulate|dashboard]
   kie-watch --version | -v
 
 The command comes first. Run \`kie-watch <command> --help\` for its options and exit codes.
@@ -103,7 +127,7 @@ The API key is read from KIE_API_KEY or --api-key-file, never from the command l
 Without installing: ${NPX} demo
 
 ${exitCodesText('watch')}
-demo and simulate have their own: kie-watch demo --help, kie-watch simulate --help.`;
+demo, simulate and dashboard have their own: kie-watch demo --help, kie-watch simulate --help, kie-watch dashboard --help.`;
 
 export function helpText(topic: HelpTopic, simulateUsage: string): string {
   switch (topic) {
@@ -113,6 +137,8 @@ export function helpText(topic: HelpTopic, simulateUsage: string): string {
       return WATCH;
     case 'demo':
       return DEMO;
+    case 'dashboard':
+      return DASHBOARD;
     case 'simulate':
       return `${simulateUsage}\n\n${SIMULATE_INTRO}\n\n${exitCodesText('simulate')}`;
   }
@@ -125,8 +151,10 @@ export function usageLine(topic: HelpTopic): string {
     case 'watch':
       return 'usage: kie-watch [watch] <taskId...> [--family ID] [--base-url URL] [--timeout SECONDS] [--api-key-file PATH] [--policy P] [--json] [--callback-port N]';
     case 'demo':
-      return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one]]';
+      return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one] [--dashboard]]';
     case 'simulate':
       return 'usage: kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]';
+    case 'dashboard':
+      return 'usage: kie-watch dashboard --redis URL [--prefix P] [--port N] [--host H] [--token-file PATH]';
   }
 }

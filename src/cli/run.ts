@@ -2,6 +2,7 @@ import { VERSION } from '../index.js';
 import { STANDALONE_USAGE } from '../simulator/standalone.js';
 import { parseCommand } from './args.js';
 import { UsageError } from './command.js';
+import { runDashboard } from './dashboard.js';
 import { runDemo } from './demo.js';
 import { helpText, usageLine } from './help.js';
 import type { CliIo } from './io.js';
@@ -27,6 +28,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return await runDemo(cmd, io);
       case 'simulate':
         return await runSimulate(cmd, io);
+      case 'dashboard':
+        return await runDashboard(cmd, io);
     }
   } catch (e) {
     if (e instanceof UsageError) {

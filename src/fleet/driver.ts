@@ -3,6 +3,7 @@ import type { FleetHost, FleetMode } from '../engine/fleet-observer.js';
 import { newTaskEntry, type Settlement, type TaskEntry } from '../engine/task.js';
 import type { Claim, FleetMessage, FleetStore, Report, TaskKey } from './coordinator.js';
 import { decodeEvent, decodeSettlement, decodeState, encodeEvent, encodeSettlement, encodeState, type TimeBase } from './codec.js';
+import { FleetCounters } from './heartbeat.js';
 import { taskKey } from '../validate.js';
 
 /** Longest gap between two ticks: how late a task another process poked, or registered, is seen here. */
@@ -53,6 +54,8 @@ export class FleetDriver implements FleetMode {
   #offsetRoundTrip = Infinity;
   /** Settlements heard for local tasks whose own request was out: applied once that answer is handled. */
   readonly #owed = new Map<TaskEntry, Settlement>();
+  /** What the dashboard reads: sent after a tick, at most once a second. */
+  readonly #counters = new FleetCounters();
 
   constructor(deps: FleetDriverDeps) {
     this.#d = deps;
@@ -78,6 +81,7 @@ export class FleetDriver implements FleetMode {
     const claim = this.#held.get(task);
     if (claim === undefined) return; // a new task: `track` registers it with the fleet
     this.#held.delete(task);
+    this.#counters.answered(task);
     const event = this.#events.get(task);
     this.#events.delete(task);
     const delayMs = Math.max(0, at - this.#d.clock.now());
@@ -130,6 +134,7 @@ export class FleetDriver implements FleetMode {
     // Found on an entry of the fleet's (the local one had a request out): this process's waiters hear it first.
     const local = this.#d.entry(task.family.id, task.taskId);
     if (local !== undefined && local !== task) queueMicrotask(() => this.#deliver(task.family.id, task.taskId, settlement));
+    this.#counters.settled(settlement);
     const report: Report = { kind: 'final', key: claim.key, fence: claim.fence, result: encodeSettlement(settlement, this.#d.store.owner) };
     if (!this.#ticking) {
       this.#reports.push(report);
@@ -200,6 +205,7 @@ export class FleetDriver implements FleetMode {
     this.#reports = [];
     this.releaseHeld();
     if (reports.length > 0) await this.#d.store.tick(reports, 0).catch(() => undefined);
+    await this.#counters.flush(this.#d.store, this.#d.local.capacity);
     await this.#d.store.close();
   }
 
@@ -296,6 +302,8 @@ export class FleetDriver implements FleetMode {
         else if (!this.#poll(claim)) stale.push(claim);
       }
       if (stale.length > 0) this.#d.store.release(stale);
+      this.#counters.expired(r.expired.length);
+      this.#counters.maybeBeat(this.#d.store, performance.now(), this.#held.size, this.#d.local.capacity);
       // Claims stopped at the batch cap with slots still free: more due work waits for them now. Otherwise a
       // slot frees only when a poll ends, and its report wakes the next tick.
       const capped = r.claims.length === MAX_CLAIMS_PER_TICK && this.#d.local.capacity > this.#d.local.inFlight;
@@ -328,6 +336,7 @@ export class FleetDriver implements FleetMode {
     }
     decodeState(claim.state, task, t, claim.watchedAt);
     this.#held.set(task, claim);
+    this.#counters.polled(task);
     this.#d.local.startNow(task);
     return true;
   }

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { CallbackDelivery, CallbackFleetTarget } from '../callbacks/core.js';
 import { accountOf } from '../fleet/account.js';
-import type { Coordinator, CoordinatorParams, FleetStore } from '../fleet/coordinator.js';
+import type { Coordinator, CoordinatorParams, CreateCoordinatorParams, CreateFleet, FleetStore } from '../fleet/coordinator.js';
 import { CallbackPoker, callbackFamilies } from './callback-poker.js';
+import { RedisCreateStore } from './create-store.js';
 import { RedisFleetStore } from './fleet-store.js';
 import { checkName } from './keys.js';
 
@@ -47,6 +48,14 @@ export interface RedisCoordinatorOptions {
   readonly callbackFamilies?: readonly string[] | undefined;
 }
 
+/** Where a fleet's keys live. */
+export interface FleetConnection {
+  /** A Redis URL or an ioredis client. */
+  readonly redis: string | Redis;
+  /** The key prefix. */
+  readonly prefix: string;
+}
+
 /**
  * Runs watchers as a fleet on Redis: `new TaskWatcher({ apiKey, coordinator: new RedisCoordinator({ redis }) })`
  * in every process. Needs `ioredis` (an optional peer dependency). See docs/fleet.md.
@@ -68,6 +77,11 @@ export class RedisCoordinator implements Coordinator, CallbackFleetTarget {
       if (typeof f !== 'string' || !/^[a-z0-9-]+$/.test(f)) throw new TypeError('kie-watcher: RedisCoordinator option `callbackFamilies` must list family ids ([a-z0-9-]+)');
     }
     this.#options = options;
+  }
+
+  /** The Redis (URL or client) and key prefix of this fleet: what `createDashboard({ coordinator })` reads. */
+  get connection(): FleetConnection {
+    return { redis: this.#options.redis, prefix: this.#options.prefix ?? 'kie' };
   }
 
   /**
@@ -107,6 +121,22 @@ export class RedisCoordinator implements Coordinator, CallbackFleetTarget {
       pokeMemoryMs: 60_000,
       logger: { debug() {}, info() {}, warn() {}, error() {} },
     });
+  }
+
+  /** Called by the watcher's first create: the fleet's submit keys and creation limit, on their own connection. */
+  openCreate(params: CreateCoordinatorParams): CreateFleet {
+    const o = this.#options;
+    const store = new RedisCreateStore({
+      redis: o.redis,
+      prefix: checkName('prefix', o.prefix ?? 'kie'),
+      account: o.account ?? params.account,
+      requests: params.requests,
+      windowMs: params.windowMs,
+      maxOutMs: params.maxOutMs,
+      operationTimeoutMs: o.operationTimeoutMs ?? 2_000,
+      logger: params.log,
+    });
+    return { keys: store, limit: store };
   }
 
   /** Called by the watcher: a store for its account, with its limits. */

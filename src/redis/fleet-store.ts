@@ -5,10 +5,12 @@ import { paramsForWindow } from '../limits/gcra.js';
 import { decodeList, decodePoke, decodeRegister, decodeTick, listArgs, pauseArgs, pokeArgs, positive, registerArgs, tickArgs, type PokeReply, type RegisterTask } from './commands.js';
 import { Connection, type LateReply } from './connection.js';
 import { FleetUnavailableError } from '../errors.js';
+import { HeartbeatWriter } from './fleet-stats.js';
 import { accountKeys, checkName } from './keys.js';
 import { LIST, PAUSE, POKE, REGISTER, TICK } from './scripts.js';
 import type { LuaScript } from './script-runner.js';
 import { StreamReader } from './stream-reader.js';
+import type { FleetHeartbeat } from '../fleet/coordinator.js';
 import type {
   Claim,
   FleetLogger,
@@ -111,6 +113,9 @@ export class RedisFleetStore {
   readonly #conn: Connection;
   readonly #ownsRedis: boolean;
   readonly #keys: string[];
+  /** The dashboard's view of this process (src/redis/fleet-stats.ts). */
+  readonly #beats: HeartbeatWriter;
+  #beaten = false;
   readonly #owner: string;
   readonly #leaseMs: number;
   readonly #intervalMs: number;
@@ -178,6 +183,7 @@ export class RedisFleetStore {
     }
     if (redis.options.keyPrefix) throw new TypeError('an ioredis keyPrefix is not supported: use the `prefix` option');
     this.#keys = accountKeys(prefix, account);
+    this.#beats = new HeartbeatWriter(`${prefix}:{${account}}:`, this.#owner);
     this.#conn = new Connection(redis, { timeoutMs, probeIntervalMs, logger: this.#logger, onStatus: options.onStatus });
   }
 
@@ -316,7 +322,7 @@ export class RedisFleetStore {
     if (this.#reader === undefined) {
       const conn = this.#conn.redis.duplicate({ maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false, connectionName: 'kie-fleet-reader' });
       conn.on('error', this.#conn.onError);
-      this.#reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs);
+      this.#reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs, this.#resultsMaxLen);
       this.#readerStart = this.#reader.start();
     }
     await this.#readerStart;
@@ -331,12 +337,24 @@ export class RedisFleetStore {
   }
 
   /**
-   * Stops the reader and the probe, sends the releases still owed (best effort), and closes the
-   * connections this store made. A client passed in stays open.
+   * Writes this process's heartbeat for the fleet's dashboard: one pipeline of a few commands (its own hash,
+   * the process list, its counters' increments in the current 10-second bucket). Nothing while Redis is down.
+   */
+  async heartbeat(beat: FleetHeartbeat): Promise<void> {
+    if (this.#closed || this.#conn.status !== 'up') return;
+    const budget = this.#budget === null ? null : { requestsPerSecond: 1000 / this.#budget.intervalMs, burst: this.#budget.burst };
+    await this.#beats.write(this.#conn.redis, { ...beat, budget });
+    this.#beaten = true;
+  }
+
+  /**
+   * Stops the reader and the probe, sends the releases still owed (best effort), takes this process off the
+   * dashboard's list, and closes the connections this store made. A client passed in stays open.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     if (this.#releases.length > 0 && this.#conn.status === 'up') await this.tick([], 0).catch(() => undefined);
+    if (this.#beaten && this.#conn.status === 'up') await this.#beats.remove(this.#conn.redis).catch(() => undefined);
     this.#closed = true;
     this.#listeners.clear();
     await this.#reader?.close();

@@ -14,22 +14,8 @@ export function compareIds(a: string, b: string): number {
   return d === 0n ? 0 : d < 0n ? -1 : 1;
 }
 
-/** A read that took this much longer than its BLOCK timeout means the process was stopped or starved. */
-const LAG_MS = 1_000;
-/** How often the reader checks, in any case, that nothing it has not read was trimmed. */
-const CHECK_EVERY_MS = 30_000;
-
-/** XINFO STREAM's reply as a map: flat pairs under RESP2, a Map or an object under RESP3 mappings. */
-function fieldsOfInfo(reply: unknown): Map<string, unknown> | null {
-  if (reply instanceof Map) return new Map([...reply].map(([k, v]) => [String(k), v]));
-  if (Array.isArray(reply)) {
-    const m = new Map<string, unknown>();
-    for (let i = 0; i + 1 < reply.length; i += 2) m.set(String(reply[i]), reply[i + 1]);
-    return m;
-  }
-  if (typeof reply === 'object' && reply !== null) return new Map(Object.entries(reply));
-  return null;
-}
+/** Entries one read takes from each stream at most. */
+const READ_COUNT = 1000;
 
 function fieldsOf(raw: string[]): Map<string, string> {
   const m = new Map<string, string>();
@@ -49,15 +35,20 @@ export class StreamReader {
   readonly #listener: (message: FleetMessage) => void;
   readonly #logger: FleetLogger;
   readonly #blockMs: number;
+  readonly #count: number;
   #closed = false;
   #interrupted = false;
-  #checkedAt = performance.now();
   #loop: Promise<void> | undefined;
   readonly #onClose = (): void => {
     this.#interrupted = true;
   };
 
-  constructor(conn: Redis, keys: readonly [string, string], listener: (message: FleetMessage) => void, logger: FleetLogger, blockMs: number) {
+  /**
+   * `minKept`: the fewest entries the writers' trimming leaves in the results stream (its `MAXLEN ~`): a read
+   * takes at most that many, so that a read behind a trim always comes back full.
+   */
+  constructor(conn: Redis, keys: readonly [string, string], listener: (message: FleetMessage) => void, logger: FleetLogger, blockMs: number, minKept: number) {
+    this.#count = Math.max(1, Math.min(READ_COUNT, Math.floor(minKept)));
     this.#conn = conn;
     this.#keys = keys;
     this.#listener = listener;
@@ -119,9 +110,9 @@ export class StreamReader {
         }
       }
       let reply: XReadReply;
-      const startedAt = performance.now();
+      const lastRead = this.#ids[0];
       try {
-        reply = (await this.#conn.xread('COUNT', 1000, 'BLOCK', this.#blockMs, 'STREAMS', ...this.#keys, ...this.#ids)) as XReadReply;
+        reply = (await this.#conn.xread('COUNT', this.#count, 'BLOCK', this.#blockMs, 'STREAMS', ...this.#keys, ...this.#ids)) as XReadReply;
       } catch (err) {
         if (this.#closed) return;
         this.#interrupted = true;
@@ -129,39 +120,33 @@ export class StreamReader {
         await this.#pause();
         continue;
       }
-      if (reply !== null) this.#deliver(reply);
-      // Longer than a read can block: this process was stopped or starved, and the results stream may have
-      // been trimmed past what it read. Checked then, and now and again in any case (a cheap XINFO).
-      const now = performance.now();
-      if (now - startedAt > this.#blockMs + LAG_MS || now - this.#checkedAt > CHECK_EVERY_MS) {
-        this.#checkedAt = now;
-        try {
-          const removed = await this.#trimmedPast(this.#keys[0], this.#ids[0]);
-          if (removed !== null) {
-            // What was removed cannot be read: the stored results stand in for it (resync), once.
-            if (removed !== '' && compareIds(removed, this.#ids[0]) > 0) this.#ids[0] = removed;
-            this.#logger.warn({ lastId: this.#ids[0] }, 'fleet stream reader: results were trimmed before this process read them; resyncing');
-            this.#emit({ type: 'resync' });
-          }
-        } catch (err) {
-          this.#logger.debug({ err }, 'fleet stream reader: trim check failed');
-        }
-      }
+      if (reply === null) continue;
+      // Trimming removes the oldest entries and leaves at least `minKept`: results after `lastRead` can only
+      // have been removed unread if at least that many came after it, so this read came back full. How long
+      // the process was stopped or starved says nothing: a read answered during a short stop looks quick.
+      if (this.#deliver(reply) >= this.#count) await this.#checkTrim(lastRead);
     }
   }
 
+  async #checkTrim(lastRead: string): Promise<void> {
+    try {
+      if (!(await this.#trimmedPast(this.#keys[0], lastRead))) return;
+    } catch (err) {
+      // Unknown: the stored results stand in for whatever may be lost (a resync costs one register call).
+      this.#logger.debug({ err }, 'fleet stream reader: trim check failed');
+    }
+    this.#logger.warn({ lastRead }, 'fleet stream reader: results were trimmed before this process read them; resyncing');
+    this.#emit({ type: 'resync' });
+  }
+
   /**
-   * Whether entries after `lastId` were removed unread: the largest removed id (Redis 7 keeps it), `''` when
-   * only a first entry above `lastId` says so (before Redis 7; a harmless resync if it was no loss), or `null`.
+   * Whether entries after `lastId` may have been removed unread: the oldest entry left is newer than it.
+   * (XINFO's `max-deleted-entry-id` cannot say: trimming does not move it, only XDEL does.) A needless
+   * resync, when the trim stopped exactly at `lastId`, is harmless.
    */
-  async #trimmedPast(key: string, lastId: string): Promise<string | null> {
-    const info = fieldsOfInfo(await this.#conn.xinfo('STREAM', key).catch(() => null));
-    if (info === null) return null;
-    const removed = info.get('max-deleted-entry-id');
-    if (typeof removed === 'string') return compareIds(removed, lastId) > 0 ? removed : null;
-    const first = info.get('first-entry');
-    const firstId = Array.isArray(first) && typeof first[0] === 'string' ? first[0] : null;
-    return firstId !== null && lastId !== '0-0' && compareIds(firstId, lastId) > 0 ? '' : null;
+  async #trimmedPast(key: string, lastId: string): Promise<boolean> {
+    const [oldest] = (await this.#conn.xrange(key, '-', '+', 'COUNT', 1)) as Entry[];
+    return oldest !== undefined && compareIds(oldest[0], lastId) > 0;
   }
 
   /**
@@ -178,9 +163,12 @@ export class StreamReader {
     this.#emit({ type: 'resync' });
   }
 
-  #deliver(reply: NonNullable<XReadReply>): void {
+  /** Delivers what a read returned; returns how many entries of the results stream it held. */
+  #deliver(reply: NonNullable<XReadReply>): number {
+    let results = 0;
     for (const [key, entries] of Array.isArray(reply) ? reply : Object.entries(reply)) {
       const i = key === this.#keys[0] ? 0 : 1;
+      if (i === 0) results = entries.length;
       for (const [id, raw] of entries) {
         this.#ids[i] = id;
         const f = fieldsOf(raw);
@@ -190,6 +178,7 @@ export class StreamReader {
         else this.#emit({ type: 'event', key: keyOf(member), event: f.get('e') ?? '', id });
       }
     }
+    return results;
   }
 
   #emit(message: FleetMessage): void {

@@ -1,7 +1,7 @@
 import type { TickResult as CoreTickResult } from '../fleet/coordinator.js';
 
 // The seam's types are the core's (src/engine/coordinator.ts): the store implements `FleetStore`.
-export type { Claim, FleetMessage, PendingTask, RegisterOutcome, Report, TaskKey } from '../fleet/coordinator.js';
+export type { Claim, FleetHeartbeat, FleetMessage, PendingTask, RegisterOutcome, Report, TaskKey } from '../fleet/coordinator.js';
 
 /** What one {@link RedisFleetStore.tick} did. */
 export interface TickResult extends CoreTickResult {

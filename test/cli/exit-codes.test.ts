@@ -7,9 +7,10 @@ import { helpText } from '../../src/cli/help.js';
 import { STANDALONE_USAGE } from '../../src/simulator/standalone.js';
 import { startSimulator, type KieSimulator } from '../../src/simulator/index.js';
 import { tableAfter } from '../helpers/markdown.js';
+import { RedisServer } from '../helpers/redis-server.js';
 import { CANARY_KEY, runCli } from './helpers.js';
 
-const COMMANDS: readonly CommandName[] = ['watch', 'demo', 'simulate'];
+const COMMANDS: readonly CommandName[] = ['watch', 'demo', 'simulate', 'dashboard'];
 const docs = readFileSync(resolve(import.meta.dirname, '../../docs/cli.md'), 'utf8');
 const squash = (text: string): string => text.replace(/\s+/g, ' ');
 
@@ -36,17 +37,20 @@ describe('exit codes: one table in the code, the help screens and docs/cli.md', 
   it('the top-level help lists the codes of watch, its default command, and points to the others', () => {
     const help = squash(helpText('top', STANDALONE_USAGE));
     for (const row of EXIT_CODES.watch) expect(help).toContain(`${row.code} ${row.meaning}`);
-    expect(help).toContain('kie-watch demo --help, kie-watch simulate --help');
+    expect(help).toContain('kie-watch demo --help, kie-watch simulate --help, kie-watch dashboard --help');
   });
 });
 
 describe('exit codes: each documented row is what the command returns', () => {
   let sim: KieSimulator;
+  let redis: RedisServer;
   beforeAll(async () => {
     sim = await startSimulator({ apiKey: CANARY_KEY });
+    redis = await RedisServer.start();
   });
   afterAll(async () => {
     await sim.close();
+    await redis.stop();
   });
 
   const stopAfter = (ms: number, reason: string): AbortSignal => {
@@ -83,6 +87,11 @@ describe('exit codes: each documented row is what the command returns', () => {
     simulate: {
       0: async () => (await runCli(['simulate', '--port', '0'], {}, stopAfter(200, 'SIGINT'))).code,
       2: async () => (await runCli(['simulate', '--faults', '{"http5xx":7}'])).code,
+    },
+    dashboard: {
+      0: async () => (await runCli(['dashboard', '--redis', redis.socket, '--port', '0'], {}, stopAfter(300, 'SIGINT'))).code,
+      2: async () => (await runCli(['dashboard', '--redis', redis.socket, '--host', '0.0.0.0'])).code,
+      3: async () => (await runCli(['dashboard', '--redis', `${redis.dir}/no-such.sock`, '--port', '0'])).code,
     },
   };
 

@@ -189,7 +189,8 @@ describe('the packed tarball', () => {
        import { verifyKieCallback } from 'kie-watcher/callbacks';
        import type { RedisCoordinator } from 'kie-watcher/redis';
        import type { instrumentKieWatcher } from 'kie-watcher/metrics';
-       export const all: [typeof TaskWatcher, typeof startSimulator, typeof verifyKieCallback] = [TaskWatcher, startSimulator, verifyKieCallback];
+       import { createDashboard } from 'kie-watcher/dashboard';
+       export const all: [typeof TaskWatcher, typeof startSimulator, typeof verifyKieCallback, typeof createDashboard] = [TaskWatcher, startSimulator, verifyKieCallback, createDashboard];
        export type T = [WatchResult, KieSimulator, RedisCoordinator, typeof instrumentKieWatcher];`,
     );
     const program = ts.createProgram([file], {
@@ -208,7 +209,7 @@ describe('the packed tarball', () => {
 
   it('ships type declarations for both module systems and the kie-watch bin', () => {
     const pkg = join(dir, 'node_modules/kie-watcher');
-    for (const f of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/simulator/index.d.ts', 'dist/simulator/index.d.cts', 'dist/callbacks/index.d.ts', 'dist/callbacks/index.d.cts', 'dist/metrics/index.d.ts', 'dist/metrics/index.d.cts', 'dist/cli/main.js']) {
+    for (const f of ['dist/index.d.ts', 'dist/index.d.cts', 'dist/simulator/index.d.ts', 'dist/simulator/index.d.cts', 'dist/callbacks/index.d.ts', 'dist/callbacks/index.d.cts', 'dist/metrics/index.d.ts', 'dist/metrics/index.d.cts', 'dist/dashboard/index.d.ts', 'dist/dashboard/index.d.cts', 'dist/cli/main.js']) {
       expect(existsSync(join(pkg, f)), f).toBe(true);
     }
     expect(run('npx', ['--no-install', 'kie-watch', '--version'], dir).trim()).toMatch(/\d+\.\d+\.\d+/);

@@ -8,6 +8,15 @@ import { sleep, until, useFleet } from './helpers.js';
 
 const fleet = useFleet();
 
+async function resultsStream(): Promise<string> {
+  const admin = fleet.redis().client();
+  try {
+    return (await admin.keys('*:results'))[0] as string;
+  } finally {
+    admin.disconnect();
+  }
+}
+
 describe('the fleet keeps its promises', () => {
   it('one taskId waited for under two families, in two processes: never over 3 requests per second for that taskId', async () => {
     const sim = fleet.sim();
@@ -112,5 +121,66 @@ describe('the fleet keeps its promises', () => {
     expect([a.settled.get(id)?.outcome, b.settled.get(id)?.outcome]).toEqual(['SUCCESS', 'SUCCESS']);
     expect(sim.taskStats(id)?.requests ?? 0).toBeGreaterThan(before);
     expect(sim.stats().violations).toBe(0);
+  }, 40_000);
+
+  /** A burst of other results, written as the tick script writes them (MAXLEN ~ 10000, its default). */
+  async function trimPastEveryResult(): Promise<void> {
+    const admin = fleet.redis().client();
+    try {
+      const stream = await resultsStream();
+      const burst = admin.pipeline();
+      for (let i = 0; i < 12_000; i++) burst.xadd(stream, 'MAXLEN', '~', 10_000, '*', 'm', `filler:${i}`, 'r', '{}');
+      await burst.exec();
+      // Every real result is gone: the oldest entry left is a filler, and not the first one.
+      const [oldest] = await admin.xrange(stream, '-', '+', 'COUNT', 1);
+      expect(oldest?.[1][1]).toMatch(/^filler:[1-9]/);
+    } finally {
+      admin.disconnect();
+    }
+  }
+
+  it('a reader paused while the results stream is trimmed past its last id resyncs its waiters from the stored results', async () => {
+    const sim = fleet.sim();
+    // Ending one by one: a read blocked when the process stopped is answered with the first result only.
+    const ids = sim.addTasks(Array.from({ length: 4 }, (_, i) => ({ durationMs: 1_500 + i * 1_000, outcome: 'SUCCESS' as const })));
+    const poller = await fleet.worker('poller');
+    const lagging = await fleet.worker('lagging');
+    // The lagging process waits but cannot poll (stopped): the poller finds every result.
+    lagging.wait(ids, { timeoutMs: 30_000 });
+    poller.wait(ids, { timeoutMs: 30_000 });
+    await sleep(500);
+    lagging.kill('SIGSTOP');
+    expect(await until(() => ids.every((id) => poller.settled.get(id)?.outcome === 'SUCCESS'), 15_000)).toBe(true);
+    await trimPastEveryResult();
+    lagging.kill('SIGCONT');
+    expect(await until(() => ids.every((id) => lagging.settled.has(id)), 10_000)).toBe(true);
+    for (const id of ids) expect(lagging.settled.get(id)?.outcome, id).toBe('SUCCESS');
+  }, 40_000);
+
+  it('a stop shorter than a read (a read answered while stopped looks quick) across a trim: every waiter still settles', async () => {
+    const sim = fleet.sim();
+    const startedAt = Date.now();
+    // The read in flight when the process stops is answered with the first news after it (a progress event or
+    // the second task's result); the third task's result comes after, and the trim takes it.
+    const ids = sim.addTasks([
+      { durationMs: 1_000, outcome: 'SUCCESS' as const },
+      { durationMs: 5_000, outcome: 'SUCCESS' as const },
+      { durationMs: 5_700, outcome: 'SUCCESS' as const },
+    ]);
+    const late = ids.slice(1);
+    const poller = await fleet.worker('poller');
+    const lagging = await fleet.worker('lagging');
+    lagging.wait(ids, { timeoutMs: 30_000 });
+    poller.wait(ids, { timeoutMs: 30_000 });
+    expect(await until(() => lagging.settled.has(ids[0] as string) && poller.settled.has(ids[0] as string), 10_000)).toBe(true);
+    // Stopped just before the second task ends, resumed as soon as the third's result was published and
+    // trimmed away: under 2 s, less than a read may block.
+    await sleep(Math.max(0, startedAt + 5_000 - 150 - Date.now()));
+    lagging.kill('SIGSTOP');
+    expect(await until(() => late.every((id) => poller.settled.get(id)?.outcome === 'SUCCESS'), 10_000)).toBe(true);
+    await trimPastEveryResult();
+    lagging.kill('SIGCONT');
+    expect(await until(() => late.every((id) => lagging.settled.has(id)), 10_000)).toBe(true);
+    for (const id of late) expect(lagging.settled.get(id)?.outcome, id).toBe('SUCCESS');
   }, 40_000);
 });
