@@ -10,7 +10,24 @@
 ]]
 --- @include "prelude"
 local NO_DEADLINE = 8640000000000000
+-- A task's keys end with its last waiter's deadline (plus this, for a poll out at that moment to report into),
+-- whether or not a process is left to drop it; the due set with the latest deadline of its tasks, unless a
+-- task with no deadline holds it open.
+local KEEP_MS = 1000
 local now = ms_now()
+local due_fresh = redis.call('EXISTS', due) == 0
+local due_ttl = redis.call('PTTL', due)
+local function keep_until(k, dl)
+  if dl == NO_DEADLINE then
+    redis.call('PERSIST', k)
+    due_ttl = -1
+    return
+  end
+  local ttl = math.ceil(dl - now) + KEEP_MS
+  redis.call('PEXPIRE', k, ttl)
+  if due_fresh or (due_ttl >= 0 and due_ttl < ttl) then due_ttl = ttl end
+  due_fresh = false
+end
 local out = { epoch(now, ARGV[1]), f0(now) }
 local n = tonumber(ARGV[2])
 for i = 0, n - 1 do
@@ -27,7 +44,10 @@ for i = 0, n - 1 do
     out[#out + 1] = h[1]
   elseif h[2] then
     local w = tonumber(h[2])
-    if w + tonumber(h[3]) < dl then redis.call('HSET', k, 'd', rel(dl, w)) end
+    if w + tonumber(h[3]) < dl then
+      redis.call('HSET', k, 'd', rel(dl, w))
+      keep_until(k, dl)
+    end
     out[#out + 1] = 'p'
     out[#out + 1] = ''
   else
@@ -36,9 +56,12 @@ for i = 0, n - 1 do
     if watched < 0 then watched = now end
     watched = tonumber(f0(watched))
     redis.call('HSET', k, 'w', f0(watched), 'd', rel(dl, watched))
+    keep_until(k, dl)
     redis.call('ZADD', due, f3(at), m)
     out[#out + 1] = 'n'
     out[#out + 1] = ''
   end
 end
+if due_ttl >= 0 and redis.call('EXISTS', due) == 1 then redis.call('PEXPIRE', due, due_ttl)
+elseif due_ttl == -1 then redis.call('PERSIST', due) end
 return out
