@@ -162,8 +162,11 @@ export function pokeArgs(key: TaskKey, memoryMs: number): (string | number)[] {
   return [memberOf(key), Math.ceil(memoryMs)];
 }
 
-/** What a poke did: made the task due, flagged its claim, found it settled, or remembered it for its registration. */
-export type PokeReply = 'due' | 'flagged' | 'settled' | 'remembered';
+/**
+ * What a poke did: made the task due, flagged its claim, found it settled, remembered it for its registration,
+ * or, for a task nobody registered, noted the callback only (`unknown`) or nothing, past the cap (`ignored`).
+ */
+export type PokeReply = 'due' | 'flagged' | 'settled' | 'remembered' | 'unknown' | 'ignored';
 
 export function decodePoke(reply: unknown): PokeReply {
   return String(reply) as PokeReply;

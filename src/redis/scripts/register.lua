@@ -52,7 +52,12 @@ for i = 0, n - 1 do
     out[#out + 1] = ''
   else
     local at = now + delay
-    if redis.call('DEL', poke_key(m)) == 1 then at = now end
+    local ck = callback_key(task_id_of(m))
+    local mark = redis.call('GET', ck)
+    if mark and string.sub(mark, 1, 1) == 'p' and tonumber(string.sub(mark, 2)) >= now then
+      at = now
+      redis.call('SET', ck, '1', 'KEEPTTL')
+    end
     if watched < 0 then watched = now end
     watched = tonumber(f0(watched))
     redis.call('HSET', k, 'w', f0(watched), 'd', rel(dl, watched))
