@@ -55,3 +55,30 @@ describe('a fleet task ends with its last interest', () => {
     expect(sim.stats().violations).toBe(0);
   }, 30_000);
 });
+
+describe('resume() in a fleet', () => {
+  it('takes only the tasks no live process holds an interest in: none while their waiter lives, all once it is gone', async () => {
+    const sim = fleet.sim();
+    const ids = sim.addTasks(Array.from({ length: 4 }, () => ({ durationMs: 60_000, outcome: 'SUCCESS' as const })));
+    const holder = await fleet.worker('holder');
+    holder.wait(ids, { timeoutMs: 120_000 });
+    await sleep(500);
+    // A worker starting beside a live one (resume() at every start, as the fleet snippet does) takes nothing.
+    const second = await fleet.worker('second');
+    second.resume();
+    expect(await until(() => second.resumed !== undefined, 10_000)).toBe(true);
+    expect(second.resumed).toBe(0);
+    // The holder dies: once its liveness lapses (5 s), a worker starting now resumes its tasks.
+    holder.kill('SIGKILL');
+    await sleep(6_000);
+    const third = await fleet.worker('third');
+    third.resume();
+    expect(await until(() => third.resumed !== undefined, 10_000)).toBe(true);
+    expect(third.resumed).toBe(ids.length);
+    // The second worker, alive and watching nothing, still does not take them once the third holds them.
+    const fourth = await fleet.worker('fourth');
+    fourth.resume();
+    expect(await until(() => fourth.resumed !== undefined, 10_000)).toBe(true);
+    expect(fourth.resumed).toBe(0);
+  }, 40_000);
+});

@@ -3,9 +3,9 @@
   returns its stored result when it already settled. A remembered poke makes a new task due at once.
 
   KEYS  the account's fixed keys (SCRIPT_KEYS: due, results, events, budget, pause, fence, epoch)
-  ARGV  knownEpoch ('' for none), n, then per task: member, timeoutMs (-1: none), delayMs, watchedAt
-        (-1: Redis now)
-  returns {epoch, now, (status, result)...}: status 'n' (made pending), 'p' (was pending),
+  ARGV  knownEpoch ('' for none), proc (this process's number, recorded as interested in each task; '': take
+        a new one), n, then per task: member, timeoutMs (-1: none), delayMs, watchedAt (-1: Redis now)
+  returns {epoch, now, proc, (status, result)...}: status 'n' (made pending), 'p' (was pending),
           'r' (settled: result follows; '' otherwise)
 ]]
 --- @include "prelude"
@@ -29,14 +29,34 @@ local function keep_until(k, dl)
   due_fresh = false
 end
 local out = { epoch(now, ARGV[1]), f0(now) }
-local n = tonumber(ARGV[2])
+local proc = ARGV[2]
+if proc == '' then proc = f0(redis.call('INCR', base .. 'procn')) end
+out[3] = proc
+mark_live(proc)
+-- Adds this process to the task's interested ones; the list stays short (a hash keeps its compact encoding
+-- only with values of at most 64 bytes): processes no longer alive leave it first, then the oldest.
+local function interested(k, i)
+  local list = i or ','
+  if string.find(list, ',' .. proc .. ',', 1, true) then return end
+  list = list .. proc .. ','
+  if #list > 48 then
+    local kept = ','
+    for p in string.gmatch(list, '[^,]+') do
+      if redis.call('EXISTS', live_key(p)) == 1 then kept = kept .. p .. ',' end
+    end
+    list = kept
+    while #list > 48 do list = string.sub(list, string.find(list, ',', 2, true)) end
+  end
+  redis.call('HSET', k, 'i', list)
+end
+local n = tonumber(ARGV[3])
 for i = 0, n - 1 do
-  local m = ARGV[3 + i * 4]
-  local timeout = tonumber(ARGV[4 + i * 4])
-  local delay = tonumber(ARGV[5 + i * 4])
-  local watched = tonumber(ARGV[6 + i * 4])
+  local m = ARGV[4 + i * 4]
+  local timeout = tonumber(ARGV[5 + i * 4])
+  local delay = tonumber(ARGV[6 + i * 4])
+  local watched = tonumber(ARGV[7 + i * 4])
   local k = task_key(m)
-  local h = redis.call('HMGET', k, 'r', 'w', 'd')
+  local h = redis.call('HMGET', k, 'r', 'w', 'd', 'i')
   local dl = NO_DEADLINE
   if timeout >= 0 then dl = now + timeout end
   if h[1] then
@@ -48,6 +68,7 @@ for i = 0, n - 1 do
       redis.call('HSET', k, 'd', rel(dl, w))
       keep_until(k, dl)
     end
+    interested(k, h[4])
     out[#out + 1] = 'p'
     out[#out + 1] = ''
   else
@@ -61,6 +82,7 @@ for i = 0, n - 1 do
     if watched < 0 then watched = now end
     watched = tonumber(f0(watched))
     redis.call('HSET', k, 'w', f0(watched), 'd', rel(dl, watched))
+    interested(k, nil)
     keep_until(k, dl)
     redis.call('ZADD', due, f3(at), m)
     out[#out + 1] = 'n'

@@ -47,3 +47,8 @@ local function epoch(now, known)
   end
   return e
 end
+-- Which processes hold an interest in a task: the hash's 'i', ',<n>,<n>,' of process numbers (from `procn`);
+-- a process is alive while its `live:<n>` key is (refreshed by its ticks and registrations).
+local LIVE_MS = 5000
+local function live_key(n) return base .. 'live:' .. n end
+local function mark_live(n) redis.call('SET', live_key(n), '1', 'PX', LIVE_MS) end
