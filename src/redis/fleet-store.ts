@@ -335,10 +335,25 @@ export class RedisFleetStore {
     if (this.#reader === undefined) {
       const conn = this.#conn.redis.duplicate({ maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false, connectionName: 'kie-fleet-reader' });
       conn.on('error', this.#conn.onError);
-      this.#reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs, this.#resultsMaxLen);
-      this.#readerStart = this.#reader.start();
+      const reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs, this.#resultsMaxLen);
+      this.#reader = reader;
+      this.#readerStart = reader.start().catch(async (err: unknown) => {
+        // Redis went away while the reader found its start: the next subscribe starts a new one (a failed
+        // start kept here would fail every later subscribe, and this process would never hear a result).
+        if (this.#reader === reader) {
+          this.#reader = undefined;
+          this.#readerStart = undefined;
+        }
+        await reader.close();
+        throw err;
+      });
     }
-    await this.#readerStart;
+    try {
+      await this.#readerStart;
+    } catch (err) {
+      this.#listeners.delete(listener);
+      throw err;
+    }
     return () => {
       this.#listeners.delete(listener);
     };
