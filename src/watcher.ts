@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { MAX_TIMER_MS, systemClock } from './clock.js';
+import { checkDownloadOptions } from './download/download.js';
 import { accountGate, Downloader } from './download/downloader.js';
 import type { DownloadableResult, DownloadedFile, DownloadOptions } from './download/types.js';
 import { Engine, type CloseResult, type InterestRequest } from './engine/engine.js';
@@ -115,7 +116,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       this.#families.set(f.id, f);
     }
     this.#store = options.store;
-    this.#parts = { opts: this.#opts, clock: options.clock ?? systemClock, random: options.random ?? Math.random, log: toLog(options.logger), dispatcher: options.dispatcher, keys: keepsKeys(options.store) ? new StoreKeyBook(options.store) : undefined };
+    this.#parts = { opts: this.#opts, clock: options.clock ?? systemClock, random: options.random ?? Math.random, log: toLog(options.logger), dispatcher: options.dispatcher, keys: keepsKeys(options.store) ? new StoreKeyBook(options.store) : undefined, coordinator: options.coordinator };
     this.#engine = new Engine(this, {
       opts: this.#opts,
       clock: options.clock ?? systemClock,
@@ -166,7 +167,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     try {
       const req = this.#request(taskId, options);
       if (options.onProgress !== undefined) checkFunction('onProgress', options.onProgress);
-      if (options.download !== undefined) checkObject('download', options.download);
+      if (options.download !== undefined) checkDownloadOptions(options.download);
       this.#engine.assertOpen();
       const wait = this.#engine.wait<F>(req, options.onProgress as ((e: ProgressEvent) => void) | undefined);
       const save = options.download;
@@ -216,10 +217,14 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
 
   /**
    * `submit()`, then `waitForCompletion()` of the created task: resolves with its result (`result.taskId`).
-   * `timeoutMs` runs from this call; if it passes while the create is still queued, nothing is sent.
+   * `timeoutMs` runs from this call; if it passes while the create is still queued, nothing is sent. With
+   * `download`, also saves the result files (the result then carries `files`); its options are checked before the create.
    */
-  async generate<F extends FamilyRef>(family: F, input: InputOf<F>, options: GenerateOptions<F> = {}): Promise<WatchResult<F>> {
+  generate<F extends FamilyRef>(family: F, input: InputOf<F>, options: GenerateOptions<F> & { readonly download: WaitDownloadOptions }): Promise<WatchResultWithFiles<F>>;
+  generate<F extends FamilyRef>(family: F, input: InputOf<F>, options?: GenerateOptions<F>): Promise<WatchResult<F>>;
+  async generate<F extends FamilyRef>(family: F, input: InputOf<F>, options: GenerateOptions<F> = {}): Promise<WatchResult<F> | WatchResultWithFiles<F>> {
     checkObject('options', options);
+    if (options.download !== undefined) checkDownloadOptions(options.download);
     const clock = this.#parts.clock;
     const start = clock.now();
     const timeoutMs = options.timeoutMs === undefined ? this.#opts.timeoutMs : checkNumber('timeoutMs', options.timeoutMs, 0, MAX_TIMEOUT_MS);
@@ -232,6 +237,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       signal: options.signal,
       onProgress: options.onProgress,
       expectCallback: options.expectCallback ?? (this.#opts.callbackUrl !== null || this.#opts.expectCallbacks),
+      download: options.download,
     });
   }
 

@@ -43,7 +43,7 @@ ${exitCodesText('watch')}`;
 
 const DEMO = `usage: kie-watch demo [--tasks N] [--families F] [--json] [--seed N] [--speed X] [--policy P]
                       [--timeout SECONDS] [--callbacks [--loss R]]
-                      [--workers N [--redis URL] [--kill-one]]
+                      [--workers N [--redis URL] [--kill-one] [--dashboard]]
 
 Starts an in-process KIE simulator on 127.0.0.1 with N scripted tasks (a few of them fail),
 watches them all, and prints a summary with the rate-limit violations the simulator counted,
@@ -75,6 +75,8 @@ Options:
   --kill-one           with --workers, kill the last worker with SIGKILL as it starts a poll
                        after the first result, and show another worker taking over that task
                        once its claim lapses (${DEMO_LEASE_MS / 1000} s)
+  --dashboard          with --workers, serve the fleet's dashboard on 127.0.0.1 (its URL on
+                       stderr) during the run, and after it until Ctrl-C
   --json               one JSON object per line on stdout (human messages go to stderr)
   --verbose            debug logs (pino, JSON) on stderr; disables the live display
   -h, --help           this help
@@ -113,7 +115,7 @@ usage:
                                 [--json] [--verbose]
                                 [--callback-port N [--callback-host H] [--hmac-key-file PATH]]
   kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X]
-                 [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one]]
+                 [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one] [--dashboard]]
   kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]
   kie-watch dashboard --redis URL [--prefix P] [--port N] [--host H] [--token-file PATH]
   kie-watch help [watch|demo|simulate|dashboard]
@@ -149,7 +151,7 @@ export function usageLine(topic: HelpTopic): string {
     case 'watch':
       return 'usage: kie-watch [watch] <taskId...> [--family ID] [--base-url URL] [--timeout SECONDS] [--api-key-file PATH] [--policy P] [--json] [--callback-port N]';
     case 'demo':
-      return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one]]';
+      return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one] [--dashboard]]';
     case 'simulate':
       return 'usage: kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]';
     case 'dashboard':

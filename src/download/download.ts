@@ -20,6 +20,19 @@ interface Settings {
   readonly retryDelayMs: number;
 }
 
+/** The options' own checks, apart from any result: a wait or a generate runs them before it starts, so a bad `dir` costs no create. */
+export function checkDownloadOptions(options: Omit<DownloadOptions, 'signal'>): Omit<Settings, 'taskId' | 'family' | 'urls'> {
+  checkObject('download', options);
+  if (typeof options.dir !== 'string' || options.dir === '') throw new TypeError(`kie-watcher: option \`dir\` must be a folder path, got ${describe(options.dir)}`);
+  return {
+    dir: options.dir,
+    concurrency: checkNumber('concurrency', options.concurrency ?? DOWNLOAD_DEFAULTS.concurrency, 1, 64, true),
+    maxBytes: checkNumber('maxBytes', options.maxBytes ?? DOWNLOAD_DEFAULTS.maxBytes, 1, Number.MAX_SAFE_INTEGER, true),
+    attempts: checkNumber('attempts', options.attempts ?? DOWNLOAD_DEFAULTS.attempts, 1, 100, true),
+    retryDelayMs: checkNumber('retryDelayMs', options.retryDelayMs ?? DOWNLOAD_DEFAULTS.retryDelayMs, 0, MAX_RETRY_DELAY_MS),
+  };
+}
+
 function settings(result: DownloadableResult, options: DownloadOptions): Settings {
   checkObject('result', result);
   checkObject('options', options);
@@ -28,18 +41,9 @@ function settings(result: DownloadableResult, options: DownloadOptions): Setting
   if (typeof family !== 'string') throw new TypeError(`kie-watcher: \`result.family\` must be a string, got ${describe(family)}`);
   const urls = result.resultUrls as unknown;
   if (!Array.isArray(urls) || urls.some((u) => typeof u !== 'string' || u === '')) throw new TypeError(`kie-watcher: \`result.resultUrls\` must be an array of URL strings, got ${describe(urls)}`);
-  if (typeof options.dir !== 'string' || options.dir === '') throw new TypeError(`kie-watcher: option \`dir\` must be a folder path, got ${describe(options.dir)}`);
+  const checked = checkDownloadOptions(options);
   checkSignal(options.signal);
-  return {
-    taskId,
-    family,
-    urls: urls as string[],
-    dir: options.dir,
-    concurrency: checkNumber('concurrency', options.concurrency ?? DOWNLOAD_DEFAULTS.concurrency, 1, 64, true),
-    maxBytes: checkNumber('maxBytes', options.maxBytes ?? DOWNLOAD_DEFAULTS.maxBytes, 1, Number.MAX_SAFE_INTEGER, true),
-    attempts: checkNumber('attempts', options.attempts ?? DOWNLOAD_DEFAULTS.attempts, 1, 100, true),
-    retryDelayMs: checkNumber('retryDelayMs', options.retryDelayMs ?? DOWNLOAD_DEFAULTS.retryDelayMs, 0, MAX_RETRY_DELAY_MS),
-  };
+  return { taskId, family, urls: urls as string[], ...checked };
 }
 
 interface Failure {

@@ -205,6 +205,7 @@ export class FleetDriver implements FleetMode {
     this.#reports = [];
     this.releaseHeld();
     if (reports.length > 0) await this.#d.store.tick(reports, 0).catch(() => undefined);
+    await this.#counters.flush(this.#d.store, this.#d.local.capacity);
     await this.#d.store.close();
   }
 
