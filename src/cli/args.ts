@@ -40,6 +40,7 @@ const DEMO_OPTIONS = {
   redis: { type: 'string' },
   'kill-one': { type: 'boolean' },
   keep: { type: 'boolean' },
+  dashboard: { type: 'boolean' },
 } as const;
 /** Above this many workers a two-core machine spends the demo starting Node processes, not watching. */
 export const MAX_DEMO_WORKERS = 16;
@@ -170,20 +171,22 @@ function parseDemo(argv: readonly string[]): Command {
     json: values.json ?? false,
     verbose: values.verbose ?? false,
     callbacks: demoCallbacks(values.callbacks ?? false, values.loss),
-    fleet: demoFleet(values.workers, values.redis, values['kill-one'] ?? false, values.callbacks ?? false),
+    fleet: demoFleet(values.workers, values.redis, { killOne: values['kill-one'] ?? false, dashboard: values.dashboard ?? false }, values.callbacks ?? false),
     keep: values.keep ?? false,
   };
 }
 
-function demoFleet(workers: string | undefined, redis: string | undefined, killOne: boolean, callbacks: boolean): DemoCommand['fleet'] {
+function demoFleet(workers: string | undefined, redis: string | undefined, flags: { killOne: boolean; dashboard: boolean }, callbacks: boolean): DemoCommand['fleet'] {
+  const { killOne, dashboard } = flags;
   if (workers === undefined) {
     if (redis !== undefined) throw new UsageError('--redis needs --workers', 'demo');
     if (killOne) throw new UsageError('--kill-one needs --workers', 'demo');
+    if (dashboard) throw new UsageError('--dashboard needs --workers: it shows a fleet on Redis', 'demo');
     return undefined;
   }
   // The callback handler would live in this process, which watches nothing; the fleet has no door for it yet.
   if (callbacks) throw new UsageError('--callbacks and --workers cannot be combined', 'demo');
-  return { workers: integer('workers', workers, 2, MAX_DEMO_WORKERS, 'demo'), redisUrl: redis === undefined ? undefined : parseRedisUrl(redis), killOne };
+  return { workers: integer('workers', workers, 2, MAX_DEMO_WORKERS, 'demo'), redisUrl: redis === undefined ? undefined : parseRedisUrl(redis), killOne, dashboard };
 }
 
 /**

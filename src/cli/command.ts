@@ -102,6 +102,8 @@ export interface DemoFleet {
   readonly redisUrl: string | undefined;
   /** `--kill-one`: the last worker is killed with SIGKILL mid-run, holding a claim, to show the takeover. */
   readonly killOne: boolean;
+  /** `--dashboard`: serve the fleet's dashboard on 127.0.0.1 during the run, and after it until Ctrl-C. */
+  readonly dashboard: boolean;
 }
 
 export interface SimulateCommand {

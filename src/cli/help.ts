@@ -43,7 +43,7 @@ ${exitCodesText('watch')}`;
 
 const DEMO = `usage: kie-watch demo [--tasks N] [--families F] [--json] [--seed N] [--speed X] [--policy P]
                       [--timeout SECONDS] [--verbose] [--keep] [--callbacks [--loss R]]
-                      [--workers N [--redis URL] [--kill-one]]
+                      [--workers N [--redis URL] [--kill-one] [--dashboard]]
 
 Starts an in-process KIE simulator on 127.0.0.1 with N scripted tasks (a few of them fail),
 watches them all, and prints a summary with the requests per task and the rate-limit violations
@@ -78,6 +78,8 @@ Options:
                        after the first result, and show another worker taking over that task
                        once its claim lapses (${DEMO_LEASE_MS / 1000} s)
   --keep               keep the folder the created tasks' files were saved in (it is named)
+  --dashboard          with --workers, serve the fleet's dashboard on 127.0.0.1 (its URL on
+                       stderr) during the run, and after it until Ctrl-C
   --json               one JSON object per line on stdout (human messages go to stderr)
   --verbose            debug logs (pino, JSON) on stderr; disables the live display
   -h, --help           this help
@@ -180,7 +182,7 @@ usage:
   kie-watch credits [--base-url URL] [--api-key-file PATH] [--json] [--verbose]
   kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--policy P]
                  [--timeout SECONDS] [--verbose] [--keep] [--callbacks [--loss R]]
-                 [--workers N [--redis URL] [--kill-one]]
+                 [--workers N [--redis URL] [--kill-one] [--dashboard]]
   kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N] [--api-key-env NAME]
                      [--per-task-limit N] [--faults JSON] [--verbose]
   kie-watch dashboard --redis URL [--prefix P] [--port N] [--host H] [--token-file PATH]
@@ -230,7 +232,7 @@ export function usageLine(topic: HelpTopic): string {
     case 'credits':
       return 'usage: kie-watch credits [--base-url URL] [--api-key-file PATH] [--json]';
     case 'demo':
-      return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--policy P] [--keep] [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one]]';
+      return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--policy P] [--keep] [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one] [--dashboard]]';
     case 'simulate':
       return 'usage: kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]';
     case 'dashboard':

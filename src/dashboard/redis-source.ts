@@ -109,12 +109,13 @@ export class RedisSource implements DashboardSource {
   }
 
   /**
-   * One SCAN step for `<prefix>:{<account>}:due` and `...:procs` keys (the pattern `[dp][ur][eo]*` matches
-   * `due`, `procs` and `proc:<owner>`, none of the per-task keys); the first call walks the whole keyspace so
-   * the first summary is complete. An account not seen during a whole pass is forgotten.
+   * One SCAN step for `<prefix>:{<account>}:` keys that show an account: `due`, `procs`, `proc:<owner>`, and,
+   * once its processes are gone and nothing is pending, `results` and `stats:<bucket>` (the last hour's ends).
+   * The pattern `[dprs][urte][eosa]*` matches those and none of the per-task keys (`t:...`); the first call walks
+   * the whole keyspace so the first summary is complete. An account not seen during a whole pass is forgotten.
    */
   async #findAccounts(): Promise<void> {
-    const pattern = `${this.#prefix}:{*}:[dp][ur][eo]*`;
+    const pattern = `${this.#prefix}:{*}:[dprs][urte][eosa]*`;
     const head = `${this.#prefix}:{`;
     do {
       const [next, keys] = await this.#redis.scan(this.#scanCursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);

@@ -15,6 +15,7 @@ export class FleetCounters {
   readonly #streaks = new WeakMap<TaskEntry, number>();
   #lastBeat = -Infinity;
   #sending = false;
+  #inFlight: Promise<void> = Promise.resolve();
 
   polled(task: TaskEntry): void {
     this.#counters.polls += 1;
@@ -40,12 +41,22 @@ export class FleetCounters {
     if (store.heartbeat === undefined || this.#sending || now - this.#lastBeat < HEARTBEAT_MS) return;
     this.#lastBeat = now;
     this.#sending = true;
+    this.#inFlight = this.#send(store, held, capacity).finally(() => {
+      this.#sending = false;
+    });
+  }
+
+  /**
+   * At a clean shutdown: the increments since the last heartbeat (the ends settled in the last second), after
+   * the heartbeat in flight, so that the fleet's counts miss none of them.
+   */
+  async flush(store: FleetStore, capacity: number): Promise<void> {
+    await this.#inFlight;
+    await this.#send(store, 0, capacity);
+  }
+
+  async #send(store: FleetStore, held: number, capacity: number): Promise<void> {
     const beat: FleetHeartbeat = { held, capacity, counters: { ...this.#counters } };
-    store
-      .heartbeat(beat)
-      .catch(() => undefined)
-      .finally(() => {
-        this.#sending = false;
-      });
+    await store.heartbeat?.(beat).catch(() => undefined);
   }
 }

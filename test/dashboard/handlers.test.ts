@@ -209,6 +209,29 @@ describe('what the fleet publishes for its dashboard (a heartbeat per process)',
     }
   });
 
+  it('after the fleet is gone (every process closed, nothing pending) a dashboard opened later still shows the last hour: every end counted, the recent results', async () => {
+    const fleet = await Fleet.start({ processes: 2 });
+    try {
+      const ok = [0, 1].map(() => fleet.sim.addTask({ durationMs: 300, outcome: 'SUCCESS' }));
+      const bad = fleet.sim.addTask({ durationMs: 300, outcome: 'GENERATE_FAILED' });
+      await Promise.all([...ok, bad].map((id) => fleet.wait(id)));
+      // Closed at once: the last ends were counted after the last heartbeat, and must not be lost with the process.
+      await Promise.all(fleet.watchers.map((w) => w.close()));
+      const d = createDashboard({ redis: fleet.redis.client(), prefix: fleet.prefix });
+      try {
+        const s = await d.summary();
+        expect(s.processes).toEqual([]);
+        expect(s.pending).toBe(0);
+        expect(s.settled).toEqual({ completed: 2, failed: 1, timeout: 0 });
+        expect(s.recent.map((r) => r.taskId).sort()).toEqual([...ok, bad].sort());
+      } finally {
+        await d.close();
+      }
+    } finally {
+      await fleet.close();
+    }
+  });
+
   it('a process that closes leaves the list at once', async () => {
     const fleet = await Fleet.start({ processes: 2 });
     const d = createDashboard({ redis: fleet.redis.client(), prefix: fleet.prefix });

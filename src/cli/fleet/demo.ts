@@ -6,6 +6,7 @@ import type { DemoCommand, DemoFleet } from '../command.js';
 import { makeLogger } from '../context.js';
 import { demoTasks } from '../demo-tasks.js';
 import { EXIT, stoppedExitCode } from '../exit-codes.js';
+import { DemoDashboard } from './dashboard.js';
 import { WorkerProcess } from './process.js';
 import { DEMO_LEASE_MS, DEMO_REQUEST_TIMEOUT_MS, type FromWorker, type RedisTarget, type WorkerConfig } from './protocol.js';
 import { checkVersion, connectAdmin, deleteRunKeys, displayUrl, ioredisGuidance, loadIoredis, redisServerGuidance, type IORedisModule } from './redis.js';
@@ -45,6 +46,7 @@ class FleetDemo {
   #admin: Redis | undefined;
   #simulator: KieSimulator | undefined;
   readonly #workers: WorkerProcess[] = [];
+  #dashboard: DemoDashboard | undefined;
   /** A second Ctrl-C exits at once (main.ts): whatever this run started must not outlive it. */
   readonly #onExit = (): void => {
     for (const w of this.#workers) w.killNow();
@@ -91,6 +93,10 @@ class FleetDemo {
     const d = redis.description;
     this.#say(d.kind === 'private' ? `${d.server} (pid ${d.pid}) on ${d.socket}, private to this run` : `${d.server} at ${d.url}, this run's keys under ${d.prefix}: (removed at the end)`);
 
+    if (this.#fleet.dashboard) {
+      this.#dashboard = await DemoDashboard.start(this.#lib, redis.target, this.#prefix);
+      this.#say(`dashboard at ${this.#dashboard.url} (read-only, this machine only; it stays up after the run until Ctrl-C)`);
+    }
     const stopped = this.#io.signal?.aborted ? String(this.#io.signal.reason) : undefined;
     if (stopped !== undefined) return stoppedExitCode(stopped);
     try {
@@ -100,7 +106,17 @@ class FleetDemo {
       this.#say(`a worker could not start: ${(err as Error).message}`);
       return EXIT.failed;
     }
-    return this.#watch(specs, simulator, redis.description);
+    const exitCode = await this.#watch(specs, simulator, redis.description);
+    if (this.#dashboard !== undefined) await this.#showResults(this.#dashboard);
+    return exitCode;
+  }
+
+  /** With --dashboard, a finished run's page stays up, its results on it, until Ctrl-C (unless that ended the run). */
+  async #showResults(dashboard: DemoDashboard): Promise<void> {
+    const signal = this.#io.signal;
+    if (signal === undefined || signal.aborted) return;
+    this.#say(`the run is over; its dashboard stays at ${dashboard.url} until Ctrl-C`);
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   }
 
   async #startRedis(): Promise<{ target: RedisTarget; description: RedisDescription }> {
@@ -254,6 +270,7 @@ class FleetDemo {
   async cleanup(): Promise<void> {
     for (const w of this.#workers) w.killNow();
     await Promise.all(this.#workers.map((w) => w.ended));
+    await this.#dashboard?.close();
     const admin = this.#admin;
     if (admin !== undefined && this.#fleet.redisUrl !== undefined) {
       try {
