@@ -51,4 +51,7 @@ export interface SimulatorCreateStats {
   readonly billedTwice: number;
   /** The credits left. */
   readonly credits: number;
+  /** The first and the last arrival (the simulator's clock, epoch ms), `null` before any: how long the creates took at the provider. */
+  readonly firstArrivalAt: number | null;
+  readonly lastArrivalAt: number | null;
 }
