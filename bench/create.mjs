@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { startSimProcess } from './lib/proc.mjs';
+import { startRedis } from './fleet/run.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const N = Number(process.env.CREATE_N ?? 2_000);
@@ -23,19 +24,6 @@ const LIMIT = { requests: 20, windowMs: 500 };
 const REQUEST_TIMEOUT_MS = 1_000;
 const API_KEY = 'bench-create-key';
 const log = (m) => process.stdout.write(`${m}\n`);
-
-function startRedis(dir) {
-  const socket = join(dir, 'redis.sock');
-  const proc = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (c) => {
-      out += c;
-      if (/ready to accept connections/i.test(out)) resolve({ socket, proc });
-    });
-    proc.once('exit', (code) => reject(new Error(`redis-server exited ${code}: ${out}`)));
-  });
-}
 
 function worker(config) {
   const child = spawn(process.execPath, [`${ROOT}bench/create-worker.mjs`, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
