@@ -131,6 +131,7 @@ export class Engine {
       notifier: this.#notifier,
       cache: this.#cache,
       store: parts.store,
+      lastPollGraceMs: opts.minIntervalMs + opts.requestTimeoutMs,
       stopped: (task) => this.#answers.stopped(task),
     });
     this.#answers = new Answers({
@@ -384,7 +385,10 @@ export class Engine {
     if (!this.#closed) {
       try {
         if (this.#halted) this.#registry.release(task);
-        else this.#answers.apply(task, answer, echoesKey);
+        else {
+          this.#answers.apply(task, answer, echoesKey);
+          this.#registry.lastPollAnswered(task);
+        }
       } catch (err) {
         this.#parts.log.error({ err }, 'kie-watcher: internal error while handling an answer');
       }
