@@ -75,7 +75,8 @@ export interface TaskWatcherOptions {
   readonly accountRequestsPerSecond?: number | null | undefined;
   /**
    * Default deadline of a watch, per task. Not a task failure. When the deadline comes before the next poll, one
-   * last poll goes at the deadline (within the per-task limit) and only a non-final answer times out.
+   * last poll goes at the deadline (within the per-task limit) and only a non-final answer times out
+   * (a request in flight at the deadline went out before it: the deadline holds).
    * @default 900000 (15 min)
    */
   readonly timeoutMs?: number | undefined;

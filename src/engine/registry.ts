@@ -31,7 +31,7 @@ interface RegistryDeps {
   readonly store: PendingTaskStore | undefined;
   /**
    * How long past its deadline an interest waits for the one last poll sent at the deadline: the per-task
-   * spacing that poll may have to wait for, plus the request timeout. 0: no last poll.
+   * spacing that poll may have to wait for, plus a bounded wait for its answer. 0: no last poll.
    */
   readonly lastPollGraceMs: number;
   /** The last interest left a task before its end was seen (a deadline, an abort): the policy learns it ran at least this long. */
@@ -140,16 +140,17 @@ export class Registry {
 
   /**
    * Handles every deadline at or before `now`. A deadline that comes before the task's next poll does not time
-   * out at once: the task is polled at the deadline (within its rate limit; a request in flight counts) and the
+   * out at once: the task is polled at the deadline (within its rate limit) and the
    * interest times out only if that answer is not final (see {@link lastPollAnswered}), or when the grace ends.
    */
   expire(now: number): void {
     for (let top = this.#deadlines.peek(); top !== undefined && top.heapKey <= now; top = this.#deadlines.peek()) {
-      if (!top.lastPoll && this.#deps.lastPollGraceMs > 0) {
+      // A request in flight went out before the deadline: nothing new to send, so the deadline holds.
+      if (!top.lastPoll && !top.task.inFlight && this.#deps.lastPollGraceMs > 0) {
         top.lastPoll = true;
         setFlag(top.task, TaskFlag.LAST_POLL);
         this.#deadlines.set(top, now + this.#deps.lastPollGraceMs);
-        if (!top.task.inFlight) this.#deps.scheduler.hurry(top.task);
+        this.#deps.scheduler.hurry(top.task);
         continue;
       }
       this.#timeout(top);
