@@ -103,8 +103,10 @@ export type { LoggerLike } from './logger.js';
 export { ADAPTIVE, SAFETY_NET, LEARNED, LearnedPolicy, type ObservedEnd, type ScheduleInput, FAMILY_PRIORS, DEFAULT_PRIOR, adaptivePolicy, optimalSchedule, empiricalCurve, evaluateSchedule, type AgeSchedule, type ScheduleOptions, type ScheduleReplay, type DurationPrior, type SurvivalCurve, type PollingPolicy, type PollingPolicyFunction, type PollState } from './policy/index.js';
 export { MemoryTaskRateLimiter, type TaskRateLimiter } from './limits/task-limiter.js';
 export { MemoryPendingTaskStore, type PendingTaskStore, type PendingTaskInfo, type SubmitKeyRecord } from './stores/pending-store.js';
+export type { KeyBook, KeyRecord } from './create/keys.js';
+export type { CreationLimit, SlotDecision } from './create/window.js';
 export { FilePendingTaskStore, type FilePendingTaskStoreOptions, type FilePendingTaskStoreStats } from './stores/file-pending-store.js';
-export type { Coordinator, CoordinatorParams, FleetStore, FleetHeartbeat, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './fleet/coordinator.js';
+export type { Coordinator, CoordinatorParams, CreateCoordinatorParams, CreateFleet, FleetStore, FleetHeartbeat, TaskKey, Report, Claim, TickResult, RegisterOutcome, PendingTask, FleetMessage, FleetStatus } from './fleet/coordinator.js';
 export { gcraTake, gcraMaxInWindow, paramsForWindow, type GcraParams, type GcraDecision } from './limits/gcra.js';
 export {
   CHANNELS,

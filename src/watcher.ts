@@ -116,7 +116,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       this.#families.set(f.id, f);
     }
     this.#store = options.store;
-    this.#parts = { opts: this.#opts, clock: options.clock ?? systemClock, random: options.random ?? Math.random, log: toLog(options.logger), dispatcher: options.dispatcher, keys: keepsKeys(options.store) ? new StoreKeyBook(options.store) : undefined };
+    this.#parts = { opts: this.#opts, clock: options.clock ?? systemClock, random: options.random ?? Math.random, log: toLog(options.logger), dispatcher: options.dispatcher, keys: keepsKeys(options.store) ? new StoreKeyBook(options.store) : undefined, coordinator: options.coordinator };
     this.#engine = new Engine(this, {
       opts: this.#opts,
       clock: options.clock ?? systemClock,

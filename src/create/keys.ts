@@ -7,6 +7,11 @@ export type KeyRecord =
       readonly family: string;
       /** Epoch ms when it was sent. */
       readonly sentAt: number | null;
+      /**
+       * Set when another live process of the fleet has it out: its answer is due within this many ms (look again).
+       * Absent: no one is known to be waiting for the answer (a process that stopped), which reads as unknown.
+       */
+      readonly settlesInMs?: number | undefined;
     }
   | {
       /** The task exists. */
@@ -38,7 +43,7 @@ export interface KeyBook {
   get(key: string): KeyRecord | undefined | Promise<KeyRecord | undefined>;
   /**
    * Marks the key `sending` unless it has a record already (then returns that record): called just before the
-   * request leaves. `resubmit` replaces an `unknown` record.
+   * request leaves. `resubmit` replaces any record but `created` (an unknown outcome, a create of a process that stopped).
    */
   claim(key: string, family: string, sentAt: number, resubmit: boolean): KeyRecord | undefined | Promise<KeyRecord | undefined>;
   /** The create's outcome: `created` or `unknown`. */
@@ -66,7 +71,7 @@ export class MemoryKeyBook implements KeyBook {
   claim(key: string, family: string, sentAt: number, resubmit: boolean): KeyRecord | undefined {
     this.#sweep();
     const existing = this.#records.get(key)?.record;
-    if (existing !== undefined && !(resubmit && existing.state === 'unknown')) return existing;
+    if (existing !== undefined && !(resubmit && existing.state !== 'created')) return existing;
     this.#records.delete(key);
     this.#records.set(key, { record: { state: 'sending', family, sentAt }, at: this.#now() });
     return undefined;

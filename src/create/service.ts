@@ -2,6 +2,8 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import { InvalidResponseError, KieApiError } from '../errors.js';
 import type { TaskFamily } from '../families/family.js';
+import { accountOf } from '../fleet/account.js';
+import type { Coordinator } from '../fleet/coordinator.js';
 import type { Log } from '../logger.js';
 import type { ResolvedOptions } from '../options.js';
 import { USER_AGENT } from '../transport/client.js';
@@ -21,8 +23,10 @@ export interface CreateServiceParts {
   readonly dispatcher: Dispatcher | undefined;
   /** Keys kept elsewhere (a store, the fleet); in memory by default. */
   readonly keys?: KeyBook | undefined;
-  /** The limit shared elsewhere (the fleet); in process by default. */
+  /** The limit shared elsewhere; in process by default. */
   readonly limit?: CreationLimit | undefined;
+  /** A fleet's coordinator: when it shares creating (`openCreate`), its keys and limit replace the two above. */
+  readonly coordinator?: Coordinator | undefined;
   readonly created: (family: TaskFamily, taskId: string) => void;
 }
 
@@ -58,7 +62,15 @@ export class CreateService {
       maxResponseBytes: opts.maxResponseBytes,
       userAgent: opts.userAgent || USER_AGENT,
     });
-    this.#limit = parts.limit ?? new HeldSlotsWindow(opts.submitLimit.requests, opts.submitLimit.windowMs, maxOutMs(opts), () => clock.epochNow());
+    // Every process of a fleet must see every key and count every create: the coordinator's, when it has them.
+    const fleet = parts.coordinator?.openCreate?.({
+      account: accountOf(opts.apiKey),
+      requests: opts.submitLimit.requests,
+      windowMs: opts.submitLimit.windowMs,
+      maxOutMs: maxOutMs(opts),
+      log: parts.log,
+    });
+    this.#limit = fleet?.limit ?? parts.limit ?? new HeldSlotsWindow(opts.submitLimit.requests, opts.submitLimit.windowMs, maxOutMs(opts), () => clock.epochNow());
     this.#submitter = new Submitter({
       clock,
       random: parts.random,
@@ -66,7 +78,7 @@ export class CreateService {
       retry: opts.retry,
       client: this.#client,
       limit: this.#limit,
-      keys: parts.keys ?? new MemoryKeyBook(() => clock.epochNow()),
+      keys: fleet?.keys ?? parts.keys ?? new MemoryKeyBook(() => clock.epochNow()),
       redactor,
       maxInFlight: Math.min(connections, this.#client.capacity),
       endMarginMs: opts.rateJitterMarginMs,

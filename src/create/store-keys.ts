@@ -35,7 +35,7 @@ export class StoreKeyBook implements KeyBook {
 
   async claim(key: string, family: string, sentAt: number, resubmit: boolean): Promise<KeyRecord | undefined> {
     const existing = this.get(key);
-    if (existing !== undefined && !(resubmit && existing.state === 'unknown')) return existing;
+    if (existing !== undefined && !(resubmit && existing.state !== 'created')) return existing;
     this.#store.setSubmitKey({ key, state: 'sending', family, sentAt });
     try {
       await this.#store.flush?.();

@@ -1,77 +1,12 @@
-import type { Clock } from '../clock.js';
 import { AbortError, KieApiError, SubmitUnknownError, TransportError, WatcherClosedError, WatchTimeoutError, type WatchError } from '../errors.js';
-import type { CreateEndpoint, TaskFamily } from '../families/family.js';
-import type { Log } from '../logger.js';
-import type { ResolvedRetry } from '../options.js';
+import type { CreateEndpoint } from '../families/family.js';
 import { backoffMs, describeError } from '../engine/retry.js';
-import type { KeyRedactor } from '../transport/redact.js';
 import { classifyCreate, type CreateOutcome } from './classify.js';
 import { failedBeforeSending, type CreateClient } from './client.js';
-import type { KeyBook, KeyRecord } from './keys.js';
-import type { CreationLimit } from './window.js';
+import type { KeyRecord } from './keys.js';
+import { elsewhere, LOOK_AGAIN_MS, type Create, type Settle, type SubmitRequest, type SubmitResult, type SubmitterParts, type Waiter } from './submit-parts.js';
 
-/** What `submit()` resolves with. */
-export interface SubmitResult {
-  /** The created task. */
-  readonly taskId: string;
-  /** Its family id. */
-  readonly family: string;
-  /** The submit key (yours, or the one made for the call). */
-  readonly key: string;
-}
-
-/** One caller waiting for a create. */
-interface Waiter {
-  readonly resolve: (r: SubmitResult) => void;
-  readonly reject: (e: WatchError) => void;
-  /** Removes the caller's abort listener and deadline timer. */
-  cleanup: () => void;
-  /** Leaves if the caller's signal aborted or deadline passed while the request was out (it was put back in the queue). */
-  recheck: () => void;
-}
-
-/** One create: queued, then in flight; callers sharing its key wait on it together. */
-interface Create {
-  readonly key: string;
-  readonly family: TaskFamily;
-  readonly endpoint: CreateEndpoint<unknown>;
-  readonly body: string;
-  readonly resubmit: boolean;
-  readonly waiters: Set<Waiter>;
-  /** Rate-limit refusals and refused connections in a row. */
-  attempts: number;
-  sent: boolean;
-}
-
-export interface SubmitterParts {
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly log: Log;
-  readonly retry: ResolvedRetry;
-  readonly client: CreateClient;
-  readonly limit: CreationLimit;
-  readonly keys: KeyBook;
-  readonly redactor: KeyRedactor;
-  /** Added to the end of a request that ended without an answer: bytes on the wire may still arrive. */
-  readonly endMarginMs: number;
-  /** The longest create in flight at once (the create pool's connections). */
-  readonly maxInFlight: number;
-  /** A task was created: watch it (and record it pending). Runs before the callers hear of it. */
-  readonly created: (family: TaskFamily, taskId: string) => void;
-}
-
-/** Per-caller options of a submit. */
-export interface SubmitRequest {
-  readonly family: TaskFamily;
-  readonly body: string;
-  readonly key: string;
-  readonly resubmit: boolean;
-  readonly signal: AbortSignal | undefined;
-  /** Monotonic ms after which a create still queued gives up; `Infinity` for none. */
-  readonly deadlineAt: number;
-  /** The deadline as the caller gave it, for the error. */
-  readonly timeoutMs: number | undefined;
-}
+export type { SubmitResult, SubmitRequest, SubmitterParts } from './submit-parts.js';
 
 /**
  * Creates tasks under the account's creation limit. One FIFO queue: the head waits for a slot of the limit and
@@ -92,6 +27,8 @@ export class Submitter {
   #pumping = false;
   #closed = false;
   #drained: (() => void) | undefined;
+  /** Timers of creates waiting for another process's answer to their key. */
+  readonly #waiting = new Set<unknown>();
 
   constructor(parts: SubmitterParts) {
     this.#p = parts;
@@ -138,13 +75,35 @@ export class Submitter {
       this.#finish(create, { kind: 'error', error: new TransportError(undefined, 1, err, create.family.id) });
       return;
     }
-    if (known !== undefined && !(create.resubmit && known.state === 'unknown')) {
+    if (elsewhere(known)) {
+      this.#lookAgain(create, known.settlesInMs);
+      return;
+    }
+    if (known !== undefined && !(create.resubmit && known.state !== 'created')) {
       this.#finish(create, this.#fromRecord(create, known));
       return;
     }
     if (create.waiters.size === 0) return;
     this.#queue.push(create);
     this.#pump();
+  }
+
+  /**
+   * Another process of the fleet has this key's create out: its answer, which every process will read from the
+   * key, comes within `settlesInMs`. Callers wait for it (their signal and deadline still apply) rather than
+   * send a second create; a key still out past that bound belongs to a process that stopped (unknown).
+   */
+  #lookAgain(create: Create, settlesInMs: number): void {
+    const timer = this.#p.clock.setTimeout(() => {
+      this.#waiting.delete(timer);
+      if (this.#closed) return;
+      if (create.waiters.size === 0) {
+        this.#drop(create);
+        return;
+      }
+      void this.#admit(create);
+    }, Math.min(LOOK_AGAIN_MS, Math.max(1, settlesInMs)));
+    this.#waiting.add(timer);
   }
 
   #fromRecord(create: Create, record: KeyRecord): Settle {
@@ -257,6 +216,17 @@ export class Submitter {
       settle = { kind: 'error', error: new TransportError(undefined, 1, err, create.family.id) };
       await this.#giveBack(slot);
     }
+    if (settle === undefined && elsewhere(existing)) {
+      // Claimed by another process between our look and our claim: nothing was sent here.
+      await this.#giveBack(slot);
+      this.#inFlight -= 1;
+      create.sent = false;
+      for (const waiter of [...create.waiters]) waiter.recheck();
+      if (create.waiters.size === 0) this.#drop(create);
+      else this.#lookAgain(create, existing.settlesInMs);
+      this.#pump();
+      return;
+    }
     settle ??= existing !== undefined ? (await this.#giveBack(slot), this.#fromRecord(create, existing)) : await this.#sendSafely(create, sentAt, slot, client);
     this.#inFlight -= 1;
     if (settle === 'requeue') {
@@ -303,7 +273,7 @@ export class Submitter {
     try {
       const raw = await client.post(create.endpoint.path, create.body);
       // An answer came: the request arrived before it.
-      await limit.ended(slot, clock.epochNow());
+      await limit.ended(slot, 0);
       outcome = classifyCreate(raw, create.endpoint, clock.epochNow(), retry.maxDelayMs);
       if (raw.echoesKey && outcome.kind === 'refused') outcome = { ...outcome, message: this.#p.redactor.redact(outcome.message) };
     } catch (err) {
@@ -317,7 +287,7 @@ export class Submitter {
         return 'requeue';
       }
       // The client gave up (or the server hung up): bytes still on the wire arrive within the jitter margin.
-      await limit.ended(slot, clock.epochNow() + this.#p.endMarginMs);
+      await limit.ended(slot, this.#p.endMarginMs);
       outcome = { kind: 'unknown', reason: describeError(err), httpStatus: null, providerCode: null };
       return this.#unknown(create, sentAt, outcome, err);
     }
@@ -381,10 +351,13 @@ export class Submitter {
     this.#closed = true;
     if (this.#timer !== undefined) this.#p.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    for (const timer of this.#waiting) this.#p.clock.clearTimeout(timer);
+    this.#waiting.clear();
     for (const create of this.#queue.splice(0)) this.#finish(create, { kind: 'error', error: new WatcherClosedError(undefined, create.family.id) });
+    // Creates waiting on another process's key are neither queued nor in flight here.
+    for (const create of [...this.#active.values()]) if (!create.sent) this.#finish(create, { kind: 'error', error: new WatcherClosedError(undefined, create.family.id) });
     // Creates in flight finish (within the request timeout): aborting them would turn each into an unknown outcome.
     if (this.#inFlight > 0) await new Promise<void>((r) => (this.#drained = r));
   }
 }
 
-type Settle = { readonly kind: 'ok'; readonly taskId: string; readonly family: string } | { readonly kind: 'error'; readonly error: WatchError };

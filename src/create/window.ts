@@ -26,8 +26,11 @@ export type SlotDecision =
 export interface CreationLimit {
   /** Takes one slot now, or says when to ask again. */
   take(): SlotDecision | Promise<SlotDecision>;
-  /** The slot's request ended at `endedAt` (epoch ms of the limit's clock): it arrived by then. */
-  ended(slot: string, endedAt: number): void | Promise<void>;
+  /**
+   * The slot's request ended now (its answer came, or the client gave up): it arrived by now plus `marginMs`, the
+   * margin for bytes still on the wire. Each limit dates it on its own clock (Redis time for a fleet's).
+   */
+  ended(slot: string, marginMs: number): void | Promise<void>;
   /** The slot's request never left (connection refused): the provider did not count it. */
   giveBack(slot: string): void | Promise<void>;
   /** Stops (a fleet limit closes what it opened). */
@@ -66,7 +69,8 @@ export class HeldSlotsWindow implements CreationLimit {
     return { allowed: true, slot };
   }
 
-  ended(slot: string, endedAt: number): void {
+  ended(slot: string, marginMs: number): void {
+    const endedAt = this.#now() + marginMs;
     const by = this.#held.get(slot);
     if (by !== undefined && endedAt < by) this.#held.set(slot, endedAt);
   }

@@ -10,7 +10,7 @@ import type { ResolvedOptions } from '../options.js';
 import { resolvePolicy } from '../policy/index.js';
 import { MemoryTaskRateLimiter, type TaskRateLimiter } from '../limits/task-limiter.js';
 import type { PendingTaskInfo, PendingTaskStore } from '../stores/pending-store.js';
-import { ResponseTooLargeError, StatusClient, USER_AGENT } from '../transport/client.js';
+import { ResponseTooLargeError, StatusClient, USER_AGENT, type RawAnswer } from '../transport/client.js';
 import { classifyAnswer } from '../transport/envelope.js';
 import { keyRedactor } from '../transport/redact.js';
 import { UpdateStream } from '../update-stream.js';
@@ -108,6 +108,7 @@ export class Engine {
       nextDeadlineAt: () => this.#registry.nextDeadlineAt(),
       expire: (now) => this.#registry.expire(now),
       start: (task) => this.#start(task),
+      send: (task) => this.#send(task),
     });
     this.#fleet = parts.fleet?.({
       opts,
@@ -341,23 +342,34 @@ export class Engine {
     this.#registry.halt(error);
   }
 
-  #start(task: TaskEntry): void {
+  /**
+   * Takes the task's rate slot at this instant and sends at once: the limiter counts the request when it is
+   * really handed to the HTTP stack. User code (diagnostics subscribers) runs only after the dispatch.
+   */
+  #start(task: TaskEntry): true | number {
+    const decision = this.#admission.admit(task, this.#parts.clock.epochNow());
+    if (decision === true) this.#send(task);
+    return decision;
+  }
+
+  #send(task: TaskEntry): void {
     task.inFlight = true;
     // Kept only while someone measures latency: a field for it would cost every pending task 24 bytes.
     if (pollAnswerChannel.hasSubscribers) this.#sentAt.set(task, this.#parts.clock.now());
     setFlag(task, TaskFlag.LAST_POLL_POKED, hasFlag(task, TaskFlag.POKED));
     setFlag(task, TaskFlag.POKED, false);
     this.#answers.counters.requests += 1;
+    // The dispatch happens synchronously inside get(), before its first await.
+    void this.#poll(task, this.#client.get(task.family.path, task.taskId));
     if (pollStartChannel.hasSubscribers) pollStartChannel.publish({ family: task.family.id, taskId: task.taskId });
-    void this.#poll(task);
   }
 
-  async #poll(task: TaskEntry): Promise<void> {
+  async #poll(task: TaskEntry, request: Promise<RawAnswer>): Promise<void> {
     const { opts, clock } = this.#parts;
     let answer: Answer;
     let echoesKey = false;
     try {
-      const raw = await this.#client.get(task.family.path, task.taskId);
+      const raw = await request;
       echoesKey = raw.echoesKey;
       answer = classifyAnswer(raw, task.family, task.taskId, opts.retry.maxDelayMs, clock.epochNow());
     } catch (error) {

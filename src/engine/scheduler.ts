@@ -27,8 +27,14 @@ export interface SchedulerHooks {
   nextDeadlineAt(): number;
   /** Expires every deadline at or before `now`. */
   expire(now: number): void;
-  /** Sends the request for a task that was just admitted (the slot is already counted). */
-  start(task: TaskEntry): void;
+  /**
+   * Admits the task at the instant its request is handed to the HTTP stack and sends it (the slot is already
+   * counted); or, refused, says when (epoch ms) to ask again. Admission and send are one step: anything that
+   * ran between them (user code, a GC pause, the process descheduled) would send later than the limiter counted.
+   */
+  start(task: TaskEntry): true | number;
+  /** Sends the request for a task admitted elsewhere (a fleet claim; the slot is already counted). */
+  send(task: TaskEntry): void;
 }
 
 /**
@@ -68,7 +74,7 @@ export class Scheduler implements PollDriver {
   /** Starts a poll the caller admitted elsewhere (a fleet claim): counts its slot, skips the local gate. */
   startNow(task: TaskEntry): void {
     this.#inFlight += 1;
-    this.#hooks.start(task);
+    this.#hooks.send(task);
   }
 
   get scheduled(): number {
@@ -110,21 +116,19 @@ export class Scheduler implements PollDriver {
     try {
       this.#hooks.expire(this.#clock.now());
       while (this.#inFlight < this.#capacity) {
-        // Read per request, not per pump: starting a request costs CPU, and a request admitted late in a long
-        // pump must be counted at the instant it is really sent, or the next one for its task goes out early.
         const now = this.#clock.now();
         const nowEpoch = this.#clock.epochNow();
         const task = this.#heap.peek();
         if (task === undefined || task.heapKey > now) break;
         if (this.#admission.accountAllowedAt(nowEpoch) > nowEpoch) break;
-        const decision = this.#admission.admit(task, nowEpoch);
-        if (decision !== true) {
-          this.#heap.set(task, now + (decision - nowEpoch));
-          continue;
-        }
+        // The slot is counted before the start: a request that ends synchronously releases it through finished().
         this.#heap.delete(task);
         this.#inFlight += 1;
-        this.#hooks.start(task);
+        const started = this.#hooks.start(task);
+        if (started !== true) {
+          this.#inFlight -= 1;
+          this.#heap.set(task, this.#clock.now() + (started - this.#clock.epochNow()));
+        }
       }
     } finally {
       this.#pumping = false;

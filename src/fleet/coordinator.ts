@@ -1,3 +1,5 @@
+import type { KeyBook } from '../create/keys.js';
+import type { CreationLimit } from '../create/window.js';
 import type { LoggerLike } from '../logger.js';
 
 /**
@@ -7,6 +9,34 @@ import type { LoggerLike } from '../logger.js';
 export interface Coordinator {
   /** Called once by a watcher: the fleet store bound to this watcher's account and limits. */
   open(params: CoordinatorParams): FleetStore;
+  /**
+   * Called by a watcher's first `submit()`/`generate()`: the submit keys and the creation limit shared by the
+   * fleet (every process sees every key, and no window holds more than `requests` creates for the account).
+   * Without it, each process keeps its own keys and limit.
+   */
+  openCreate?(params: CreateCoordinatorParams): CreateFleet;
+}
+
+/** What a watcher tells its coordinator about creating tasks. */
+export interface CreateCoordinatorParams {
+  /** The account's name, as {@link CoordinatorParams.account}. */
+  readonly account: string;
+  /** The creation limit: at most `requests` creates arrive at the provider in any `windowMs`. */
+  readonly requests: number;
+  /** The creation limit's sliding window, ms. */
+  readonly windowMs: number;
+  /** The longest a create may be out before it has surely arrived (and ended), ms. */
+  readonly maxOutMs: number;
+  /** The watcher's logger (silent by default). */
+  readonly log: LoggerLike;
+}
+
+/** The fleet's side of creating: its submit keys and its creation limit. */
+export interface CreateFleet {
+  /** Submit keys every process sees: written before each create leaves. */
+  readonly keys: KeyBook;
+  /** The account's creation limit, counted across every process. */
+  readonly limit: CreationLimit;
 }
 
 /** What a watcher tells its coordinator. */

@@ -190,3 +190,35 @@ export function decodeList(reply: unknown[]): ListReply {
   }
   return { cursor: String(reply[0]), tasks };
 }
+
+/** create-slot.lua's ARGV: `take` a slot, `end` it (the request ended `marginMs` ago at the latest), or give it `back`. */
+export function createSlotArgs(op: 'take' | 'end' | 'back', slot: string, limit: { readonly requests: number; readonly windowMs: number; readonly maxOutMs: number }, marginMs = 0): (string | number)[] {
+  return [op, slot, limit.requests, Math.ceil(limit.windowMs), Math.ceil(limit.maxOutMs), Math.ceil(marginMs)];
+}
+
+/** create-slot.lua's reply: the slot is held, or ask again in `retryInMs`. */
+export function decodeCreateSlot(reply: unknown[]): { readonly allowed: boolean; readonly retryInMs: number } {
+  return { allowed: Number(reply[0]) === 1, retryInMs: Number(reply[1]) };
+}
+
+/** submit-key.lua's ARGV (see its header). */
+export function submitKeyArgs(op: 'get' | 'claim' | 'created' | 'unknown' | 'release', token: string, ttlMs: number, extra: readonly (string | number)[] = []): (string | number)[] {
+  return [op, token, Math.ceil(ttlMs), ...extra];
+}
+
+/** submit-key.lua's get / claim reply: Redis now and the key's record (`state` '' when free, `claimed` when just claimed). */
+export interface SubmitKeyReply {
+  readonly now: number;
+  readonly state: string;
+  readonly family: string;
+  readonly sentAt: number | null;
+  readonly until: number | null;
+  readonly taskId: string;
+  readonly reason: string;
+}
+
+export function decodeSubmitKey(reply: unknown[]): SubmitKeyReply {
+  const num = (v: unknown): number | null => (v === '' || v === undefined || v === null ? null : Number(v));
+  const [now, state, family, sentAt, until, taskId, reason] = reply.map((v) => (v === null || v === undefined ? '' : String(v)));
+  return { now: Number(now), state: state ?? '', family: family ?? '', sentAt: num(sentAt), until: num(until), taskId: taskId ?? '', reason: reason ?? '' };
+}

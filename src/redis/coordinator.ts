@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { CallbackDelivery, CallbackFleetTarget } from '../callbacks/core.js';
 import { accountOf } from '../fleet/account.js';
-import type { Coordinator, CoordinatorParams, FleetStore } from '../fleet/coordinator.js';
+import type { Coordinator, CoordinatorParams, CreateCoordinatorParams, CreateFleet, FleetStore } from '../fleet/coordinator.js';
 import { CallbackPoker, callbackFamilies } from './callback-poker.js';
+import { RedisCreateStore } from './create-store.js';
 import { RedisFleetStore } from './fleet-store.js';
 import { checkName } from './keys.js';
 
@@ -120,6 +121,22 @@ export class RedisCoordinator implements Coordinator, CallbackFleetTarget {
       pokeMemoryMs: 60_000,
       logger: { debug() {}, info() {}, warn() {}, error() {} },
     });
+  }
+
+  /** Called by the watcher's first create: the fleet's submit keys and creation limit, on their own connection. */
+  openCreate(params: CreateCoordinatorParams): CreateFleet {
+    const o = this.#options;
+    const store = new RedisCreateStore({
+      redis: o.redis,
+      prefix: checkName('prefix', o.prefix ?? 'kie'),
+      account: o.account ?? params.account,
+      requests: params.requests,
+      windowMs: params.windowMs,
+      maxOutMs: params.maxOutMs,
+      operationTimeoutMs: o.operationTimeoutMs ?? 2_000,
+      logger: params.log,
+    });
+    return { keys: store, limit: store };
   }
 
   /** Called by the watcher: a store for its account, with its limits. */

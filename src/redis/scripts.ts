@@ -1,4 +1,5 @@
 import callbackPoke from './scripts/callback-poke.lua';
+import createSlot from './scripts/create-slot.lua';
 import gcra from './scripts/includes/gcra.lua';
 import pokeInclude from './scripts/includes/poke.lua';
 import prelude from './scripts/includes/prelude.lua';
@@ -6,6 +7,7 @@ import list from './scripts/list.lua';
 import pause from './scripts/pause.lua';
 import poke from './scripts/poke.lua';
 import register from './scripts/register.lua';
+import submitKey from './scripts/submit-key.lua';
 import tick from './scripts/tick.lua';
 import { LuaScript } from './script-runner.js';
 
@@ -46,3 +48,7 @@ export const PAUSE = script(pause);
 export const LIST = script(list);
 /** A callback handler's poke with fleet-wide replay dedupe (src/redis/callback-poker.ts). */
 export const CALLBACK_POKE = script(callbackPoke);
+/** The fleet's creation limit (src/redis/create-store.ts). */
+export const CREATE_SLOT = script(createSlot);
+/** The fleet's submit keys (src/redis/create-store.ts). */
+export const SUBMIT_KEY = script(submitKey);

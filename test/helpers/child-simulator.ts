@@ -11,6 +11,8 @@ export interface ChildSimulator {
   readonly url: string;
   addTasks(specs: readonly SimulatedTaskSpec[]): Promise<string[]>;
   setFaults(faults: SimulatorFaults): Promise<void>;
+  /** The simulator's own count for one task: requests and per-task limit violations, at its arrival times. */
+  taskStats(taskId: string): Promise<{ requests: number; violations: number }>;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,11 @@ export async function childSimulator(apiKey: string, faults?: SimulatorFaults): 
     url,
     addTasks: async (specs) => ((await control(url, 'tasks', { tasks: specs })) as { taskIds: string[] }).taskIds,
     setFaults: async (f) => void (await control(url, 'faults', f)),
+    taskStats: async (taskId) => {
+      const res = await fetch(`${url}/__sim/tasks/${encodeURIComponent(taskId)}`);
+      if (!res.ok) throw new Error(`simulator control tasks/${taskId}: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as { requests: number; violations: number };
+    },
     close: async () => {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');

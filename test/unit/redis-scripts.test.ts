@@ -7,7 +7,7 @@ const DIR = new URL('../../src/redis/scripts/', import.meta.url);
 describe('the fleet Lua scripts', () => {
   it('open each with a KEYS / ARGV / returns header, one file per script', () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith('.lua'));
-    expect(files.sort()).toEqual(['callback-poke.lua', 'list.lua', 'pause.lua', 'poke.lua', 'register.lua', 'tick.lua']);
+    expect(files.sort()).toEqual(['callback-poke.lua', 'create-slot.lua', 'list.lua', 'pause.lua', 'poke.lua', 'register.lua', 'submit-key.lua', 'tick.lua']);
     for (const f of files) {
       const head = readFileSync(new URL(f, DIR), 'utf8').split(']]')[0] ?? '';
       expect(head, f).toMatch(/^--\[\[/);
