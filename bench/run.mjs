@@ -9,6 +9,8 @@
 //   --only=ceiling|scale|frontier|peers|fleet   re-measure one scenario and merge it into results.json and the docs
 //                               (fleet: bench/fleet/run.mjs, the engine on 1-8 processes and a redis-server, and
 //                               bench/fleet-store.mjs, the store beside "the obvious design"; needs redis-server)
+//   --only=create               issue 16's create scenario (bench/create.mjs: 2,000 generates from 1 and 4 processes, the
+//                               fault matrix beside the naive loop); writes bench/create.json and its docs section; needs redis-server
 //   --only=callbackRows         issue 18's callback rows alone (bench/callback-rows.mjs: the first 10 tasks, the
 //                               serverless row and its in-process twin, with the 600-task delivered row); part of --only=frontier
 //   --frontier-only             only fixed 2 s, the default and the candidate on the frontier workload; prints, publishes nothing
@@ -207,6 +209,11 @@ const meta = { date: new Date().toISOString(), mode, machine: machineInfo() };
 const resultsFile = `${ROOT}bench/${mode === 'quick' ? 'results.quick.json' : 'results.json'}`;
 let results;
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+if (only === 'create') {
+  // Issue 16's scenario runs on its own (bench/create.mjs): it writes bench/create.json and its docs section.
+  const child = spawn(process.execPath, [`${ROOT}bench/create.mjs`], { stdio: 'inherit' });
+  process.exit(await new Promise((r) => child.once('exit', r)));
+}
 if (only) {
   // Re-measure one scenario of the full run and merge it into the published results (after a noisy minute).
   const cfg = CONFIG.full;

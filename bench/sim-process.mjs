@@ -15,7 +15,8 @@ const t0 = config.t0 ?? 0;
 // durations, progress steps and the per-task rate window all live in "provider time".
 const now = timeScale === 1 ? Date.now : scaledEpoch(t0, timeScale);
 
-const sim = await startSimulator({ port: 0, host: '127.0.0.1', seed: config.seed ?? 1, now });
+// `options`: any other simulator option (the create scenario's creation window, task durations).
+const sim = await startSimulator({ port: 0, host: '127.0.0.1', seed: config.seed ?? 1, now, ...(config.options ?? {}) });
 process.stdout.write(`${JSON.stringify({ url: sim.url, pid: process.pid })}\n`);
 
 const stop = () => {

@@ -28,7 +28,8 @@ const percentile = (xs, p) => {
   return s.length === 0 ? null : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-function startRedis(dir) {
+/** A redis-server on a unix socket in `dir`, no persistence (also used by bench/create.mjs). */
+export function startRedis(dir) {
   const socket = join(dir, 'redis.sock');
   const proc = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {

@@ -218,8 +218,8 @@ export interface FleetStore {
   callbacksSeen(taskIds: readonly string[]): Promise<readonly boolean[]>;
   /** Pauses every process's claiming for `ms` (an account-wide 429); resolves with the pause left. */
   pause(ms: number): Promise<number>;
-  /** The durable pending set. */
-  listPending(): Promise<PendingTask[]>;
+  /** The durable pending set; with `unheld`, only the tasks no live process holds an interest in. */
+  listPending(options?: { readonly unheld?: boolean | undefined }): Promise<PendingTask[]>;
   /** Delivers every process's results and progress events; resolves once listening, to an unsubscribe function. */
   subscribe(listener: (message: FleetMessage) => void): Promise<() => void>;
   /**

@@ -182,7 +182,7 @@ export class FleetDriver implements FleetMode {
 
   async resumable(): Promise<{ family: string; taskId: string; watchedAt: number }[]> {
     const now = this.#time().epochNow;
-    return (await this.#d.store.listPending()).filter((p) => p.deadlineAt > now).map((p) => ({ taskId: p.key.taskId, family: p.key.family, watchedAt: p.watchedAt }));
+    return (await this.#d.store.listPending({ unheld: true })).filter((p) => p.deadlineAt > now).map((p) => ({ taskId: p.key.taskId, family: p.key.family, watchedAt: p.watchedAt }));
   }
 
   /** Every local task again (after the fleet lost its data, or the stream reader reconnected). */

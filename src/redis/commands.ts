@@ -35,9 +35,12 @@ export interface RegisterTask {
   readonly watchedAt?: number | undefined;
 }
 
-/** `knownEpoch`: the epoch this process saw last (`null`: none), so that a loss of the data is recognised. */
-export function registerArgs(knownEpoch: string | null, tasks: readonly RegisterTask[]): (string | number)[] {
-  const args: (string | number)[] = [knownEpoch ?? '', tasks.length];
+/**
+ * `knownEpoch`: the epoch this process saw last (`null`: none), so that a loss of the data is recognised;
+ * `proc`: this process's number in the fleet, recorded as holding an interest in each task (`null`: take one).
+ */
+export function registerArgs(knownEpoch: string | null, proc: number | null, tasks: readonly RegisterTask[]): (string | number)[] {
+  const args: (string | number)[] = [knownEpoch ?? '', proc ?? '', tasks.length];
   for (const t of tasks) {
     args.push(
       memberOf(t.key),
@@ -52,6 +55,8 @@ export function registerArgs(knownEpoch: string | null, tasks: readonly Register
 export interface RegisterReply {
   readonly epoch: string;
   readonly now: number;
+  /** This process's number (the one passed, or a new one). */
+  readonly proc: number;
   /** Per task, in order: `n` made pending, `p` already pending, `r` settled with `result`. */
   readonly outcomes: readonly { readonly status: 'n' | 'p' | 'r'; readonly result: string }[];
 }
@@ -59,10 +64,10 @@ export interface RegisterReply {
 export function decodeRegister(reply: unknown[], n: number): RegisterReply {
   const outcomes: { status: 'n' | 'p' | 'r'; result: string }[] = [];
   for (let j = 0; j < n; j++) {
-    const status = String(reply[2 + j * 2]);
-    outcomes.push({ status: status === 'r' ? 'r' : status === 'n' ? 'n' : 'p', result: String(reply[3 + j * 2] ?? '') });
+    const status = String(reply[3 + j * 2]);
+    outcomes.push({ status: status === 'r' ? 'r' : status === 'n' ? 'n' : 'p', result: String(reply[4 + j * 2] ?? '') });
   }
-  return { epoch: String(reply[0]), now: Number(reply[1]), outcomes };
+  return { epoch: String(reply[0]), now: Number(reply[1]), proc: Number(reply[2]), outcomes };
 }
 
 /** What a tick is told besides its reports. */
@@ -80,6 +85,8 @@ export interface TickParams {
   readonly scanLimit: number;
   /** The epoch this process saw last (`null`: none), so that a loss of the data is recognised. */
   readonly knownEpoch: string | null;
+  /** This process's number, to mark it alive with this tick (`null`: not this time). */
+  readonly liveProc: number | null;
 }
 
 export function tickArgs(p: TickParams, reports: readonly Report[]): (string | number)[] {
@@ -95,6 +102,7 @@ export function tickArgs(p: TickParams, reports: readonly Report[]): (string | n
     p.eventsMaxLen,
     p.scanLimit,
     p.knownEpoch ?? '',
+    p.liveProc ?? '',
     reports.length,
   ];
   for (const r of reports) pushReport(args, r);
@@ -162,8 +170,11 @@ export function pokeArgs(key: TaskKey, memoryMs: number): (string | number)[] {
   return [memberOf(key), Math.ceil(memoryMs)];
 }
 
-/** What a poke did: made the task due, flagged its claim, found it settled, or remembered it for its registration. */
-export type PokeReply = 'due' | 'flagged' | 'settled' | 'remembered';
+/**
+ * What a poke did: made the task due, flagged its claim, found it settled, remembered it for its registration,
+ * or, for a task nobody registered, noted the callback only (`unknown`) or nothing, past the cap (`ignored`).
+ */
+export type PokeReply = 'due' | 'flagged' | 'settled' | 'remembered' | 'unknown' | 'ignored';
 
 export function decodePoke(reply: unknown): PokeReply {
   return String(reply) as PokeReply;
@@ -173,8 +184,9 @@ export function pauseArgs(ms: number): (string | number)[] {
   return [Math.ceil(positive('ms', ms, 0, 1))];
 }
 
-export function listArgs(cursor: string, count: number): (string | number)[] {
-  return [cursor, count];
+/** `all`: every pending task; otherwise only those no live process holds an interest in. */
+export function listArgs(cursor: string, count: number, all: boolean): (string | number)[] {
+  return [cursor, count, all ? 1 : 0];
 }
 
 export interface ListReply {

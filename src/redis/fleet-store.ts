@@ -102,6 +102,8 @@ export interface RedisFleetStoreOptions {
 
 const SILENT: FleetLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const REGISTER_CHUNK = 500;
+/** How often ticks mark this process alive; a mark lasts 5 s (LIVE_MS in the scripts' prelude). */
+const LIVE_EVERY_MS = 1000;
 const LIST_CHUNK = 1000;
 
 /**
@@ -132,6 +134,10 @@ export class RedisFleetStore {
   readonly #onReset: (() => void) | undefined;
 
   #epoch: string | null = null;
+  /** This process's number in the fleet (`INCR procn`), which tasks record as interested; given by the first register. */
+  #proc: number | null = null;
+  /** When a tick last marked this process alive (monotonic ms). */
+  #markedLiveAt = -Infinity;
   #closed = false;
   /** Claims never handed out (send guard, late replies): reported as `release` on the next tick. */
   #releases: Report[] = [];
@@ -206,8 +212,11 @@ export class RedisFleetStore {
     const out: RegisterOutcome[] = [];
     for (let i = 0; i < tasks.length; i += REGISTER_CHUNK) {
       const chunk = tasks.slice(i, i + REGISTER_CHUNK);
-      const reply = decodeRegister((await this.#run(REGISTER, registerArgs(this.#epoch, chunk))) as unknown[], chunk.length);
+      const reply = decodeRegister((await this.#run(REGISTER, registerArgs(this.#epoch, this.#proc, chunk))) as unknown[], chunk.length);
+      const lost = this.#epoch !== null && this.#epoch !== reply.epoch;
       this.#seeEpoch(reply.epoch);
+      // After a loss, the number went with the data (a new process may hold it now): the next register takes one.
+      this.#proc = lost ? null : reply.proc;
       chunk.forEach((t, j) => {
         const o = reply.outcomes[j];
         const key = { family: t.key.family, taskId: t.key.taskId };
@@ -239,6 +248,7 @@ export class RedisFleetStore {
         eventsMaxLen: this.#eventsMaxLen,
         scanLimit: max * 2 + 32,
         knownEpoch: this.#epoch,
+        liveProc: this.#liveProc(),
       },
       all,
     );
@@ -299,12 +309,15 @@ export class RedisFleetStore {
     return Number(await this.#run(PAUSE, pauseArgs(ms)));
   }
 
-  /** Every pending task of the account, for `resume()` after all processes restarted. */
-  async listPending(): Promise<PendingTask[]> {
+  /**
+   * Every pending task of the account, or with `unheld`, for `resume()`, only those no live process holds an
+   * interest in (a process that registered the task and ticked or registered in the last 5 s).
+   */
+  async listPending(options: { readonly unheld?: boolean | undefined } = {}): Promise<PendingTask[]> {
     const seen = new Map<string, PendingTask>();
     let cursor = '0';
     do {
-      const reply = decodeList((await this.#run(LIST, listArgs(cursor, LIST_CHUNK))) as unknown[]);
+      const reply = decodeList((await this.#run(LIST, listArgs(cursor, LIST_CHUNK, options.unheld !== true))) as unknown[]);
       cursor = reply.cursor;
       for (const t of reply.tasks) seen.set(t.member, { key: t.key, watchedAt: t.watchedAt, deadlineAt: t.deadlineAt });
     } while (cursor !== '0');
@@ -322,10 +335,25 @@ export class RedisFleetStore {
     if (this.#reader === undefined) {
       const conn = this.#conn.redis.duplicate({ maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false, connectionName: 'kie-fleet-reader' });
       conn.on('error', this.#conn.onError);
-      this.#reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs, this.#resultsMaxLen);
-      this.#readerStart = this.#reader.start();
+      const reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs, this.#resultsMaxLen);
+      this.#reader = reader;
+      this.#readerStart = reader.start().catch(async (err: unknown) => {
+        // Redis went away while the reader found its start: the next subscribe starts a new one (a failed
+        // start kept here would fail every later subscribe, and this process would never hear a result).
+        if (this.#reader === reader) {
+          this.#reader = undefined;
+          this.#readerStart = undefined;
+        }
+        await reader.close();
+        throw err;
+      });
     }
-    await this.#readerStart;
+    try {
+      await this.#readerStart;
+    } catch (err) {
+      this.#listeners.delete(listener);
+      throw err;
+    }
     return () => {
       this.#listeners.delete(listener);
     };
@@ -371,8 +399,18 @@ export class RedisFleetStore {
     for (const c of claims) this.#releases.push({ kind: 'release', key: c.key, fence: c.fence });
   }
 
+  /** This process's number once a second (a tick marks it alive for 5 s), else `null`. */
+  #liveProc(): number | null {
+    const now = this.#clock.now();
+    if (this.#proc === null || now - this.#markedLiveAt < LIVE_EVERY_MS) return null;
+    this.#markedLiveAt = now;
+    return this.#proc;
+  }
+
   #seeEpoch(epoch: string): void {
     if (this.#epoch !== null && this.#epoch !== epoch) {
+      // The numbers were lost with the data: take a new one, which no process of the new copy holds.
+      this.#proc = null;
       this.#logger.warn({ previous: this.#epoch, epoch }, 'fleet data was lost (Redis restarted without persistence?): waiters must register again');
       this.#epoch = epoch;
       this.#onReset?.();

@@ -51,4 +51,8 @@ export interface SimulatorCreateStats {
   readonly billedTwice: number;
   /** The credits left. */
   readonly credits: number;
+  /** The first arrival (the simulator's clock, epoch ms), `null` before any: with the last, how long the creates took at the provider. */
+  readonly firstArrivalAt: number | null;
+  /** The last arrival (the simulator's clock, epoch ms), `null` before any. */
+  readonly lastArrivalAt: number | null;
 }

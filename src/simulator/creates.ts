@@ -73,7 +73,7 @@ export class CreateEndpoints {
   /** Arrival times inside the current window, oldest first. */
   readonly #arrivals: number[] = [];
   readonly #bills = new Map<string, number>();
-  #stats = { arrivals: 0, windowViolations: 0, maxInWindow: 0, created: 0, rateLimited: 0, refusedForCredits: 0, invalid: 0, faultsInjected: 0 };
+  #stats = zeroStats();
 
   constructor(parts: CreateEndpointsParts) {
     this.#p = parts;
@@ -178,6 +178,8 @@ export class CreateEndpoints {
     if (drop > 0) a.splice(0, drop);
     a.push(now);
     this.#stats.arrivals += 1;
+    this.#stats.firstArrivalAt ??= now;
+    this.#stats.lastArrivalAt = now;
     this.#stats.maxInWindow = Math.max(this.#stats.maxInWindow, a.length);
     if (a.length > this.#requests) {
       this.#stats.windowViolations += 1;
@@ -257,7 +259,13 @@ export class CreateEndpoints {
 
   /** Zeroes the counters and the bills; keeps the window (it enforces the limit) and the credits. */
   resetStats(): void {
-    this.#stats = { arrivals: 0, windowViolations: 0, maxInWindow: 0, created: 0, rateLimited: 0, refusedForCredits: 0, invalid: 0, faultsInjected: 0 };
+    this.#stats = zeroStats();
     this.#bills.clear();
   }
+}
+
+type Counters = { -readonly [K in keyof Omit<SimulatorCreateStats, 'billedBodies' | 'billedTwice' | 'credits'>]: SimulatorCreateStats[K] };
+
+function zeroStats(): Counters {
+  return { arrivals: 0, windowViolations: 0, maxInWindow: 0, created: 0, rateLimited: 0, refusedForCredits: 0, invalid: 0, faultsInjected: 0, firstArrivalAt: null, lastArrivalAt: null };
 }

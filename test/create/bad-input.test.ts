@@ -37,6 +37,11 @@ describe('bad input is refused before any request', () => {
       ['key not a string', w.submit('veo', { prompt: 'x' }, { key: 42 as never })],
       ['resubmit not a boolean', w.submit('veo', { prompt: 'x' }, { resubmit: 'yes' as never })],
       ['generate with a bad timeoutMs', w.generate('veo', { prompt: 'x' }, { timeoutMs: -1 })],
+      ['generate of an unknown family', w.generate('nope' as FamilyRef, {} as never)],
+      ['generate of a family without a create endpoint', w.generate(watchOnly, {} as never)],
+      ['generate with an input failing the schema', w.generate('runway', { prompt: 'x', quality: '4k' } as never)],
+      ['generate with a key too long', w.generate('veo', { prompt: 'x' }, { key: 'k'.repeat(257) })],
+      ['key null', w.submit('veo', { prompt: 'x' }, { key: null as never })],
     ];
     for (const [name, p] of cases) {
       const err = await rejection(p);
@@ -44,11 +49,20 @@ describe('bad input is refused before any request', () => {
     }
     expect((await rejection(w.submit('veo', { prompt: 'x' }, { key: '' }))) as Error).toHaveProperty('message', expect.stringContaining('key'));
     expect(s.createStats().arrivals).toBe(0);
+    // The bound is inclusive: a key of exactly 256 characters is sent.
+    expect((await w.submit('veo', { prompt: 'x' }, { key: 'k'.repeat(256) })).key).toBe('k'.repeat(256));
+    expect(s.createStats().arrivals).toBe(1);
   });
 
   it('submitLimit out of range is a RangeError; of the wrong type a TypeError', () => {
     expect(() => new TaskWatcher({ apiKey: KEY, submitLimit: { requests: 0 } })).toThrow(RangeError);
     expect(() => new TaskWatcher({ apiKey: KEY, submitLimit: { windowMs: 0 } })).toThrow(RangeError);
+    expect(() => new TaskWatcher({ apiKey: KEY, submitLimit: { requests: 10_001 } })).toThrow(RangeError);
+    expect(() => new TaskWatcher({ apiKey: KEY, submitLimit: { windowMs: 3_600_001 } })).toThrow(RangeError);
+    expect(() => new TaskWatcher({ apiKey: KEY, submitLimit: { requests: -1 } })).toThrow(RangeError);
+    expect(() => new TaskWatcher({ apiKey: KEY, submitLimit: { requests: Number.NaN } })).toThrow(/submitLimit/);
+    expect(() => new TaskWatcher({ apiKey: KEY, submitLimit: { windowMs: Infinity } })).toThrow(/submitLimit/);
+    expect(new TaskWatcher({ apiKey: KEY, submitLimit: { requests: 10_000, windowMs: 3_600_000 } })).toBeInstanceOf(TaskWatcher);
     expect(() => new TaskWatcher({ apiKey: KEY, submitLimit: { requests: 1.5 } })).toThrow(TypeError);
     expect(() => new TaskWatcher({ apiKey: KEY, submitLimit: 'fast' as never })).toThrow(TypeError);
     expect(() => new TaskWatcher({ apiKey: KEY, callbackUrl: 'ftp://x' })).toThrow(TypeError);
@@ -56,6 +70,19 @@ describe('bad input is refused before any request', () => {
 });
 
 describe('answers that do not prove a create', () => {
+  it.each([
+    ['data null', { code: 200, msg: 'success', data: null }],
+    ['no data at all', { code: 200, msg: 'success' }],
+    ['an empty taskId', { code: 200, msg: 'success', data: { taskId: '' } }],
+    ['a taskId that is not a string', { code: 200, msg: 'success', data: { taskId: 42 } }],
+  ])('200 with %s is an unknown outcome, sent once, and its key stays unknown', async (_name, body) => {
+    const srv = await server((_req, res) => json(res, body));
+    const w = watcher(srv.url);
+    expect(await rejection(w.submit('market', { model: 'google/nano-banana', input: { prompt: 'x' } }, { key: 'k2' }))).toBeInstanceOf(SubmitUnknownError);
+    expect(await rejection(w.submit('market', { model: 'google/nano-banana', input: { prompt: 'x' } }, { key: 'k2' }))).toBeInstanceOf(SubmitUnknownError);
+    expect(srv.requests).toHaveLength(1);
+  });
+
   it('200 without a taskId is an unknown outcome (the task may exist)', async () => {
     const srv = await server((_req, res) => json(res, { code: 200, msg: 'success', data: {} }));
     const w = watcher(srv.url);

@@ -172,6 +172,32 @@ describe('the results subscription', () => {
     expect(seen.map((m) => (m.type === 'final' ? m.key.taskId : m.type))).toEqual(['t-1', 't-2', 't-3']);
   });
 
+  it('a reader whose start failed (Redis went away while it found its start) starts again on the next subscribe', async () => {
+    const client = redis.client();
+    const duplicate = client.duplicate.bind(client);
+    let failures = 0;
+    // The reader's first XREVRANGE fails, as a call cut by a restart does.
+    client.duplicate = ((...args: Parameters<typeof client.duplicate>) => {
+      const conn = duplicate(...args);
+      const xrevrange = conn.xrevrange.bind(conn);
+      conn.xrevrange = ((...a: Parameters<typeof conn.xrevrange>) => {
+        if (failures++ === 0) return Promise.reject(new Error('Connection is closed.'));
+        return xrevrange(...a);
+      }) as typeof conn.xrevrange;
+      return conn;
+    }) as typeof client.duplicate;
+    const consumer = new RedisFleetStore({ redis: client });
+    try {
+      await expect(consumer.subscribe(() => undefined)).rejects.toThrow('Connection is closed.');
+      const seen: FleetMessage[] = [];
+      await consumer.subscribe((m) => seen.push(m));
+      await settle(redis.store(), [1]);
+      expect(await until(() => seen.length === 1, 5_000)).toBe(true);
+    } finally {
+      await consumer.close();
+    }
+  });
+
   it('resumes from its last id after its connection is killed: nothing published meanwhile is lost', async () => {
     const producer = redis.store();
     const consumer = redis.store({ readBlockMs: 200 });

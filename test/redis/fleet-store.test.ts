@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { RedisFleetStore, type FleetMessage } from '../../src/redis/index.js';
+import { RedisCoordinator, RedisFleetStore, type FleetMessage } from '../../src/redis/index.js';
+import { TaskWatcher } from '../../src/index.js';
 import { sleep, task, until, useRedis } from './helpers.js';
 
 const redis = useRedis();
@@ -279,6 +280,52 @@ describe('poke', () => {
     await sleep(100);
     await store.register([{ key: task(2), delayMs: 60_000 }]);
     expect((await store.tick([], 1)).claims).toEqual([]);
+  });
+});
+
+describe('callbacks for taskIds nobody watches', () => {
+  it("a watcher's poke of 500 unknown taskIds (each poked under every family) leaves one small key per taskId, each with a short TTL", async () => {
+    const client = redis.client();
+    // No simulator needed: nothing is watched, so nothing is polled.
+    const watcher = new TaskWatcher({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', coordinator: new RedisCoordinator({ redis: client }) });
+    try {
+      for (let i = 0; i < 500; i++) expect(watcher.poke(`unknown-${i}`)).toBe(false);
+      const admin = redis.client();
+      const countCb = async (): Promise<number> => (await admin.keys('*:cb:unknown-*')).length;
+      expect(await until(async () => (await countCb()) === 500, 10_000)).toBe(true);
+      await sleep(300);
+      // Everything the pokes wrote: the 500 marks and the cap's counter, beside the account's own keys and the
+      // dashboard's heartbeat of this process.
+      const keys = (await admin.keys('*')).filter((k) => !/:(epoch|fence|events|results|procs|proc:.*)$/.test(k));
+      expect(keys.filter((k) => !/:cb:unknown-\d+$/.test(k))).toEqual([expect.stringMatching(/:cbn$/)]);
+      for (const k of keys.slice(0, 50)) {
+        const ttl = await admin.pttl(k);
+        expect(ttl, k).toBeGreaterThan(0);
+        expect(ttl, k).toBeLessThanOrEqual(60_000);
+        expect(await admin.memory('USAGE', k), k).toBeLessThan(160);
+      }
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('a poke remembered under one family path makes the task due at once when registered under another', async () => {
+    const store = redis.store();
+    expect(await store.poke(task('x', 'veo'))).toBe('remembered');
+    expect(await store.poke(task('x', 'suno'))).toBe('remembered');
+    await store.register([{ key: task('x'), delayMs: 60_000 }]);
+    expect((await store.tick([], 10)).claims.map((c) => c.key)).toEqual([task('x')]);
+  });
+
+  it('stores nothing for unknown taskIds past 10,000 a window', async () => {
+    const store = redis.store();
+    const replies = await Promise.all(Array.from({ length: 10_050 }, (_, i) => store.poke(task(`u${i}`))));
+    expect(replies.filter((r) => r === 'remembered')).toHaveLength(10_000);
+    expect(replies.filter((r) => r === 'ignored')).toHaveLength(50);
+    expect((await redis.client().keys('*:cb:*')).length).toBe(10_000);
+    // A task somebody registered is still poked past the cap.
+    await store.register([{ key: task('known'), delayMs: 60_000 }]);
+    expect(await store.poke(task('known'))).toBe('due');
   });
 });
 

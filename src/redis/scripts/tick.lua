@@ -4,7 +4,8 @@
 
   KEYS  the account's fixed keys (SCRIPT_KEYS: due, results, events, budget, pause, fence, epoch)
   ARGV  owner, leaseMs, maxClaims, intervalMs, budgetIntervalMs (0: none), budgetBurst, resultTtlMs,
-        resultsMaxLen, eventsMaxLen, scanLimit, knownEpoch ('' for none), nReports, then per report: kind ('n' | 'f' | 'r'), member,
+        resultsMaxLen, eventsMaxLen, scanLimit, knownEpoch ('' for none), liveProc (this process's number, marked
+        alive; '' for not this time), nReports, then per report: kind ('n' | 'f' | 'r'), member,
         fence, delayMs, text1 (state | result), text2 (event)
   returns {epoch, now, nextDueAt (-1: nothing pending), nClaims, (member, fence, state, watchedAt,
           deadlineAt)..., nExpired, member...}
@@ -21,9 +22,10 @@ local result_ttl = tonumber(ARGV[7])
 local results_len = ARGV[8]
 local events_len = ARGV[9]
 local scan_limit = tonumber(ARGV[10])
-local n_reports = tonumber(ARGV[12])
+local n_reports = tonumber(ARGV[13])
 local now = ms_now()
 local ep = epoch(now, ARGV[11])
+if ARGV[12] ~= '' then mark_live(ARGV[12]) end
 -- Within one interval of the data's loss a task may have been claimed just before it: no claim before then.
 local floor = nil
 local expired = {}
@@ -65,7 +67,7 @@ end
 -- 1. reports: a report counts only if its fence is the task's current one (a newer claimer owns it
 -- otherwise) and the task is still pending (a repeated 'final' finds it settled and is ignored).
 for i = 0, n_reports - 1 do
-  local o = 13 + i * 6
+  local o = 14 + i * 6
   local kind = ARGV[o]
   local m = ARGV[o + 1]
   local k = task_key(m)

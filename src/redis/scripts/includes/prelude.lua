@@ -16,11 +16,15 @@ local function f3(x) return string.format('%.3f', x) end
 -- 5 or 6 bytes, an epoch time in 10.
 local function rel(x, w) return string.format('%.0f', math.ceil(x - w)) end
 local function task_key(m) return base .. 't:' .. m end
-local function poke_key(m) return base .. 'poke:' .. m end
+local function task_id_of(m) return string.sub(m, string.find(m, ':', 1, true) + 1) end
+-- One key per taskId for callbacks, whatever family path they name: '1', a callback came (the callback-miss rate
+-- reads it); 'p<until>', it came before any process registered the task, whose registration until then (Redis
+-- time, ms) polls at once.
+local function callback_key(task_id) return base .. 'cb:' .. task_id end
 -- The per-task rate limit is the provider's: per taskId, whatever family path a request takes. So its TAT
 -- lives in a key of the taskId alone (the member is '<family>:<taskId>'), and only while it lies ahead: it
 -- expires when the next request is allowed anyway, so an idle or settled task keeps no TAT at all.
-local function tat_key(m) return base .. 'g:' .. string.sub(m, string.find(m, ':', 1, true) + 1) end
+local function tat_key(m) return base .. 'g:' .. task_id_of(m) end
 local function get_tat(m)
   local v = redis.call('GET', tat_key(m))
   if v then return tonumber(v) end
@@ -43,3 +47,8 @@ local function epoch(now, known)
   end
   return e
 end
+-- Which processes hold an interest in a task: the hash's 'i', ',<n>,<n>,' of process numbers (from `procn`);
+-- a process is alive while its `live:<n>` key is (refreshed by its ticks and registrations).
+local LIVE_MS = 5000
+local function live_key(n) return base .. 'live:' .. n end
+local function mark_live(n) redis.call('SET', live_key(n), '1', 'PX', LIVE_MS) end

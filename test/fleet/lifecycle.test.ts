@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { sleep, until, useFleet } from './helpers.js';
+
+// What a fleet leaves in Redis and what a new process takes over: judged on the keys Redis holds and on what
+// each forked worker (the library's fleet driver) watches.
+
+const fleet = useFleet();
+
+/**
+ * The keys of tasks: a task's hash, its rate-limit TAT, a remembered poke, a callback's marks, and the due set of
+ * the pending tasks. The account's other keys (fence counter, epoch, the capped streams, the dashboard's process
+ * list) live as long as the account.
+ */
+const TASK_KEYS = /:\{[^}]+\}:((t|g|poke|cb|cbd):.*|due)$/;
+
+async function keysWithTtl(): Promise<{ key: string; ttl: number }[]> {
+  const admin = fleet.redis().client();
+  try {
+    const keys = await admin.keys('*');
+    return await Promise.all(keys.map(async (key) => ({ key, ttl: await admin.pttl(key) })));
+  } finally {
+    admin.disconnect();
+  }
+}
+
+describe('a fleet task ends with its last interest', () => {
+  it('waits that timed out in a process that is gone leave no task key without a TTL, and nothing once it passed', async () => {
+    const sim = fleet.sim();
+    const ids = sim.addTasks(Array.from({ length: 5 }, () => ({ durationMs: 600_000, outcome: 'SUCCESS' as const })));
+    const w = await fleet.worker('w');
+    w.wait(ids, { timeoutMs: 1_500 });
+    expect(await until(() => ids.every((id) => w.settled.get(id)?.outcome === 'KIE_WATCH_TIMEOUT'), 10_000)).toBe(true);
+    // No process is left to notice the deadlines passed and drop the tasks.
+    w.kill('SIGKILL');
+    const left = await keysWithTtl();
+    expect(left.some((k) => k.key.includes(':t:'))).toBe(true);
+    expect(left.filter((k) => TASK_KEYS.test(k.key) && k.ttl < 0)).toEqual([]);
+    // Every deadline was 1.5 s after its wait; a key may outlive it by a second (a poll out then reports into it).
+    await sleep(2_000);
+    expect((await keysWithTtl()).filter((k) => TASK_KEYS.test(k.key)).map((k) => k.key)).toEqual([]);
+  }, 30_000);
+
+  it('a later, longer wait keeps the task after an earlier wait timed out and its process is gone', async () => {
+    const sim = fleet.sim();
+    const ids = sim.addTasks(Array.from({ length: 3 }, () => ({ durationMs: 5_000, outcome: 'SUCCESS' as const })));
+    const early = await fleet.worker('early');
+    early.wait(ids, { timeoutMs: 1_500 });
+    await sleep(300);
+    const late = await fleet.worker('late');
+    late.wait(ids, { timeoutMs: 20_000 });
+    expect(await until(() => ids.every((id) => early.settled.has(id)), 10_000)).toBe(true);
+    early.kill('SIGKILL');
+    expect(await until(() => ids.every((id) => late.settled.has(id)), 15_000)).toBe(true);
+    for (const id of ids) expect(late.settled.get(id)?.outcome, id).toBe('SUCCESS');
+    expect(sim.stats().violations).toBe(0);
+  }, 30_000);
+});
+
+describe('resume() in a fleet', () => {
+  it('takes only the tasks no live process holds an interest in: none while their waiter lives, all once it is gone', async () => {
+    const sim = fleet.sim();
+    const ids = sim.addTasks(Array.from({ length: 4 }, () => ({ durationMs: 60_000, outcome: 'SUCCESS' as const })));
+    const holder = await fleet.worker('holder');
+    holder.wait(ids, { timeoutMs: 120_000 });
+    await sleep(500);
+    // A worker starting beside a live one (resume() at every start, as the fleet snippet does) takes nothing.
+    const second = await fleet.worker('second');
+    second.resume();
+    expect(await until(() => second.resumed !== undefined, 10_000)).toBe(true);
+    expect(second.resumed).toBe(0);
+    // The holder dies: once its liveness lapses (5 s), a worker starting now resumes its tasks.
+    holder.kill('SIGKILL');
+    await sleep(6_000);
+    const third = await fleet.worker('third');
+    third.resume();
+    expect(await until(() => third.resumed !== undefined, 10_000)).toBe(true);
+    expect(third.resumed).toBe(ids.length);
+    // The second worker, alive and watching nothing, still does not take them once the third holds them.
+    const fourth = await fleet.worker('fourth');
+    fourth.resume();
+    expect(await until(() => fourth.resumed !== undefined, 10_000)).toBe(true);
+    expect(fourth.resumed).toBe(0);
+  }, 40_000);
+});
