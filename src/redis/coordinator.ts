@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { CallbackDelivery, CallbackFleetTarget } from '../callbacks/core.js';
 import { accountOf } from '../fleet/account.js';
 import type { Coordinator, CoordinatorParams, CreateCoordinatorParams, CreateFleet, FleetStore } from '../fleet/coordinator.js';
@@ -13,7 +13,7 @@ export interface RedisCoordinatorOptions {
    * A Redis (or Valkey) URL, or an ioredis instance. A client passed in stays open when the watcher closes;
    * connections made from a URL are closed with it.
    */
-  readonly redis: string | Redis;
+  readonly redis: string | Redis | Cluster;
   /** Key prefix: fleets with different prefixes share nothing. @default 'kie' */
   readonly prefix?: string | undefined;
   /**
@@ -81,7 +81,7 @@ export class RedisCoordinator implements Coordinator, CallbackFleetTarget {
 
   /** The Redis (URL or client) and key prefix of this fleet: what `createDashboard({ coordinator })` reads. */
   get connection(): FleetConnection {
-    return { redis: this.#options.redis, prefix: this.#options.prefix ?? 'kie' };
+    return { redis: this.#asClient(), prefix: this.#options.prefix ?? 'kie' };
   }
 
   /**
@@ -113,7 +113,7 @@ export class RedisCoordinator implements Coordinator, CallbackFleetTarget {
       throw new TypeError('kie-watcher: a RedisCoordinator that pokes the fleet without a watcher needs `apiKey` (the one the watchers use) or `account`');
     }
     return new CallbackPoker({
-      redis: o.redis,
+      redis: this.#asClient(),
       prefix: checkName('prefix', o.prefix ?? 'kie'),
       account,
       families: callbackFamilies(o.callbackFamilies),
@@ -127,7 +127,7 @@ export class RedisCoordinator implements Coordinator, CallbackFleetTarget {
   openCreate(params: CreateCoordinatorParams): CreateFleet {
     const o = this.#options;
     const store = new RedisCreateStore({
-      redis: o.redis,
+      redis: this.#asClient(),
       prefix: checkName('prefix', o.prefix ?? 'kie'),
       account: o.account ?? params.account,
       requests: params.requests,
@@ -137,6 +137,14 @@ export class RedisCoordinator implements Coordinator, CallbackFleetTarget {
       logger: params.log,
     });
     return { keys: store, limit: store };
+  }
+
+  /**
+   * The client as the callback poker, the creation store and the dashboard type it: they send only commands
+   * and pipelines on one account's keys, which share a slot, so a Cluster serves them as a single node does.
+   */
+  #asClient(): string | Redis {
+    return this.#options.redis as string | Redis;
   }
 
   /** Called by the watcher: a store for its account, with its limits. */

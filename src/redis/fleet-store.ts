@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { paramsForWindow } from '../limits/gcra.js';
 import { decodeList, decodePoke, decodeRegister, decodeTick, listArgs, pauseArgs, pokeArgs, positive, registerArgs, tickArgs, type PokeReply, type RegisterTask } from './commands.js';
 import { Connection, type LateReply } from './connection.js';
@@ -45,7 +45,7 @@ export interface RedisFleetStoreOptions {
    * an instance instead) or an ioredis instance. A client passed in stays open on `close()`; one made from
    * a URL is closed.
    */
-  readonly redis: string | Redis;
+  readonly redis: string | Redis | Cluster;
   /** Key prefix. @default 'kie' */
   readonly prefix?: string | undefined;
   /** Account name, the hash tag of every key: one account's keys share one Redis Cluster slot. @default 'default' */
@@ -114,6 +114,7 @@ const LIST_CHUNK = 1000;
 export class RedisFleetStore {
   readonly #conn: Connection;
   readonly #ownsRedis: boolean;
+  readonly #cluster: boolean;
   readonly #keys: string[];
   /** The dashboard's view of this process (src/redis/fleet-stats.ts). */
   readonly #beats: HeartbeatWriter;
@@ -181,13 +182,17 @@ export class RedisFleetStore {
       // `down`), and nothing sent before a disconnect is silently resent after it.
       redis = new Redis(options.redis, { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false });
       this.#ownsRedis = true;
-    } else if (options.redis instanceof Redis) {
-      redis = options.redis;
+    } else if (options.redis instanceof Redis || options.redis instanceof Cluster) {
+      // A Cluster answers every command the store sends (all of an account's keys share one slot, by the hash
+      // tag, so each script and each XREAD goes to one node): it is used through the same interface.
+      redis = options.redis as Redis;
       this.#ownsRedis = false;
     } else {
-      throw new TypeError('redis must be a URL string or an ioredis Redis instance');
+      throw new TypeError('redis must be a URL string, an ioredis Redis instance or an ioredis Cluster');
     }
-    if (redis.options.keyPrefix) throw new TypeError('an ioredis keyPrefix is not supported: use the `prefix` option');
+    const keyPrefix = options.redis instanceof Cluster ? (options.redis.options.keyPrefix ?? options.redis.options.redisOptions?.keyPrefix) : redis.options.keyPrefix;
+    if (keyPrefix) throw new TypeError('an ioredis keyPrefix is not supported: use the `prefix` option');
+    this.#cluster = options.redis instanceof Cluster;
     this.#keys = accountKeys(prefix, account);
     this.#beats = new HeartbeatWriter(`${prefix}:{${account}}:`, this.#owner);
     this.#conn = new Connection(redis, { timeoutMs, probeIntervalMs, logger: this.#logger, onStatus: options.onStatus });
@@ -333,7 +338,10 @@ export class RedisFleetStore {
     if (this.#closed) throw new FleetUnavailableError('the store is closed');
     this.#listeners.add(listener);
     if (this.#reader === undefined) {
-      const conn = this.#conn.redis.duplicate({ maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false, connectionName: 'kie-fleet-reader' });
+      const own = { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: false, connectionName: 'kie-fleet-reader' };
+      const conn = this.#cluster
+        ? ((this.#conn.redis as unknown as Cluster).duplicate([], { enableOfflineQueue: false, redisOptions: own }) as unknown as Redis)
+        : this.#conn.redis.duplicate(own);
       conn.on('error', this.#conn.onError);
       const reader = new StreamReader(conn, [this.#keys[1] as string, this.#keys[2] as string], (m) => this.#fanOut(m), this.#logger, this.#readBlockMs, this.#resultsMaxLen);
       this.#reader = reader;

@@ -89,6 +89,8 @@ export interface WorkerOptions {
   readonly policy?: 'fastest' | 'adaptive' | { readonly intervalMs: number };
   readonly accountRequestsPerSecond?: number | null;
   readonly redisUrl?: string;
+  /** Run on this Redis Cluster (an ioredis `Cluster` in the worker) instead of the suite's redis-server. */
+  readonly cluster?: readonly { readonly host: string; readonly port: number }[];
   readonly rateJitterMarginMs?: number;
   readonly retry?: { readonly baseDelayMs?: number; readonly maxDelayMs?: number; readonly maxConsecutiveErrors?: number };
   readonly unknownTaskGraceMs?: number;
@@ -140,6 +142,7 @@ export function useFleet(options: { redis?: RedisServerOptions; simulator?: KieS
         policy: opts.policy ?? 'fastest',
         accountRequestsPerSecond: opts.accountRequestsPerSecond ?? null,
         ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
+        ...(opts.cluster ? { cluster: opts.cluster } : {}),
         ...(opts.rateJitterMarginMs === undefined ? {} : { rateJitterMarginMs: opts.rateJitterMarginMs }),
         ...(opts.retry === undefined ? {} : { retry: opts.retry }),
         ...(opts.unknownTaskGraceMs === undefined ? {} : { unknownTaskGraceMs: opts.unknownTaskGraceMs }),
