@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Tests of what a user installs: the built bin, the packed tarball, the examples and docs run against dist/. */
-const DIST_TESTS = ['test/cli/bin.test.ts', 'test/cli/demo-workers.test.ts', 'test/e2e/dual-package.test.ts', 'test/reliability/embedding.test.ts', 'test/e2e/examples.test.ts', 'test/e2e/error-event.test.ts', 'test/e2e/pack.test.ts', 'test/e2e/demo-script.test.ts', 'test/e2e/download-kill.test.ts', 'test/docs/**/*.test.ts', 'test/dashboard/cli.test.ts', 'test/dashboard/demo.test.ts'];
+const DIST_TESTS = ['test/cli/bin.test.ts', 'test/cli/generate-bin.test.ts', 'test/cli/demo-workers.test.ts', 'test/e2e/dual-package.test.ts', 'test/reliability/embedding.test.ts', 'test/e2e/examples.test.ts', 'test/e2e/error-event.test.ts', 'test/e2e/pack.test.ts', 'test/e2e/demo-script.test.ts', 'test/e2e/download-kill.test.ts', 'test/docs/**/*.test.ts', 'test/dashboard/cli.test.ts', 'test/dashboard/demo.test.ts'];
 
 export default defineConfig({
   // Tests run the sources: a `.lua` import is the file's text, as the build's esbuild text loader makes it.

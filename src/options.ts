@@ -73,7 +73,12 @@ export interface TaskWatcherOptions {
   readonly maxInFlight?: number | undefined;
   /** Account-wide request budget per second across all tasks; `null` for none. @default null */
   readonly accountRequestsPerSecond?: number | null | undefined;
-  /** Default deadline of a watch, per task. Not a task failure. @default 900000 (15 min) */
+  /**
+   * Default deadline of a watch, per task. Not a task failure. When the deadline comes before the next poll, one
+   * last poll goes at the deadline (within the per-task limit) and only a non-final answer times out
+   * (a request in flight at the deadline went out before it: the deadline holds).
+   * @default 900000 (15 min)
+   */
   readonly timeoutMs?: number | undefined;
   /** Per-request timeout (connect, headers, and between body chunks). @default 15000 */
   readonly requestTimeoutMs?: number | undefined;

@@ -1,13 +1,15 @@
-import { parseArgs } from 'node:util';
-import { DEFAULT_FAMILY, FAMILIES, type KnownFamilyId } from '../index.js';
-import { UsageError, type CliPolicy, type Command, type DemoCommand, type HelpTopic } from './command.js';
+import { FAMILY_IDS, MAX_TIMEOUT_S, DEFAULT_BASE_URL, integer, isFamilyId, parse, parseBaseUrl, parseFamily, parsePolicy, positiveNumber, share } from './flags.js';
+import { UsageError, type Command, type DemoCommand, type HelpTopic } from './command.js';
+import { parseCredits, parseDownload, parseGenerate } from './create-args.js';
 import { DASHBOARD_OPTIONS, dashboardCommand } from './dashboard-args.js';
-import { isLoopbackHost, isTaskId, TASK_ID_RULE } from '../validate.js';
+import { isTaskId, TASK_ID_RULE } from '../validate.js';
+import type { KnownFamilyId } from '../index.js';
 
-const COMMAND_NAMES = ['watch', 'demo', 'simulate', 'dashboard', 'help'] as const;
+export { DEFAULT_BASE_URL, FAMILY_IDS, parseBaseUrl, parseFamily, parsePolicy } from './flags.js';
+
+const COMMAND_NAMES = ['watch', 'generate', 'download', 'credits', 'demo', 'simulate', 'dashboard', 'help'] as const;
 const COMMANDS = new Set<string>(COMMAND_NAMES);
-export const DEFAULT_BASE_URL = 'https://api.kie.ai';
-const MAX_TIMEOUT_S = 30 * 24 * 3600;
+const HELP_TOPICS = new Set<string>(['top', ...COMMAND_NAMES.filter((c) => c !== 'help')]);
 
 const COMMON = {
   json: { type: 'boolean' },
@@ -37,13 +39,12 @@ const DEMO_OPTIONS = {
   workers: { type: 'string' },
   redis: { type: 'string' },
   'kill-one': { type: 'boolean' },
+  keep: { type: 'boolean' },
   dashboard: { type: 'boolean' },
 } as const;
 /** Above this many workers a two-core machine spends the demo starting Node processes, not watching. */
 export const MAX_DEMO_WORKERS = 16;
 export const DEFAULT_CALLBACK_HOST = '127.0.0.1';
-/** The built-in families, in the order the docs list them. */
-export const FAMILY_IDS = Object.keys(FAMILIES) as KnownFamilyId[];
 
 /** Flags that would put a secret on the command line, and where the secret belongs instead. */
 const SECRET_FLAGS: readonly { readonly flags: readonly string[]; readonly what: string; readonly instead: string }[] = [
@@ -73,68 +74,6 @@ function refuseKeyArgument(argv: readonly string[], topic: HelpTopic): void {
   }
 }
 
-function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(
-  argv: readonly string[],
-  options: T,
-  topic: HelpTopic,
-): { values: { [K in keyof T]?: T[K]['type'] extends 'string' ? string : boolean }; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
-    return { values: values as { [K in keyof T]?: T[K]['type'] extends 'string' ? string : boolean }, positionals };
-  } catch (err) {
-    // parseArgs names the option, never its value, so its message is safe to show; its hint about '--' is
-    // long and carries unbalanced quotes, so an unknown option gets a message of our own.
-    const message = err instanceof Error ? err.message : String(err);
-    const unknown = /^Unknown option '([^']*)'/.exec(message);
-    if (unknown) {
-      const option = unknown[1] ?? '';
-      const hint = option === '-v' ? ' (the version is --version or -v as the only argument; logs are --verbose)' : '';
-      throw new UsageError(`unknown option '${option}'${hint}`, topic);
-    }
-    throw new UsageError(message, topic);
-  }
-}
-
-function integer(flag: string, value: string, min: number, max: number, topic: HelpTopic): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${flag} needs an integer from ${min} to ${max}, got ${JSON.stringify(value)}`, topic);
-  }
-  return n;
-}
-
-function share(flag: string, value: string, topic: HelpTopic): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--${flag} needs a number from 0 to 1, got ${JSON.stringify(value)}`, topic);
-  return n;
-}
-
-function positiveNumber(flag: string, value: string, max: number, topic: HelpTopic): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max) {
-    throw new UsageError(`--${flag} needs a number greater than 0 and at most ${max}, got ${JSON.stringify(value)}`, topic);
-  }
-  return n;
-}
-
-export function parsePolicy(value: string | undefined, topic: HelpTopic): CliPolicy {
-  if (value === undefined || value === 'adaptive') return 'adaptive';
-  if (value === 'fastest') return 'fastest';
-  if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return { intervalMs: Number(value) };
-  throw new UsageError(`--policy needs adaptive, fastest or an interval in milliseconds, got ${JSON.stringify(value)}`, topic);
-}
-
-function isFamilyId(value: string): value is KnownFamilyId {
-  return (FAMILY_IDS as readonly string[]).includes(value);
-}
-
-/** `--family ID`: one built-in family; a mistyped one is a usage error that lists them all. */
-export function parseFamily(value: string | undefined): KnownFamilyId {
-  if (value === undefined) return DEFAULT_FAMILY;
-  if (isFamilyId(value)) return value;
-  throw new UsageError(`--family needs one of ${FAMILY_IDS.join(', ')}; got ${JSON.stringify(value.slice(0, 40))}`, 'watch');
-}
-
 /** `--families all|ID,ID,...`: the families to mix, each once, in the order given. */
 export function parseFamilies(value: string | undefined): readonly KnownFamilyId[] | undefined {
   if (value === undefined) return undefined;
@@ -146,26 +85,6 @@ export function parseFamilies(value: string | undefined): readonly KnownFamilyId
     throw new UsageError(`--families needs all, or a comma-separated list of ${FAMILY_IDS.join(', ')}; got ${named}`, 'demo');
   }
   return [...new Set(ids as KnownFamilyId[])];
-}
-
-/**
- * The library's own check names its options (`allowInsecureHttp`), which the CLI does not have; this one speaks
- * in flags. Only the scheme and host are echoed: a URL may carry a password.
- */
-export function parseBaseUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError('--base-url needs an absolute URL such as https://api.kie.ai', 'watch');
-  }
-  if (url.username !== '' || url.password !== '') throw new UsageError('--base-url must not carry a user name or password', 'watch');
-  if (url.search !== '' || url.hash !== '') throw new UsageError('--base-url must not carry a query or a fragment', 'watch');
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return value;
-  throw new UsageError(
-    `--base-url must be https:// (plain http:// only to this machine: localhost, 127.x.x.x or [::1]), got ${url.protocol}//${url.host}`,
-    'watch',
-  );
 }
 
 /** Optimal string alignment distance: a swap of two neighbours ('wacth') counts as one edit. */
@@ -253,6 +172,7 @@ function parseDemo(argv: readonly string[]): Command {
     verbose: values.verbose ?? false,
     callbacks: demoCallbacks(values.callbacks ?? false, values.loss),
     fleet: demoFleet(values.workers, values.redis, { killOne: values['kill-one'] ?? false, dashboard: values.dashboard ?? false }, values.callbacks ?? false),
+    keep: values.keep ?? false,
   };
 }
 
@@ -314,9 +234,18 @@ export function parseCommand(argv: readonly string[]): Command {
   switch (first) {
     case 'help': {
       const topic = argv[1] ?? 'top';
-      if (topic !== 'top' && topic !== 'watch' && topic !== 'demo' && topic !== 'simulate' && topic !== 'dashboard') throw new UsageError(`no help for '${topic}'`, 'top');
-      return { kind: 'help', topic };
+      if (!HELP_TOPICS.has(topic)) throw new UsageError(`no help for '${topic}'`, 'top');
+      return { kind: 'help', topic: topic as HelpTopic };
     }
+    case 'generate':
+      refuseKeyArgument(argv, 'generate');
+      return parseGenerate(argv.slice(1));
+    case 'download':
+      refuseKeyArgument(argv, 'download');
+      return parseDownload(argv.slice(1));
+    case 'credits':
+      refuseKeyArgument(argv, 'credits');
+      return parseCredits(argv.slice(1));
     case 'demo':
       refuseKeyArgument(argv, 'demo');
       return parseDemo(argv.slice(1));

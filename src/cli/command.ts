@@ -7,7 +7,7 @@ import type { KnownFamilyId, PollingPolicy, PollingPolicyFunction } from '../ind
  */
 
 /** The help pages, one per command plus the top one. */
-export type HelpTopic = 'top' | 'watch' | 'demo' | 'simulate' | 'dashboard';
+export type HelpTopic = 'top' | 'watch' | 'generate' | 'download' | 'credits' | 'demo' | 'simulate' | 'dashboard';
 
 export class UsageError extends Error {
   readonly topic: HelpTopic;
@@ -59,6 +59,40 @@ export interface DemoCommand {
   readonly callbacks: { readonly lossRate: number } | undefined;
   /** `--workers N`: a fleet of N worker processes on Redis instead of one watcher; `undefined` without it. */
   readonly fleet: DemoFleet | undefined;
+  /** `--keep`: leave the folder the demo saved its created tasks' files in. */
+  readonly keep: boolean;
+}
+
+/** What every command that talks to the API shares: where, with which key, how to poll and print. */
+export interface ApiCommand {
+  readonly baseUrl: string;
+  readonly apiKeyFile: string | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly policy: CliPolicy;
+  readonly json: boolean;
+  readonly verbose: boolean;
+}
+
+/** `kie-watch generate`: one task created with `generate()`, watched, its files saved. */
+export interface GenerateCommand extends ApiCommand {
+  readonly kind: 'generate';
+  readonly family: KnownFamilyId;
+  /** The family's create input: `--input-file`'s object, with `--prompt` and `--size` laid over it. */
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly out: string;
+}
+
+/** `kie-watch download <taskId...>`: each finished task's files saved. */
+export interface DownloadCommand extends ApiCommand {
+  readonly kind: 'download';
+  readonly taskIds: readonly string[];
+  readonly family: KnownFamilyId;
+  readonly out: string;
+}
+
+/** `kie-watch credits`: the account's balance. */
+export interface CreditsCommand extends Omit<ApiCommand, 'policy' | 'timeoutMs'> {
+  readonly kind: 'credits';
 }
 
 /** `demo --workers N` and the options that go with it. */
@@ -94,6 +128,9 @@ export type Command =
   | { readonly kind: 'help'; readonly topic: HelpTopic }
   | { readonly kind: 'version' }
   | WatchCommand
+  | GenerateCommand
+  | DownloadCommand
+  | CreditsCommand
   | DemoCommand
   | SimulateCommand
   | DashboardCommand;

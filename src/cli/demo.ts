@@ -4,12 +4,14 @@ import { startSimulator, type KieSimulator } from '../simulator/index.js';
 import type { DemoCommand } from './command.js';
 import { startCallbackServer, type CallbackServer } from './callback-server.js';
 import { makeLogger, makeReporter } from './context.js';
+import { createAndSave, DEMO_CREATED_MS } from './demo-create.js';
 import { scaledPolicy } from './demo-policy.js';
 import { demoTasks, notAsScripted } from './demo-tasks.js';
 import { EXIT } from './exit-codes.js';
 import { redactor, sink, type CliIo } from './io.js';
 import type { Reporter, Summary, WatchedTask } from './report.js';
 import { exitCodeOf, summaryOf, watchAll } from './session.js';
+import { optionsUsageError } from './usage.js';
 
 /** Passes every report through, noting when each task's outcome was reported. */
 function timing(inner: Reporter, reportedAt: Map<string, number>): Reporter {
@@ -64,20 +66,26 @@ export async function runDemo(cmd: DemoCommand, io: CliIo): Promise<number> {
     port: 0,
     apiKey,
     seed: cmd.seed,
+    generate: { minDurationMs: DEMO_CREATED_MS.min / cmd.speed, maxDurationMs: DEMO_CREATED_MS.max / cmd.speed, failureRate: 0 },
     ...(cmd.verbose ? { logger: logger.child({ component: 'simulator' }) } : {}),
     ...(cmd.callbacks === undefined || hmacKey === undefined ? {} : { callbackHmacKey: hmacKey, callbacks: { lossRate: cmd.callbacks.lossRate } }),
   });
   let watcher: TaskWatcher | undefined;
   let callbacks: CallbackServer | undefined;
   try {
-    const w = new TaskWatcher({
-      apiKey,
-      baseUrl: simulator.url,
-      policy: scaledPolicy(cmd.policy, cmd.speed),
-      logger,
-      timeoutMs: cmd.timeoutMs,
-      expectCallbacks: cmd.callbacks !== undefined,
-    });
+    let w: TaskWatcher;
+    try {
+      w = new TaskWatcher({
+        apiKey,
+        baseUrl: simulator.url,
+        policy: scaledPolicy(cmd.policy, cmd.speed),
+        logger,
+        timeoutMs: cmd.timeoutMs,
+        expectCallbacks: cmd.callbacks !== undefined,
+      });
+    } catch (e) {
+      throw optionsUsageError(e, redact, 'demo');
+    }
     watcher = w;
     // The handler listens before any task exists, so that no callback can come too early to be heard.
     if (cmd.callbacks) callbacks = await startCallbackServer(w, { host: '127.0.0.1', port: 0, hmacKey, logger: cmd.verbose ? logger : undefined, topic: 'demo' });
@@ -94,13 +102,14 @@ export async function runDemo(cmd: DemoCommand, io: CliIo): Promise<number> {
       reporter.message(`kie-watch demo: the simulator calls back to ${callBackUrl}, signed with a fresh key; ${Math.round(cmd.callbacks.lossRate * 100)}% of callbacks are lost`);
     }
     const result = await watchAll(w, tasks, reporter, { timeoutMs: cmd.timeoutMs, signal: io.signal, logger });
+    const saved = result.stoppedBy === undefined ? await createAndSave(w, { keep: cmd.keep, json: cmd.json, families: cmd.families, say: (t) => reporter.message(t), out, signal: io.signal }) : true;
     await w.close();
     const violations = simulator.stats().violations;
     // The demo checks the watcher, not the tasks: its failures are scripted. It passes when every task ended
     // the way it was scripted to, and fails when one did not (or timed out). A stopped run says neither.
     const astray = notAsScripted(specs, taskIds, result.endings);
     const asScripted = astray.length === 0;
-    let exitCode: number = result.stoppedBy !== undefined ? exitCodeOf(result) : asScripted ? EXIT.ok : EXIT.failed;
+    let exitCode: number = result.stoppedBy !== undefined ? exitCodeOf(result) : asScripted && saved ? EXIT.ok : EXIT.failed;
     if (asScripted) {
       reporter.message(`kie-watch demo: every task ended as scripted (${scriptedFailures} of ${specs.length} were scripted to fail)`);
     } else if (result.stoppedBy === undefined) {

@@ -5,12 +5,14 @@ export const EXIT = {
   usage: 2,
   /** `demo --workers`: what the fleet needs (a Redis, ioredis) is not there; the message says how to get it. */
   needsRedis: 3,
+  /** `generate`: the create was sent but no answer says whether the task exists (it may be billed). */
+  unknownOutcome: 4,
   interrupted: 130,
   terminated: 143,
 } as const;
 
 /** The commands that have exit codes of their own (`help` and `--version` always exit 0). */
-export type CommandName = 'watch' | 'demo' | 'simulate' | 'dashboard';
+export type CommandName = 'watch' | 'generate' | 'download' | 'credits' | 'demo' | 'simulate' | 'dashboard';
 
 /** One row of a command's exit-code table. */
 export interface ExitCodeRow {
@@ -37,12 +39,38 @@ export const EXIT_CODES: Readonly<Record<CommandName, readonly ExitCodeRow[]>> =
     { code: EXIT.interrupted, meaning: SIGINT },
     { code: EXIT.terminated, meaning: SIGTERM },
   ],
+  generate: [
+    { code: EXIT.ok, meaning: `the task succeeded and its files are saved (their paths are printed last), ${CLOSED_STDOUT}` },
+    { code: EXIT.failed, meaning: 'the task failed or timed out, or a file could not be saved' },
+    {
+      code: EXIT.usage,
+      meaning: 'usage error (unknown option, bad value, an input the family refuses, no key), or the API refused the create or the key: 401 bad key, 402 no credits, 422 bad input, HTTP 401/403',
+    },
+    {
+      code: EXIT.unknownOutcome,
+      meaning: 'the create was sent but its outcome is unknown (no answer, or a server error after sending): the task may exist and be billed; the submit key and send time are printed, check for the task before running generate again',
+    },
+    { code: EXIT.interrupted, meaning: SIGINT },
+    { code: EXIT.terminated, meaning: SIGTERM },
+  ],
+  download: [
+    { code: EXIT.ok, meaning: `every task succeeded and its files are saved (their paths are printed last), ${CLOSED_STDOUT}` },
+    { code: EXIT.failed, meaning: 'some task failed or timed out, or a file could not be saved' },
+    { code: EXIT.usage, meaning: 'usage error (unknown option, bad value, no key), or a fatal API error: 401 bad key, 402 no credits, HTTP 401/403' },
+    { code: EXIT.interrupted, meaning: SIGINT },
+    { code: EXIT.terminated, meaning: SIGTERM },
+  ],
+  credits: [
+    { code: EXIT.ok, meaning: 'the balance is printed' },
+    { code: EXIT.failed, meaning: 'the balance could not be read (the API unreachable, or an answer that is not a balance)' },
+    { code: EXIT.usage, meaning: 'usage error (unknown option, no key), or the API refused the key (401)' },
+  ],
   demo: [
     {
       code: EXIT.ok,
       meaning: `every task ended as scripted (scripted failures included; with --workers, in every worker but the one --kill-one kills) and the simulator counted 0 rate-limit violations, ${CLOSED_STDOUT}`,
     },
-    { code: EXIT.failed, meaning: 'some task did not end as scripted, a worker died unasked, or the simulator counted a rate-limit violation (each is a bug)' },
+    { code: EXIT.failed, meaning: 'some task did not end as scripted, a worker died unasked, the two created tasks were not saved, or the simulator counted a rate-limit violation (each is a bug)' },
     { code: EXIT.usage, meaning: 'usage error, or the simulator could not start' },
     {
       code: EXIT.needsRedis,

@@ -42,12 +42,14 @@ Without installing: KIE_API_KEY=... ${NPX} <taskId...>
 ${exitCodesText('watch')}`;
 
 const DEMO = `usage: kie-watch demo [--tasks N] [--families F] [--json] [--seed N] [--speed X] [--policy P]
-                      [--timeout SECONDS] [--callbacks [--loss R]]
+                      [--timeout SECONDS] [--verbose] [--keep] [--callbacks [--loss R]]
                       [--workers N [--redis URL] [--kill-one] [--dashboard]]
 
 Starts an in-process KIE simulator on 127.0.0.1 with N scripted tasks (a few of them fail),
-watches them all, and prints a summary with the rate-limit violations the simulator counted,
-the requests per task and the detection delay (from each task's end to its report).
+watches them all, and prints a summary with the requests per task and the rate-limit violations
+the simulator counted (with --callbacks also the detection delay, from each task's end to its
+report, and what became of the callbacks). Then it creates two tasks with generate() and saves
+their files into a temporary folder it names, removed at the end unless --keep.
 
 With --workers, N worker processes share the tasks through Redis: each one waits for every
 task, one of them polls each task at a time within its rate limit, and every result reaches
@@ -75,6 +77,7 @@ Options:
   --kill-one           with --workers, kill the last worker with SIGKILL as it starts a poll
                        after the first result, and show another worker taking over that task
                        once its claim lapses (${DEMO_LEASE_MS / 1000} s)
+  --keep               keep the folder the created tasks' files were saved in (it is named)
   --dashboard          with --workers, serve the fleet's dashboard on 127.0.0.1 (its URL on
                        stderr) during the run, and after it until Ctrl-C
   --json               one JSON object per line on stdout (human messages go to stderr)
@@ -82,6 +85,63 @@ Options:
   -h, --help           this help
 
 ${exitCodesText('demo')}`;
+
+/** The options of the commands that talk to the API, as the help screens list them. */
+const API_HELP = `  --base-url URL       API base URL (default https://api.kie.ai)
+  --api-key-file PATH  read the key from this file (trimmed); takes precedence over KIE_API_KEY
+  --json               one JSON object per line on stdout (human messages go to stderr)
+  --verbose            debug logs (pino, JSON) on stderr
+  -h, --help           this help`;
+
+const GENERATE = `usage: kie-watch generate --prompt TEXT [--family ID] [--size RATIO] [--input-file PATH]
+                          [--out DIR] [--timeout SECONDS] [--policy P] [--base-url URL]
+                          [--api-key-file PATH] [--json] [--verbose]
+
+Creates one task with generate() (sent at most once: a fresh submit key per run), shows its
+progress, saves its files into --out as <taskId>-<n>.<ext>, and prints their paths, one per line,
+last on stdout (with --json, one {"type":"file",...} line each).
+
+Options:
+  --family ID          the family to create on (default ${DEFAULT_FAMILY}):
+                       ${FAMILY_IDS.join(', ')}
+  --prompt TEXT        the prompt (laid over --input-file's)
+  --size RATIO         ${DEFAULT_FAMILY}'s size: 1:1 (default), 3:2 or 2:3
+  --input-file PATH    the family's create input as a JSON object, e.g. {"prompt":"...","nVariants":2}
+  --out DIR            the folder to save into, made if missing (default: the current folder)
+  --timeout SECONDS    deadline from the start, the create's wait included (default 900)
+  --policy P           adaptive (default), fastest, or a fixed interval in milliseconds
+${API_HELP}
+
+Try it without an account: kie-watch simulate --port 8787 & then
+  KIE_API_KEY=sim-key kie-watch generate --base-url http://127.0.0.1:8787 --prompt "a red fox"
+
+${exitCodesText('generate')}`;
+
+const DOWNLOAD = `usage: kie-watch download <taskId...> [--family ID] [--out DIR] [--timeout SECONDS] [--policy P]
+                          [--base-url URL] [--api-key-file PATH] [--json] [--verbose]
+
+Saves each task's result files into --out as <taskId>-<n>.<ext> (waiting for the task first if
+it is still running), through the provider's download-url links, and prints their paths, one
+per line, last on stdout. The provider keeps files 14 days (Midjourney 15).
+
+Options:
+  --family ID          the tasks' family (default ${DEFAULT_FAMILY}): ${FAMILY_IDS.filter((f) => f !== DEFAULT_FAMILY).join(', ')}
+  --out DIR            the folder to save into, made if missing (default: the current folder)
+  --timeout SECONDS    per-task deadline (default 900)
+  --policy P           adaptive (default), fastest, or a fixed interval in milliseconds
+${API_HELP}
+
+${exitCodesText('download')}`;
+
+const CREDITS = `usage: kie-watch credits [--base-url URL] [--api-key-file PATH] [--json] [--verbose]
+
+Prints the account's credit balance (GET /api/v1/chat/credit): a bare number, or with --json
+one {"type":"credits","credits":N} line.
+
+Options:
+${API_HELP}
+
+${exitCodesText('credits')}`;
 
 const DASHBOARD = `usage: kie-watch dashboard --redis URL [--prefix P] [--port N] [--host H] [--token-file PATH]
 
@@ -114,11 +174,19 @@ usage:
                                 [--api-key-file PATH] [--policy adaptive|fastest|<ms>]
                                 [--json] [--verbose]
                                 [--callback-port N [--callback-host H] [--hmac-key-file PATH]]
-  kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X]
-                 [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one] [--dashboard]]
-  kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]
+  kie-watch generate --prompt TEXT [--family ID] [--size RATIO] [--input-file PATH] [--out DIR]
+                     [--timeout SECONDS] [--policy P] [--base-url URL] [--api-key-file PATH]
+                     [--json] [--verbose]
+  kie-watch download <taskId...> [--family ID] [--out DIR] [--timeout SECONDS] [--policy P]
+                     [--base-url URL] [--api-key-file PATH] [--json] [--verbose]
+  kie-watch credits [--base-url URL] [--api-key-file PATH] [--json] [--verbose]
+  kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--policy P]
+                 [--timeout SECONDS] [--verbose] [--keep] [--callbacks [--loss R]]
+                 [--workers N [--redis URL] [--kill-one] [--dashboard]]
+  kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N] [--api-key-env NAME]
+                     [--per-task-limit N] [--faults JSON] [--verbose]
   kie-watch dashboard --redis URL [--prefix P] [--port N] [--host H] [--token-file PATH]
-  kie-watch help [watch|demo|simulate|dashboard]
+  kie-watch help [watch|generate|download|credits|demo|simulate|dashboard]
   kie-watch --version | -v
 
 The command comes first. Run \`kie-watch <command> --help\` for its options and exit codes.
@@ -127,7 +195,8 @@ The API key is read from KIE_API_KEY or --api-key-file, never from the command l
 Without installing: ${NPX} demo
 
 ${exitCodesText('watch')}
-demo, simulate and dashboard have their own: kie-watch demo --help, kie-watch simulate --help, kie-watch dashboard --help.`;
+generate, download, credits, demo, simulate and dashboard have their own: kie-watch generate --help,
+kie-watch download --help, kie-watch credits --help, kie-watch demo --help, kie-watch simulate --help, kie-watch dashboard --help.`;
 
 export function helpText(topic: HelpTopic, simulateUsage: string): string {
   switch (topic) {
@@ -135,6 +204,12 @@ export function helpText(topic: HelpTopic, simulateUsage: string): string {
       return TOP;
     case 'watch':
       return WATCH;
+    case 'generate':
+      return GENERATE;
+    case 'download':
+      return DOWNLOAD;
+    case 'credits':
+      return CREDITS;
     case 'demo':
       return DEMO;
     case 'dashboard':
@@ -150,8 +225,14 @@ export function usageLine(topic: HelpTopic): string {
     case 'top':
     case 'watch':
       return 'usage: kie-watch [watch] <taskId...> [--family ID] [--base-url URL] [--timeout SECONDS] [--api-key-file PATH] [--policy P] [--json] [--callback-port N]';
+    case 'generate':
+      return 'usage: kie-watch generate --prompt TEXT [--family ID] [--size RATIO] [--input-file PATH] [--out DIR] [--timeout SECONDS] [--policy P] [--json]';
+    case 'download':
+      return 'usage: kie-watch download <taskId...> [--family ID] [--out DIR] [--timeout SECONDS] [--policy P] [--json]';
+    case 'credits':
+      return 'usage: kie-watch credits [--base-url URL] [--api-key-file PATH] [--json]';
     case 'demo':
-      return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one] [--dashboard]]';
+      return 'usage: kie-watch demo [--tasks N] [--families all|ID,...] [--json] [--seed N] [--speed X] [--policy P] [--keep] [--callbacks [--loss R]] [--workers N [--redis URL] [--kill-one] [--dashboard]]';
     case 'simulate':
       return 'usage: kie-watch simulate [--port N] [--host H] [--tasks N] [--seed N]';
     case 'dashboard':

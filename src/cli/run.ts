@@ -2,8 +2,11 @@ import { VERSION } from '../index.js';
 import { STANDALONE_USAGE } from '../simulator/standalone.js';
 import { parseCommand } from './args.js';
 import { UsageError } from './command.js';
+import { runCredits } from './credits.js';
 import { runDashboard } from './dashboard.js';
 import { runDemo } from './demo.js';
+import { runDownload } from './download.js';
+import { runGenerate } from './generate.js';
 import { helpText, usageLine } from './help.js';
 import type { CliIo } from './io.js';
 import { runSimulate } from './simulate.js';
@@ -24,6 +27,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return 0;
       case 'watch':
         return await runWatch(cmd, io);
+      case 'generate':
+        return await runGenerate(cmd, io);
+      case 'download':
+        return await runDownload(cmd, io);
+      case 'credits':
+        return await runCredits(cmd, io);
       case 'demo':
         return await runDemo(cmd, io);
       case 'simulate':

@@ -7,6 +7,7 @@ import {
   type KieWatcherErrorCode,
   type ProgressEvent,
   type RateLimitedEvent,
+  type DownloadedFile,
   type RetryEvent,
   type TaskWatcher,
 } from '../index.js';
@@ -58,6 +59,10 @@ export async function watchAll(
     now?: (() => number) | undefined;
     /** The library logs completions and failures; a timeout is the CLI's own verdict, so the CLI logs it. */
     logger?: Pick<Logger, 'debug'> | undefined;
+    /** Also save each succeeded task's files (`kie-watch download`); a file not saved fails its task. */
+    download?: { readonly dir: string } | undefined;
+    /** Told each task's saved files, before its completed report. */
+    saved?: ((taskId: string, files: readonly DownloadedFile[]) => void) | undefined;
   },
 ): Promise<SessionResult> {
   const now = options.now ?? Date.now;
@@ -99,7 +104,15 @@ export async function watchAll(
     await Promise.all(
       tasks.map(async ({ taskId, family }) => {
         try {
-          const result = await watcher.waitForCompletion(taskId, { ...wait, family });
+          const save = options.download;
+          let result;
+          if (save === undefined) {
+            result = await watcher.waitForCompletion(taskId, { ...wait, family });
+          } else {
+            const withFiles = await watcher.waitForCompletion(taskId, { ...wait, family, download: save });
+            options.saved?.(taskId, withFiles.files);
+            result = withFiles;
+          }
           succeeded += 1;
           endings.set(taskId, 'SUCCESS');
           reporter.completed(taskId, result, now() - startedAt);

@@ -1,10 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { TaskWatcher } from '../index.js';
-import { UsageError, type WatchCommand } from './command.js';
+import { UsageError, type HelpTopic, type WatchCommand } from './command.js';
 import { startCallbackServer, type CallbackServer } from './callback-server.js';
 import { makeLogger, makeReporter } from './context.js';
 import { redactor, sink, type CliIo, type Sink } from './io.js';
 import { exitCodeOf, summaryOf, watchAll } from './session.js';
+import { optionsUsageError } from './usage.js';
 
 /** Where a secret may come from: a file flag, else an environment variable. */
 interface SecretSource {
@@ -17,7 +18,7 @@ interface SecretSource {
  * Reads a secret without ever echoing it: every message names the source, never the content. `undefined` when
  * neither source is set; the caller decides whether that is an error.
  */
-async function readSecret(from: SecretSource, io: CliIo, warn: Sink): Promise<string | undefined> {
+async function readSecret(from: SecretSource, io: CliIo, warn: Sink, topic: HelpTopic = 'watch'): Promise<string | undefined> {
   let value: string;
   let source: string;
   if (from.file !== undefined) {
@@ -26,7 +27,7 @@ async function readSecret(from: SecretSource, io: CliIo, warn: Sink): Promise<st
       value = (await readFile(from.file, 'utf8')).trim();
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      throw new UsageError(`cannot read ${source}${typeof code === 'string' ? ` (${code})` : ''}`, 'watch');
+      throw new UsageError(`cannot read ${source}${typeof code === 'string' ? ` (${code})` : ''}`, topic);
     }
     if (process.platform !== 'win32') {
       const mode = (await stat(from.file)).mode;
@@ -38,15 +39,15 @@ async function readSecret(from: SecretSource, io: CliIo, warn: Sink): Promise<st
     if (fromEnv === undefined) return undefined;
     value = fromEnv.trim();
   }
-  if (value === '') throw new UsageError(`${source} is empty`, 'watch');
-  if (/[\r\n]/.test(value)) throw new UsageError(`${source} must hold the key on a single line`, 'watch');
+  if (value === '') throw new UsageError(`${source} is empty`, topic);
+  if (/[\r\n]/.test(value)) throw new UsageError(`${source} must hold the key on a single line`, topic);
   return value;
 }
 
 /** Reads the API key from `--api-key-file` or `KIE_API_KEY`; either must be there. */
-export async function readApiKey(cmd: Pick<WatchCommand, 'apiKeyFile'>, io: CliIo, warn: Sink): Promise<string> {
-  const key = await readSecret({ file: cmd.apiKeyFile, fileFlag: '--api-key-file', env: 'KIE_API_KEY' }, io, warn);
-  if (key === undefined || key === '') throw new UsageError('no API key: set KIE_API_KEY in the environment or pass --api-key-file PATH', 'watch');
+export async function readApiKey(cmd: Pick<WatchCommand, 'apiKeyFile'>, io: CliIo, warn: Sink, topic: HelpTopic = 'watch'): Promise<string> {
+  const key = await readSecret({ file: cmd.apiKeyFile, fileFlag: '--api-key-file', env: 'KIE_API_KEY' }, io, warn, topic);
+  if (key === undefined || key === '') throw new UsageError('no API key: set KIE_API_KEY in the environment or pass --api-key-file PATH', topic);
   return key;
 }
 
@@ -69,9 +70,7 @@ export async function runWatch(cmd: WatchCommand, io: CliIo): Promise<number> {
       ...(cmd.timeoutMs === undefined ? {} : { timeoutMs: cmd.timeoutMs }),
     });
   } catch (e) {
-    // The options check describes values by type only for the key, so its message is safe to show.
-    if (e instanceof TypeError) throw new UsageError(redact(e.message.replace(/^kie-watcher: /, '')), 'watch');
-    throw e;
+    throw optionsUsageError(e, redact, 'watch');
   }
   let callbacks: CallbackServer | undefined;
   if (cmd.callbacks) {

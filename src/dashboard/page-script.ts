@@ -110,7 +110,9 @@ export const PAGE_SCRIPT = `
         } else {
           card.appendChild(el('div', 'ph', r.family));
         }
-        card.appendChild(el('div', 'id', r.taskId));
+        var id = el('div', 'id', r.taskId);
+        id.title = r.taskId;
+        card.appendChild(id);
         card.appendChild(el('div', 'muted', r.family + ', ' + ago(r.at, now)));
         box.appendChild(card);
       } else {

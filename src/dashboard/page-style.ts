@@ -34,6 +34,7 @@ svg.chart text { fill: var(--muted); font-size: 10px; }
 input[type=search] { width: 320px; max-width: 100%; padding: 6px 8px; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); margin-bottom: 8px; }
 .results { display: flex; flex-wrap: wrap; gap: 10px; }
 .result { width: 150px; font-size: 12px; }
+.result .id { font-family: ui-monospace, monospace; font-size: 11px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .result img { width: 150px; height: 150px; object-fit: cover; border-radius: 6px; background: var(--line); display: block; }
 .result .ph { width: 150px; height: 150px; border-radius: 6px; background: var(--line); display: flex; align-items: center; justify-content: center; color: var(--muted); }
 .fail td.reason { white-space: normal; color: var(--bad); }

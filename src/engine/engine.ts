@@ -131,6 +131,7 @@ export class Engine {
       notifier: this.#notifier,
       cache: this.#cache,
       store: parts.store,
+      lastPollGraceMs: opts.minIntervalMs + Math.min(opts.requestTimeoutMs, 5_000),
       stopped: (task) => this.#answers.stopped(task),
     });
     this.#answers = new Answers({
@@ -342,10 +343,7 @@ export class Engine {
     this.#registry.halt(error);
   }
 
-  /**
-   * Takes the task's rate slot at this instant and sends at once: the limiter counts the request when it is
-   * really handed to the HTTP stack. User code (diagnostics subscribers) runs only after the dispatch.
-   */
+  /** Takes the task's rate slot at this instant and sends at once; user code (diagnostics) runs after the dispatch. */
   #start(task: TaskEntry): true | number {
     const decision = this.#admission.admit(task, this.#parts.clock.epochNow());
     if (decision === true) this.#send(task);
@@ -384,7 +382,10 @@ export class Engine {
     if (!this.#closed) {
       try {
         if (this.#halted) this.#registry.release(task);
-        else this.#answers.apply(task, answer, echoesKey);
+        else {
+          this.#answers.apply(task, answer, echoesKey);
+          this.#registry.lastPollAnswered(task);
+        }
       } catch (err) {
         this.#parts.log.error({ err }, 'kie-watcher: internal error while handling an answer');
       }

@@ -29,6 +29,11 @@ interface RegistryDeps {
   readonly notifier: Notifier;
   readonly cache: ResultCache;
   readonly store: PendingTaskStore | undefined;
+  /**
+   * How long past its deadline an interest waits for the one last poll sent at the deadline: the per-task
+   * spacing that poll may have to wait for, plus a bounded wait for its answer. 0: no last poll.
+   */
+  readonly lastPollGraceMs: number;
   /** The last interest left a task before its end was seen (a deadline, an abort): the policy learns it ran at least this long. */
   readonly stopped?: ((task: TaskEntry) => void) | undefined;
 }
@@ -85,7 +90,7 @@ export class Registry {
   }
 
   addInterest(task: TaskEntry, kind: Interest['kind'], timeoutMs: number, onProgress: Interest['onProgress'], settle: Interest['settle']): Interest {
-    const interest: Interest = { task, kind, timeoutMs, onProgress, settle, detach: undefined, heapKey: 0, heapSeq: 0, heapIndex: -1 };
+    const interest: Interest = { task, kind, timeoutMs, onProgress, settle, detach: undefined, lastPoll: false, heapKey: 0, heapSeq: 0, heapIndex: -1 };
     if (task.interests.size === 0) this.#attached += 1;
     task.interests.add(interest);
     this.#deadlines.set(interest, this.#deps.clock.now() + timeoutMs);
@@ -133,25 +138,48 @@ export class Registry {
     return this.#deadlines.peek()?.heapKey ?? Infinity;
   }
 
+  /**
+   * Handles every deadline at or before `now`. A deadline that comes before the task's next poll does not time
+   * out at once: the task is polled at the deadline (within its rate limit) and the
+   * interest times out only if that answer is not final (see {@link lastPollAnswered}), or when the grace ends.
+   */
   expire(now: number): void {
     for (let top = this.#deadlines.peek(); top !== undefined && top.heapKey <= now; top = this.#deadlines.peek()) {
-      const task = top.task;
-      const error = new WatchTimeoutError(task.taskId, top.timeoutMs, {
-        family: task.family.id,
-        lastStatus: task.status,
-        lastProgress: task.progress,
-        lastRetryReason: task.lastReason,
-      });
-      const last = task.interests.size === 1;
-      if (last) {
-        this.counters.timedOut += 1;
-        publishSettled(task, 'timeout', error.code);
+      // A request in flight went out before the deadline: nothing new to send, so the deadline holds.
+      if (!top.lastPoll && !top.task.inFlight && this.#deps.lastPollGraceMs > 0) {
+        top.lastPoll = true;
+        setFlag(top.task, TaskFlag.LAST_POLL);
+        this.#deadlines.set(top, now + this.#deps.lastPollGraceMs);
+        this.#deps.scheduler.hurry(top.task);
+        continue;
       }
-      this.#removeInterest(top);
-      if (last) this.#deps.notifier.emit('timeout', { taskId: task.taskId, family: task.family.id, error }, ctxOf(task));
-      const interest = top;
-      this.#deps.notifier.run(() => interest.settle({ ok: false, error }));
+      this.#timeout(top);
     }
+  }
+
+  /** An answer came for the task (and did not settle it): interests that waited for this last poll time out. */
+  lastPollAnswered(task: TaskEntry): void {
+    if (!hasFlag(task, TaskFlag.LAST_POLL)) return;
+    setFlag(task, TaskFlag.LAST_POLL, false);
+    for (const interest of [...task.interests]) if (interest.lastPoll) this.#timeout(interest);
+  }
+
+  #timeout(interest: Interest): void {
+    const task = interest.task;
+    const error = new WatchTimeoutError(task.taskId, interest.timeoutMs, {
+      family: task.family.id,
+      lastStatus: task.status,
+      lastProgress: task.progress,
+      lastRetryReason: task.lastReason,
+    });
+    const last = task.interests.size === 1;
+    if (last) {
+      this.counters.timedOut += 1;
+      publishSettled(task, 'timeout', error.code);
+    }
+    this.#removeInterest(interest);
+    if (last) this.#deps.notifier.emit('timeout', { taskId: task.taskId, family: task.family.id, error }, ctxOf(task));
+    this.#deps.notifier.run(() => interest.settle({ ok: false, error }));
   }
 
   /** Progress for the task's own `onProgress` callbacks and streams (the event itself is the engine's). */

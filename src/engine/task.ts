@@ -15,6 +15,8 @@ export interface Interest extends HeapItem {
   readonly onProgress: ((event: ProgressEvent) => void) | undefined;
   readonly settle: (s: Settlement) => void;
   detach: (() => void) | undefined;
+  /** The deadline passed before the next poll: the interest waits for one last answer, then times out. */
+  lastPoll: boolean;
 }
 
 /**
@@ -74,6 +76,8 @@ export const TaskFlag = {
   ZONELESS: 16,
   /** The "undocumented status" warning was logged for this task already. */
   UNKNOWN_STATUS_LOGGED: 32,
+  /** Some interest passed its deadline and waits for the next answer only (see `Interest.lastPoll`). */
+  LAST_POLL: 64,
 } as const;
 
 export function hasFlag(task: TaskEntry, flag: number): boolean {

@@ -5,6 +5,7 @@ import type { CreationLimit, SlotDecision } from '../create/window.js';
 import { createSlotArgs, decodeCreateSlot, decodeSubmitKey, submitKeyArgs, type SubmitKeyReply } from './commands.js';
 import { Connection } from './connection.js';
 import { CREATE_SLOT, SUBMIT_KEY } from './scripts.js';
+import type { LuaScript } from './script-runner.js';
 import type { FleetLogger } from './types.js';
 
 /** What a {@link RedisCreateStore} needs: where the fleet is, the account, and its creation limit. */
@@ -39,6 +40,7 @@ export class RedisCreateStore implements KeyBook, CreationLimit {
   #next = 0;
   #conn: Connection | undefined;
   #ownsRedis = false;
+  #opening: Promise<void> | undefined;
 
   constructor(options: RedisCreateStoreOptions) {
     this.#o = options;
@@ -49,17 +51,17 @@ export class RedisCreateStore implements KeyBook, CreationLimit {
 
   async take(): Promise<SlotDecision> {
     const slot = `${this.#id}:${(this.#next += 1)}`;
-    const reply = decodeCreateSlot((await this.#connection().run(CREATE_SLOT, [this.#slots], createSlotArgs('take', slot, this.#o))) as unknown[]);
+    const reply = decodeCreateSlot((await this.#call(CREATE_SLOT, [this.#slots], createSlotArgs('take', slot, this.#o))) as unknown[]);
     return reply.allowed ? { allowed: true, slot } : { allowed: false, retryInMs: reply.retryInMs };
   }
 
   async ended(slot: string, marginMs: number): Promise<void> {
     // The script dates the end on Redis time, after the answer came (never on this host's clock, which may be off).
-    await this.#connection().run(CREATE_SLOT, [this.#slots], createSlotArgs('end', slot, this.#o, marginMs));
+    await this.#call(CREATE_SLOT, [this.#slots], createSlotArgs('end', slot, this.#o, marginMs));
   }
 
   async giveBack(slot: string): Promise<void> {
-    await this.#connection().run(CREATE_SLOT, [this.#slots], createSlotArgs('back', slot, this.#o));
+    await this.#call(CREATE_SLOT, [this.#slots], createSlotArgs('back', slot, this.#o));
   }
 
   async get(key: string): Promise<KeyRecord | undefined> {
@@ -96,8 +98,26 @@ export class RedisCreateStore implements KeyBook, CreationLimit {
   }
 
   async #key(key: string, op: Parameters<typeof submitKeyArgs>[0], token: string, extra: readonly (string | number)[] = []): Promise<SubmitKeyReply> {
-    const reply = await this.#connection().run(SUBMIT_KEY, [this.#keyPrefix + key], submitKeyArgs(op, token, KEY_TTL_MS, extra));
+    const reply = await this.#call(SUBMIT_KEY, [this.#keyPrefix + key], submitKeyArgs(op, token, KEY_TTL_MS, extra));
     return Array.isArray(reply) ? decodeSubmitKey(reply) : decodeSubmitKey([0, 'applied']);
+  }
+
+  /**
+   * One script call. While the connection is still opening, calls wait for the first one: each call would
+   * otherwise wait on the client's events itself, and a burst of creates at start-up would stack hundreds of
+   * listeners on it.
+   */
+  async #call(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const conn = this.#connection();
+    if (conn.redis.status !== 'ready' && this.#opening !== undefined) await this.#opening;
+    const call = conn.run(script, keys, args);
+    if (conn.redis.status !== 'ready' && this.#opening === undefined) {
+      const clear = (): void => {
+        this.#opening = undefined;
+      };
+      this.#opening = call.then(clear, clear);
+    }
+    return call;
   }
 
   #connection(): Connection {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoTasks } from '../../src/cli/demo-tasks.js';
 import { EXIT_CODES, type CommandName } from '../../src/cli/exit-codes.js';
@@ -10,7 +12,7 @@ import { tableAfter } from '../helpers/markdown.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { CANARY_KEY, runCli } from './helpers.js';
 
-const COMMANDS: readonly CommandName[] = ['watch', 'demo', 'simulate', 'dashboard'];
+const COMMANDS: readonly CommandName[] = ['watch', 'generate', 'download', 'credits', 'demo', 'simulate', 'dashboard'];
 const docs = readFileSync(resolve(import.meta.dirname, '../../docs/cli.md'), 'utf8');
 const squash = (text: string): string => text.replace(/\s+/g, ' ');
 
@@ -37,20 +39,33 @@ describe('exit codes: one table in the code, the help screens and docs/cli.md', 
   it('the top-level help lists the codes of watch, its default command, and points to the others', () => {
     const help = squash(helpText('top', STANDALONE_USAGE));
     for (const row of EXIT_CODES.watch) expect(help).toContain(`${row.code} ${row.meaning}`);
-    expect(help).toContain('kie-watch demo --help, kie-watch simulate --help, kie-watch dashboard --help');
+    expect(help).toContain('kie-watch generate --help, kie-watch download --help, kie-watch credits --help, kie-watch demo --help, kie-watch simulate --help, kie-watch dashboard --help');
   });
 });
 
 describe('exit codes: each documented row is what the command returns', () => {
   let sim: KieSimulator;
   let redis: RedisServer;
+  /** Simulators whose created tasks succeed fast, fail, or whose creates have an unknown outcome. */
+  let creates: { ok: KieSimulator; failing: KieSimulator; unknown: KieSimulator; slow: KieSimulator };
+  let out: string;
   beforeAll(async () => {
     sim = await startSimulator({ apiKey: CANARY_KEY });
     redis = await RedisServer.start();
+    const fast = { minDurationMs: 50, maxDurationMs: 100 };
+    creates = {
+      ok: await startSimulator({ apiKey: CANARY_KEY, generate: { ...fast, failureRate: 0 } }),
+      failing: await startSimulator({ apiKey: CANARY_KEY, generate: { ...fast, failureRate: 1 } }),
+      unknown: await startSimulator({ apiKey: CANARY_KEY, createFaults: { body500AfterCreate: 1 } }),
+      slow: await startSimulator({ apiKey: CANARY_KEY, generate: { minDurationMs: 60_000, maxDurationMs: 60_000, failureRate: 0 }, files: { retentionMs: 0 } }),
+    };
+    out = await mkdtemp(join(tmpdir(), 'kie-exit-codes-'));
   });
   afterAll(async () => {
     await sim.close();
     await redis.stop();
+    for (const s of Object.values(creates)) await s.close();
+    await rm(out, { recursive: true, force: true });
   });
 
   const stopAfter = (ms: number, reason: string): AbortSignal => {
@@ -73,6 +88,27 @@ describe('exit codes: each documented row is what the command returns', () => {
       2: async () => (await runCli(['watch', 'task1'], {})).code,
       130: async () => (await runCli(['watch', sim.addTask({ durationMs: 100, outcome: 'NEVER' }), '--base-url', sim.url], key, stopAfter(200, 'SIGINT'))).code,
       143: async () => (await runCli(['watch', sim.addTask({ durationMs: 100, outcome: 'NEVER' }), '--base-url', sim.url], key, stopAfter(200, 'SIGTERM'))).code,
+    },
+    generate: {
+      0: async () => (await runCli(['generate', '--prompt', 'x', '--out', out, '--base-url', creates.ok.url, '--policy', 'fastest', '--json'], key)).code,
+      1: async () => (await runCli(['generate', '--prompt', 'x', '--out', out, '--base-url', creates.failing.url, '--policy', 'fastest', '--json'], key)).code,
+      2: async () => (await runCli(['generate', '--prompt', 'x', '--size', '16:9', '--base-url', creates.ok.url], key)).code,
+      4: async () => (await runCli(['generate', '--prompt', 'x', '--out', out, '--base-url', creates.unknown.url, '--json'], key)).code,
+      130: async () => (await runCli(['generate', '--prompt', 'x', '--out', out, '--base-url', creates.slow.url, '--json'], key, stopAfter(300, 'SIGINT'))).code,
+      143: async () => (await runCli(['generate', '--prompt', 'x', '--out', out, '--base-url', creates.slow.url, '--json'], key, stopAfter(300, 'SIGTERM'))).code,
+    },
+    download: {
+      0: async () => (await runCli(['download', sim.addTask({ durationMs: 0, outcome: 'SUCCESS' }), '--out', out, '--base-url', sim.url, '--json'], key)).code,
+      1: async () => (await runCli(['download', creates.slow.addTask({ durationMs: 0, outcome: 'SUCCESS' }), '--out', out, '--base-url', creates.slow.url, '--json'], key)).code,
+      2: async () => (await runCli(['download', 'task1'], {})).code,
+      130: async () => (await runCli(['download', sim.addTask({ durationMs: 100, outcome: 'NEVER' }), '--out', out, '--base-url', sim.url, '--json'], key, stopAfter(200, 'SIGINT'))).code,
+      143: async () => (await runCli(['download', sim.addTask({ durationMs: 100, outcome: 'NEVER' }), '--out', out, '--base-url', sim.url, '--json'], key, stopAfter(200, 'SIGTERM'))).code,
+    },
+    credits: {
+      0: async () => (await runCli(['credits', '--base-url', sim.url], key)).code,
+      // Nothing listens on port 9 of loopback (discard): the balance cannot be read.
+      1: async () => (await runCli(['credits', '--base-url', 'http://127.0.0.1:9'], key)).code,
+      2: async () => (await runCli(['credits', '--base-url', sim.url], { KIE_API_KEY: 'not-the-canary-key' })).code,
     },
     demo: {
       // Scripted failures included: the demo checks the watcher, not the tasks.

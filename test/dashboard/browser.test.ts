@@ -87,6 +87,10 @@ describe('the dashboard page in headless Chromium', () => {
     // The thumbnail came from the result URL, after the page loaded.
     await page.waitForFunction((sel) => ((globalThis as unknown as PageGlobal).document.querySelector(sel)?.naturalWidth ?? 0) > 0, `[data-result="${id}"] img`, { timeout: 3000 });
 
+    // A result's card holds its taskId (cut short, whole in its title) instead of spilling it over the next card.
+    const spills = await page.$$eval('[data-result]', (cards) => cards.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.getAttribute('data-result')));
+    expect(spills).toEqual([]);
+
     // The search finds a task by a part of its id.
     const wanted = longIds[17] ?? '';
     await page.fill('[data-search]', wanted.slice(-10));

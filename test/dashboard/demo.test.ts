@@ -91,6 +91,34 @@ describe('kie-watch demo --workers 4 --dashboard', () => {
       expect(existsSync(dirname(fleet.redis.socket))).toBe(false);
       await expect(fetch(`${url}api/summary`)).rejects.toThrow();
     } finally {
+      // SIGINT: the demo stops what it started (a SIGKILL here would leave that to the guard under test below).
+      if (child.exitCode === null) child.kill('SIGINT');
+    }
+  });
+
+  it('killed with SIGKILL while its page stays up after the run, it leaves no redis-server and no socket directory', async () => {
+    const child = spawn(process.execPath, [BIN, 'demo', '--workers', '2', '--dashboard', '--tasks', '3', '--speed', '20', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const exit = new Promise<NodeJS.Signals | null>((r) => child.once('close', (_, signal) => r(signal)));
+    try {
+      const end = Date.now() + 60_000;
+      while (!stderr.includes('the run is over')) {
+        if (Date.now() > end || child.exitCode !== null) throw new Error(`the run did not end; stderr:\n${stderr}`);
+        await sleep(50);
+      }
+      const fleet = JSON.parse(stdout.split('\n')[0] ?? '{}') as { workers: { pid: number }[]; redis: { pid: number; socket: string } };
+      for (const w of fleet.workers) expect(gone(w.pid), `worker ${w.pid}`).toBe(true);
+      expect(gone(fleet.redis.pid)).toBe(false);
+      child.kill('SIGKILL');
+      expect(await exit).toBe('SIGKILL');
+      const deadline = Date.now() + 5_000;
+      while (!(gone(fleet.redis.pid) && !existsSync(dirname(fleet.redis.socket))) && Date.now() < deadline) await sleep(100);
+      expect(gone(fleet.redis.pid), 'redis-server').toBe(true);
+      expect(existsSync(dirname(fleet.redis.socket)), 'socket directory').toBe(false);
+    } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });

@@ -74,10 +74,10 @@ describe('one taskId watched under two families', () => {
     } finally {
       unsubscribe(CHANNELS.pollStart, onStart);
     }
-    const gaps = sends.slice(1, sent).map((t, i) => Math.round(t - (sends[i] ?? 0)));
+    const gaps = sends.slice(1, sent).map((t, i) => t - (sends[i] ?? 0));
     expect(sent).toBeGreaterThan(4);
-    // 1 ms of slack for the clocks' rounding.
-    expect(Math.min(...gaps), `gaps between sends: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(w.minIntervalMs - 1);
+    // 1 ms of slack: the limiter reads its clock a few microseconds before undici receives the request.
+    expect(Math.min(...gaps), `gaps between sends: ${gaps.map((g) => g.toFixed(1)).join(', ')} ms`).toBeGreaterThanOrEqual(w.minIntervalMs - 1);
     expect((await sim.taskStats(shared)).violations).toBe(0);
   }, 25_000);
 });

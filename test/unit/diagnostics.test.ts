@@ -23,7 +23,7 @@ describe('diagnostics channels', () => {
   it('publish each request, each answer with its kind and latency, rate limiting and the end of each watch, never the key', async () => {
     const seen = listen();
     const clock = testClock();
-    const api = mockApi((id, n) => (id === 'slow' && n === 0 ? { body: { code: 429, msg: 'limited' } } : n < 1 ? generating(id) : success(id)), clock.now);
+    const api = mockApi((id, n) => (id === 'slow' && n === 0 ? { body: { code: 429, msg: 'limited' } } : n < 1 || id === 'never' ? generating(id) : success(id)), clock.now);
     const w = new TaskWatcher({ apiKey: 'secret-key-123', baseUrl: BASE, dispatcher: api.agent, clock, random: () => 0.5, policy: { intervalMs: 1000 } });
     cleanup.push(async () => {
       await w.close();

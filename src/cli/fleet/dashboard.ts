@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { createDashboard, type Dashboard } from '../../dashboard/index.js';
@@ -41,4 +42,28 @@ export class DemoDashboard {
     await stopServer(this.#server);
     this.#redis.disconnect();
   }
+}
+
+/**
+ * Node code of the guard below: when its stdin ends (the demo's process is gone, `kill -9` included), it stops
+ * the private redis-server and removes its directory, as the workers do while they run.
+ */
+const GUARD = `process.stdin.resume();
+process.stdin.on('end', () => {
+  try { process.kill(Number(process.argv[1]), 'SIGTERM'); } catch {}
+  setTimeout(() => { require('node:fs').rmSync(process.argv[2], { recursive: true, force: true }); process.exit(0); }, 300);
+});`;
+
+/**
+ * While the page stays up after the run the workers have exited, and with them what stops the run's private
+ * redis-server if `kie-watch` is killed: a small process takes that over until `stop()`.
+ */
+export function guardPrivateServer(pid: number, dir: string): { stop(): void } {
+  const guard = spawn(process.execPath, ['-e', GUARD, String(pid), dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+  guard.on('error', () => undefined);
+  return {
+    stop: () => {
+      guard.kill('SIGKILL');
+    },
+  };
 }

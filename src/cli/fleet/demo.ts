@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import type { Redis } from 'ioredis';
 import { DEFAULT_FAMILY } from '../../index.js';
 import { startSimulator, type KieSimulator, type SimulatedTaskSpec } from '../../simulator/index.js';
@@ -6,7 +7,7 @@ import type { DemoCommand, DemoFleet } from '../command.js';
 import { makeLogger } from '../context.js';
 import { demoTasks } from '../demo-tasks.js';
 import { EXIT, stoppedExitCode } from '../exit-codes.js';
-import { DemoDashboard } from './dashboard.js';
+import { DemoDashboard, guardPrivateServer } from './dashboard.js';
 import { WorkerProcess } from './process.js';
 import { DEMO_LEASE_MS, DEMO_REQUEST_TIMEOUT_MS, type FromWorker, type RedisTarget, type WorkerConfig } from './protocol.js';
 import { checkVersion, connectAdmin, deleteRunKeys, displayUrl, ioredisGuidance, loadIoredis, redisServerGuidance, type IORedisModule } from './redis.js';
@@ -116,7 +117,10 @@ class FleetDemo {
     const signal = this.#io.signal;
     if (signal === undefined || signal.aborted) return;
     this.#say(`the run is over; its dashboard stays at ${dashboard.url} until Ctrl-C`);
+    const server = this.#server;
+    const guard = server === undefined ? undefined : guardPrivateServer(server.pid, dirname(server.socket));
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    guard?.stop();
   }
 
   async #startRedis(): Promise<{ target: RedisTarget; description: RedisDescription }> {
