@@ -165,6 +165,9 @@ describe('a fleet of watcher processes on Redis', () => {
     a.watch(ids, 60_000);
     await sleep(800);
     a.kill('SIGKILL');
+    // resume() takes only tasks no live process holds an interest in: the killed one counts as alive until
+    // its liveness mark lapses (5 s).
+    await sleep(5_500);
     const b = await fleet.worker('b');
     b.resume();
     expect(await until(() => b.resumed !== undefined, 5_000)).toBe(true);
