@@ -230,7 +230,7 @@ export class RedisFleetStore {
   /** Whether a poke (a callback) came for each taskId in the last minute (the `cb:<taskId>` marks pokes leave). */
   async callbacksSeen(taskIds: readonly string[]): Promise<boolean[]> {
     if (taskIds.length === 0) return [];
-    const base = (this.#keys[0] ?? '').slice(0, -'due'.length);
+    const base = this.#base();
     const replies = await this.#conn.redis.mget(taskIds.map((id) => `${base}cb:${id}`));
     return replies.map((r) => r !== null);
   }
@@ -317,6 +317,9 @@ export class RedisFleetStore {
     if (this.#closed) return;
     if (this.#releases.length > 0 && this.#conn.status === 'up') await this.tick([], 0).catch(() => undefined);
     if (this.#beaten && this.#conn.status === 'up') await this.#beats.remove(this.#conn.redis).catch(() => undefined);
+    // A closed process holds nothing: its replacement's resume() (a rolling restart) takes its tasks at once,
+    // not after the liveness a kill -9 needs to lapse.
+    if (this.#proc !== null && this.#conn.status === 'up') await this.#conn.redis.del(`${this.#base()}live:${this.#proc}`).catch(() => undefined);
     this.#closed = true;
     this.#listeners.clear();
     await this.#reader?.close();
@@ -324,6 +327,11 @@ export class RedisFleetStore {
   }
 
   // --- internals
+
+  /** The account's key prefix, `<prefix>:{<account>}:`. */
+  #base(): string {
+    return (this.#keys[0] ?? '').slice(0, -'due'.length);
+  }
 
   #fanOut(message: FleetMessage): void {
     for (const l of this.#listeners) l(message);

@@ -28,15 +28,18 @@ describe('a fleet task ends with its last interest', () => {
     const sim = fleet.sim();
     const ids = sim.addTasks(Array.from({ length: 5 }, () => ({ durationMs: 600_000, outcome: 'SUCCESS' as const })));
     const w = await fleet.worker('w');
+    const waitedAt = Date.now();
     w.wait(ids, { timeoutMs: 1_500 });
-    expect(await until(() => ids.every((id) => w.settled.get(id)?.outcome === 'KIE_WATCH_TIMEOUT'), 10_000)).toBe(true);
-    // No process is left to notice the deadlines passed and drop the tasks.
+    // Killed once every task is registered and polled, before its deadline: no process is left to notice the
+    // deadlines pass and drop the tasks (a live one drops them itself).
+    expect(await until(() => ids.every((id) => (sim.taskStats(id)?.requests ?? 0) > 0), 5_000)).toBe(true);
     w.kill('SIGKILL');
+    expect(ids.filter((id) => w.settled.has(id))).toEqual([]);
     const left = await keysWithTtl();
     expect(left.some((k) => k.key.includes(':t:'))).toBe(true);
     expect(left.filter((k) => TASK_KEYS.test(k.key) && k.ttl < 0)).toEqual([]);
     // Every deadline was 1.5 s after its wait; a key may outlive it by a second (a poll out then reports into it).
-    await sleep(2_000);
+    await sleep(waitedAt + 1_500 + 1_000 + 500 - Date.now());
     expect((await keysWithTtl()).filter((k) => TASK_KEYS.test(k.key)).map((k) => k.key)).toEqual([]);
   }, 30_000);
 
@@ -80,5 +83,21 @@ describe('resume() in a fleet', () => {
     fourth.resume();
     expect(await until(() => fourth.resumed !== undefined, 10_000)).toBe(true);
     expect(fourth.resumed).toBe(0);
+  }, 40_000);
+
+  it('a rolling restart loses nothing: a worker that closed cleanly holds nothing, so its replacement resumes every task at once', async () => {
+    const sim = fleet.sim();
+    const ids = sim.addTasks(Array.from({ length: 4 }, () => ({ durationMs: 4_000, outcome: 'SUCCESS' as const })));
+    const old = await fleet.worker('old');
+    old.wait(ids, { timeoutMs: 120_000 });
+    await sleep(500);
+    // SIGTERM recipe: close(), then the replacement starts and calls resume() right away (well within 5 s).
+    await old.close();
+    expect(old.closed?.pending).toBe(ids.length);
+    const next = await fleet.worker('next');
+    next.resume();
+    expect(await until(() => next.resumed !== undefined, 10_000)).toBe(true);
+    expect(next.resumed).toBe(ids.length);
+    expect(await until(() => next.events.filter((e) => e.name === 'completed').length === ids.length, 15_000)).toBe(true);
   }, 40_000);
 });
