@@ -39,7 +39,9 @@ describe('a rate limiter whose take() answers the wrong shape', () => {
     it(`${name}: refused (nothing is sent), reported once as a CallbackError, the watcher keeps running`, async () => {
       const { w, clock, api, errors } = setup((id) => success(id), { rateLimiter: limiterAnswering(value), timeoutMs: 5_000 });
       const wait = w.waitForCompletion('t1').catch((e: unknown) => e);
-      await clock.advance(6_000);
+      // The 5 s deadline, then the grace of the one last poll at the deadline (the per-task interval plus at most
+      // 5 s for its answer), which a refusing limiter never lets out.
+      await clock.advance(5_000 + 375 + 5_000 + 100);
       await expect(wait).resolves.toMatchObject({ code: 'KIE_WATCH_TIMEOUT' });
       expect(api.requests.length).toBe(0);
       const reported = errors.filter((e) => e instanceof CallbackError && e.callback === 'rateLimiter');
