@@ -15,6 +15,8 @@ import { ctxOf, type Registry } from './registry.js';
 import { CallbackMisses } from './callback-misses.js';
 import { backoffMs } from './retry.js';
 import { decide, finalSettlement, type Answer, type DecisionLimits, type FinalRecord } from './decide.js';
+
+export type { Answer } from './decide.js';
 import type { FleetObserver } from './fleet-observer.js';
 import type { PollDriver } from './scheduler.js';
 import { hasFlag, setFlag, TaskFlag, type Settlement, type TaskEntry } from './task.js';
