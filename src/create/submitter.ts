@@ -206,7 +206,8 @@ export class Submitter {
   async #send(create: Create, slot: string): Promise<void> {
     const { clock, keys, client } = this.#p;
     let settle: Settle | 'requeue' | undefined;
-    const sentAt = clock.epochNow();
+    // Whole ms: users read it on SubmitUnknownError, and the system clock's epoch time has fractions.
+    const sentAt = Math.round(clock.epochNow());
     let existing: KeyRecord | undefined;
     try {
       // The key is written before the request leaves: a crash from here on leaves it "sending", read as unknown.

@@ -8,8 +8,9 @@ export function retentionMs(family: string): number {
 /**
  * When a result's files are gone from the provider: its creation time plus the family's retention. Without a
  * `createTime` the completion time stands in, else the time the success was seen: both later than the real
- * creation, so the estimate errs late; the links themselves "typically expire after 24 hours" anyway.
+ * creation, so the estimate errs late; the links themselves "typically expire after 24 hours" anyway. Whole ms:
+ * `seenAt` comes from a monotonic clock with fractions, and users read this.
  */
 export function expiresAt(family: string, createTime: number | null, completeTime: number | null, seenAt: number): number {
-  return (createTime ?? completeTime ?? seenAt) + retentionMs(family);
+  return Math.round((createTime ?? completeTime ?? seenAt) + retentionMs(family));
 }

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FilePendingTaskStore, MemoryPendingTaskStore, SubmitUnknownError, type PollState } from '../../src/index.js';
 import { bundle } from '../helpers/bundle.js';
 import { closeAll, json, open, rejection, server, sim, watcher } from './helpers.js';
+import { until } from '../redis/helpers.js';
 
 let script = '';
 let dir = '';
@@ -28,15 +29,6 @@ function start(config: object): { messages: Message[]; proc: ReturnType<typeof f
   const exited = new Promise((r) => proc.once('exit', r));
   return { messages, proc, exited };
 }
-
-const until = async (cond: () => boolean, ms: number): Promise<boolean> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-};
 
 describe('keys in a PendingTaskStore survive the process', () => {
   it('a process killed (kill -9) after sending and before storing the answer leaves the key unknown, never free', async () => {

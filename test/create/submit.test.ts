@@ -121,6 +121,7 @@ describe('unknown outcomes are never sent again', () => {
     const e = err as SubmitUnknownError;
     expect({ code: e.code, key: e.key, family: e.family }).toEqual({ code: 'KIE_SUBMIT_UNKNOWN', key: 'order-9', family: 'flux-kontext' });
     expect(e.sentAt).toBeGreaterThanOrEqual(before - 1);
+    expect(Number.isInteger(e.sentAt), `sentAt ${e.sentAt}`).toBe(true);
     // The task exists and was billed: the client could not tell.
     expect(s.createStats()).toMatchObject({ arrivals: 1, created: 1 });
     const again = await w.submit('flux-kontext', INPUTS['flux-kontext'], { key: 'order-9' }).catch((x: unknown) => x);
