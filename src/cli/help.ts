@@ -165,8 +165,9 @@ Options:
 
 ${exitCodesText('dashboard')}`;
 
-const SIMULATE_INTRO = `Runs the KIE simulator in the foreground until SIGINT/SIGTERM.
---verbose logs its requests to stderr.`;
+const SIMULATE_INTRO = `Runs the KIE simulator in the foreground until SIGINT/SIGTERM. Also:
+  --verbose           log its requests to stderr (pino, JSON)
+  -h, --help          this help`;
 
 const TOP = `kie-watch ${VERSION}: watch KIE.AI generation tasks until they finish
 
