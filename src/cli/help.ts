@@ -46,10 +46,11 @@ const DEMO = `usage: kie-watch demo [--tasks N] [--families F] [--json] [--seed 
                       [--workers N [--redis URL] [--kill-one] [--dashboard]]
 
 Starts an in-process KIE simulator on 127.0.0.1 with N scripted tasks (a few of them fail),
-watches them all, and prints a summary with the requests per task and the rate-limit violations
-the simulator counted (with --callbacks also the detection delay, from each task's end to its
-report, and what became of the callbacks). Then it creates two tasks with generate() and saves
-their files into a temporary folder it names, removed at the end unless --keep.
+watches them all, and prints a summary with the requests sent and the rate-limit violations
+the simulator counted (with --callbacks also the requests per task, the detection delay from
+each task's end to its report, and what became of the callbacks). Then it creates two tasks
+with generate() and saves their files into a temporary folder it names, removed at the end
+unless --keep.
 
 With --workers, N worker processes share the tasks through Redis: each one waits for every
 task, one of them polls each task at a time within its rate limit, and every result reaches
@@ -164,8 +165,9 @@ Options:
 
 ${exitCodesText('dashboard')}`;
 
-const SIMULATE_INTRO = `Runs the KIE simulator in the foreground until SIGINT/SIGTERM.
---verbose logs its requests to stderr.`;
+const SIMULATE_INTRO = `Runs the KIE simulator in the foreground until SIGINT/SIGTERM. Also:
+  --verbose           log its requests to stderr (pino, JSON)
+  -h, --help          this help`;
 
 const TOP = `kie-watch ${VERSION}: watch KIE.AI generation tasks until they finish
 

@@ -1,13 +1,11 @@
 import { MAX_TIMER_MS, type Clock } from '../clock.js';
 import { rateLimitedChannel } from '../diagnostics.js';
-import { InvalidResponseError, KieApiError, TaskFailedError, TransportError } from '../errors.js';
+import type { KieApiError } from '../errors.js';
 import type { ProgressEvent, TaskState } from '../events.js';
-import type { FamilyVerdict, RecordView } from '../families/family.js';
-import { expiresAt } from '../download/retention.js';
+import type { FamilyVerdict } from '../families/family.js';
 import type { Log } from '../logger.js';
 import type { ResolvedOptions } from '../options.js';
 import { adaptivePolicy, type PolicyRuntime } from '../policy/index.js';
-import type { PollOutcome } from '../transport/envelope.js';
 import type { KeyRedactor } from '../transport/redact.js';
 import type { Admission } from '../limits/admission.js';
 import { describe, taskKey } from '../validate.js';
@@ -15,13 +13,13 @@ import type { Notifier } from './notifier.js';
 import { censoredObservation, endObservation, foldRecord, pollState } from './progress.js';
 import { ctxOf, type Registry } from './registry.js';
 import { CallbackMisses } from './callback-misses.js';
-import { backoffMs, describeError } from './retry.js';
+import { backoffMs } from './retry.js';
+import { decide, finalSettlement, type Answer, type DecisionLimits, type FinalRecord } from './decide.js';
+
+export type { Answer } from './decide.js';
 import type { FleetObserver } from './fleet-observer.js';
 import type { PollDriver } from './scheduler.js';
 import { hasFlag, setFlag, TaskFlag, type Settlement, type TaskEntry } from './task.js';
-
-/** An answer, or the request's failure. */
-export type Answer = PollOutcome | { readonly kind: 'transport'; readonly error: unknown };
 
 export interface AnswerCounters {
   requests: number;
@@ -54,9 +52,9 @@ type Record = Extract<FamilyVerdict<unknown>, { record: unknown }>;
 const REPLAN_STEP = 0.05;
 
 /**
- * The one door every outcome goes through: `(task, answer) -> observe / retry / settle / halt`, the way
- * core-lro's `processOperationStatus` serves both initial and later responses. Each branch changes the task's
- * state and schedules what follows first; events and user callbacks are queued on the notifier and run after.
+ * The one door every outcome goes through: {@link decide} says what the answer means (`observe / retry / settle /
+ * fail / halt`), and this carries the step out. Each branch changes the task's state and schedules what follows
+ * first; events and user callbacks are queued on the notifier and run after.
  */
 export class Answers {
   readonly #d: AnswerDeps;
@@ -65,9 +63,12 @@ export class Answers {
   readonly #misses: CallbackMisses;
   /** The miss rate the polls scheduled now were planned with (see `#replanIfWorse`). */
   #plannedMissRate = 0;
+  readonly #limits: DecisionLimits;
 
   constructor(deps: AnswerDeps) {
     this.#d = deps;
+    const { opts, redactor } = deps;
+    this.#limits = { retry: opts.retry, unknownTaskGraceMs: opts.unknownTaskGraceMs, minIntervalMs: deps.minIntervalMs, redact: (t) => redactor.redact(t), random: deps.random };
     const fleet = deps.fleet;
     this.#misses = new CallbackMisses(fleet === undefined ? undefined : (ids) => fleet.callbacksSeen(ids));
   }
@@ -82,7 +83,7 @@ export class Answers {
     if (this.#d.policy.learns) this.#d.policy.observe(censoredObservation(task, this.#d.clock.now(), this.#d.clock.epochNow()));
   }
 
-  /** Applies one answer for `task`, whose request has just ended (`inFlight` already cleared). */
+  /** Applies one answer for `task`, whose request has just ended (`inFlight` already cleared): decides, then carries the step out. */
   apply(task: TaskEntry, answer: Answer, echoesKey: boolean): void {
     const { registry } = this.#d;
     // In process, nobody else needs the answer of a task nobody here waits for; in a fleet, others do.
@@ -93,104 +94,54 @@ export class Answers {
       return;
     }
     const now = this.#d.clock.now();
-    switch (answer.kind) {
-      case 'success':
-      case 'failure': {
-        const previousAnswerAt = task.lastAnswerAt;
-        this.#record(task, answer, answer.kind, now);
-        if (this.#d.policy.learns) this.#d.policy.observe(endObservation(task, previousAnswerAt, answer.view.completeTime, now, this.#d.clock.epochNow()));
-        if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) {
-          // A poke that came while the finding request was out is the callback too, just a little late.
-          if (hasFlag(task, TaskFlag.LAST_POLL_POKED) || hasFlag(task, TaskFlag.POKED)) this.#misses.announced();
-          else this.#misses.found(taskKey(task.family.id, task.taskId), now);
-        }
-        this.#debug(task, { status: answer.view.status }, answer.kind === 'success' ? 'task completed' : 'task failed');
-        registry.settle(task, this.#finalSettlement(task, answer, echoesKey), true);
-        return;
-      }
-      case 'pending':
-        this.#record(task, answer, 'pending', now);
-        if (answer.unknownStatus && !hasFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED)) {
+    const step = decide(task, answer, this.#limits, now);
+    // An answer about the task ends the account's 429 streak (a readable record does so in `#record`).
+    if (answer.kind === 'unknown-task') this.#d.admission.onAnswer();
+    switch (step.kind) {
+      case 'observe': {
+        const { verdict } = step;
+        this.#record(task, verdict, 'pending', now);
+        if (verdict.unknownStatus && !hasFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED)) {
           setFlag(task, TaskFlag.UNKNOWN_STATUS_LOGGED);
-          const status = answer.view.status === null ? null : this.#d.redactor.redact(answer.view.status);
+          const status = verdict.view.status === null ? null : this.#d.redactor.redact(verdict.view.status);
           this.#taskLog(task).warn({ status }, 'undocumented status, treated as not final');
         }
         // A poke that came while the request was out asks for another look as soon as the limit allows.
         this.#d.scheduler.schedule(task, hasFlag(task, TaskFlag.POKED) ? now : now + this.#nextDelay(task, now));
         return;
-      case 'invalid':
-      case 'invalid-answer': {
-        task.invalid += 1;
-        const httpStatus = answer.kind === 'invalid-answer' ? answer.httpStatus : 200;
-        if (task.invalid >= this.#d.opts.retry.maxInvalidResponses) {
-          this.#fail(task, new InvalidResponseError(task.taskId, answer.reason, answer.issues, httpStatus, task.family.id));
+      }
+      case 'settle': {
+        const { verdict } = step;
+        if (verdict === null) {
+          registry.settle(task, { ok: false, error: step.error }, true);
           return;
         }
-        this.#retry(task, now, this.#backoff(task.invalid), `invalid response: ${answer.reason}`);
-        return;
-      }
-      case 'unknown-task': {
-        this.#d.admission.onAnswer();
-        const grace = this.#d.opts.unknownTaskGraceMs;
-        const message = this.#d.redactor.redact(answer.providerMessage);
-        if (now - task.watchedAt >= grace) {
-          const error = new KieApiError({
-            taskId: task.taskId,
-            family: task.family.id,
-            providerCode: answer.providerCode,
-            providerMessage: message,
-            httpStatus: 200,
-            message: `task ${task.taskId} is still unknown to the API ${grace} ms after watching started (${answer.providerCode}: ${message})`,
-          });
-          this.#fail(task, error);
-          return;
+        const previousAnswerAt = task.lastAnswerAt;
+        this.#record(task, verdict, verdict.kind, now);
+        if (this.#d.policy.learns) this.#d.policy.observe(endObservation(task, previousAnswerAt, verdict.view.completeTime, now, this.#d.clock.epochNow()));
+        if (hasFlag(task, TaskFlag.EXPECT_CALLBACK)) {
+          // A poke that came while the finding request was out is the callback too, just a little late.
+          if (hasFlag(task, TaskFlag.LAST_POLL_POKED) || hasFlag(task, TaskFlag.POKED)) this.#misses.announced();
+          else this.#misses.found(taskKey(task.family.id, task.taskId), now);
         }
-        task.errors += 1;
-        const left = task.watchedAt + grace - now;
-        this.#retry(task, now, Math.max(this.#d.minIntervalMs, Math.min(left, this.#backoff(task.errors))), `task not visible yet (${answer.providerCode})`);
+        this.#debug(task, { status: verdict.view.status }, verdict.kind === 'success' ? 'task completed' : 'task failed');
+        registry.settle(task, this.#finalSettlement(task, verdict, echoesKey), true);
         return;
       }
-      case 'rate-limited':
-        this.#rateLimited(task, answer.scope, answer.retryAfterMs, now);
+      case 'retry':
+        task[step.streak] += 1;
+        if (step.rateLimited === null) this.#retry(task, now, step.delayMs, step.reason, step.attempt);
+        else this.#rateLimited(task, step.rateLimited.source, step.rateLimited.retryAfterMs, step.delayMs, now);
+        task.lastReason = step.reason;
         return;
-      case 'transient':
-      case 'transport': {
-        task.errors += 1;
-        const reason = answer.kind === 'transient' ? this.#d.redactor.redact(answer.reason) : describeError(answer.error);
-        if (task.errors >= this.#d.opts.retry.maxConsecutiveErrors) {
-          const cause = answer.kind === 'transport' ? answer.error : new Error(reason);
-          this.#fail(task, new TransportError(task.taskId, task.errors, cause, task.family.id));
-          return;
-        }
-        this.#retry(task, now, this.#backoff(task.errors), reason);
+      case 'fail':
+        if (step.streak !== null) task[step.streak] += 1;
+        this.#debug(task, { code: step.error.code }, 'watch ended with an error');
+        registry.settle(task, { ok: false, error: step.error }, false);
         return;
-      }
-      case 'task-failed': {
-        const error = new TaskFailedError({
-          taskId: task.taskId,
-          family: task.family.id,
-          status: null,
-          successFlag: null,
-          errorCode: answer.providerCode,
-          errorMessage: this.#d.redactor.redact(answer.providerMessage),
-          record: null,
-        });
-        registry.settle(task, { ok: false, error }, true);
+      case 'halt':
+        this.#d.halt(step.error);
         return;
-      }
-      case 'fatal': {
-        const error = new KieApiError({
-          taskId: task.taskId,
-          family: task.family.id,
-          providerCode: answer.providerCode,
-          providerMessage: this.#d.redactor.redact(answer.providerMessage),
-          httpStatus: answer.httpStatus,
-          accountWide: answer.accountWide,
-        });
-        if (answer.accountWide) this.#d.halt(error);
-        else this.#fail(task, error);
-        return;
-      }
     }
   }
 
@@ -218,61 +169,20 @@ export class Answers {
     this.#d.registry.notifyProgress(task, event);
   }
 
-  #finalSettlement(task: TaskEntry, verdict: Extract<Answer, { kind: 'success' | 'failure' }>, echoesKey: boolean): Settlement {
-    if (verdict.kind === 'success') {
-      const view: RecordView = verdict.view;
-      return {
-        ok: true,
-        result: {
-          taskId: task.taskId,
-          family: task.family.id,
-          status: 'SUCCESS',
-          resultUrls: verdict.resultUrls,
-          progress: 1,
-          createTime: view.createTime,
-          completeTime: view.completeTime,
-          expiresAt: expiresAt(task.family.id, view.createTime, view.completeTime, this.#d.clock.epochNow()),
-          params: verdict.params,
-          record: verdict.record,
-        },
-      };
-    }
-    const { redactor } = this.#d;
-    const f = verdict.failure;
-    const error = new TaskFailedError({
-      taskId: task.taskId,
-      family: task.family.id,
-      status: f.status,
-      successFlag: f.successFlag,
-      errorCode: f.errorCode,
-      errorMessage: f.errorMessage === null ? null : redactor.redact(f.errorMessage),
-      record: echoesKey ? redactor.redactDeep(verdict.record) : verdict.record,
-    });
-    return { ok: false, error };
+  #finalSettlement(task: TaskEntry, verdict: FinalRecord, echoesKey: boolean): Settlement {
+    return finalSettlement(task, verdict, echoesKey, this.#d.redactor, this.#d.clock.epochNow());
   }
 
-  #fail(task: TaskEntry, error: InvalidResponseError | KieApiError | TransportError): void {
-    this.#debug(task, { code: error.code }, 'watch ended with an error');
-    this.#d.registry.settle(task, { ok: false, error }, false);
-  }
-
-  #retry(task: TaskEntry, now: number, delay: number, reason: string): void {
-    // Whole ms, rounded up: users read it, and up keeps it at or above the per-task interval.
-    const delayMs = Math.ceil(delay);
+  #retry(task: TaskEntry, now: number, delayMs: number, reason: string, attempt: number): void {
     this.counters.retries += 1;
-    task.lastReason = reason;
-    const attempt = Math.max(1, task.errors + task.invalid);
     if (task.interests.size > 0) this.#d.notifier.emit('retry', { taskId: task.taskId, family: task.family.id, attempt, delayMs, reason }, ctxOf(task));
     this.#debug(task, { attempt, delayMs, reason }, 'retrying');
     this.#d.scheduler.schedule(task, now + delayMs);
   }
 
-  #rateLimited(task: TaskEntry, source: 'http' | 'body', retryAfterMs: number | null, now: number): void {
+  #rateLimited(task: TaskEntry, source: 'http' | 'body', retryAfterMs: number | null, delayMs: number, now: number): void {
     const { admission, notifier } = this.#d;
     this.counters.rateLimited += 1;
-    task.rateStreak += 1;
-    task.lastReason = source === 'http' ? 'HTTP 429' : 'body code 429';
-    const delayMs = Math.ceil(Math.max(retryAfterMs ?? this.#backoff(task.rateStreak), this.#d.minIntervalMs));
     const ctx = ctxOf(task);
     const family = task.family.id;
     const local = task.interests.size > 0;

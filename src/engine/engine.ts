@@ -255,18 +255,20 @@ export class Engine {
    */
   poke(taskId: string, families: readonly TaskFamily[]): boolean {
     let found = false;
+    const elsewhere: string[] = [];
     for (const family of families) {
       const task = this.#registry.get(family.id, taskId);
       if (task === undefined || task.interests.size === 0) {
         this.#answers.lateCallback(family.id, taskId);
-        // In a fleet another process may poll it: the coordinator makes it due at once there.
-        this.#fleet?.pokeRemote(family.id, taskId);
+        elsewhere.push(family.id);
         continue;
       }
       found = true;
       setFlag(task, TaskFlag.POKED);
       if (!task.inFlight) this.#scheduler.hurry(task);
     }
+    // In a fleet another process may poll it: the coordinator makes it due at once there.
+    if (elsewhere.length > 0) this.#fleet?.pokeRemote(elsewhere, taskId);
     return found;
   }
 

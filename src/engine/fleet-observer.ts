@@ -32,8 +32,11 @@ export interface FleetObserver {
 
 /** A fleet as the engine drives it: it decides which polls start (a {@link PollDriver}) and observes outcomes. */
 export interface FleetMode extends PollDriver, FleetObserver {
-  /** A callback arrived for a task this process has no interest in: whichever process polls it does so soon. */
-  pokeRemote(family: string, taskId: string): void;
+  /**
+   * A callback arrived for a taskId this process has no interest in under these families: whichever process polls
+   * it does so soon (one round trip for all of them).
+   */
+  pokeRemote(families: readonly string[], taskId: string): void;
   /** The watcher halted: claims held now are given back unused. */
   releaseHeld(): void;
   /** The fleet's durable pending set, for `resume()`: tasks no live process holds an interest in. */

@@ -214,6 +214,8 @@ export interface FleetStore {
   release(claims: readonly Claim[]): void;
   /** Makes a task due at once, wherever it is polled (and marks that a callback came for its taskId). */
   poke(key: TaskKey): Promise<unknown>;
+  /** {@link poke} for several tasks in one round trip (a callback that names no family: its taskId under each). */
+  pokeAll(keys: readonly TaskKey[]): Promise<unknown>;
   /** Whether a poke (a callback) came for each taskId in the last minute, in order. */
   callbacksSeen(taskIds: readonly string[]): Promise<readonly boolean[]>;
   /** Pauses every process's claiming for `ms` (an account-wide 429); resolves with the pause left. */

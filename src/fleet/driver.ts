@@ -98,9 +98,10 @@ export class FleetDriver implements FleetMode {
     this.#d.store.poke({ family: task.family.id, taskId: task.taskId }).catch((err: unknown) => this.#warn('poke', err));
   }
 
-  /** Pokes a task this process has no entry for: whichever process polls it next does so at once. */
-  pokeRemote(family: string, taskId: string): void {
-    this.#d.store.poke({ family, taskId }).catch((err: unknown) => this.#warn('poke', err));
+  /** Pokes a taskId under families this process has no entry for (one round trip): whichever process polls it next does so at once. */
+  pokeRemote(families: readonly string[], taskId: string): void {
+    if (families.length === 0) return;
+    this.#d.store.pokeAll(families.map((family) => ({ family, taskId }))).catch((err: unknown) => this.#warn('poke', err));
   }
 
   track(task: TaskEntry, timeoutMs: number): void {

@@ -166,8 +166,8 @@ export function decodeTick(reply: unknown[], validUntil: number): TickReply {
   return { epoch: String(reply[0]), now: Number(reply[1]), nextDueAt: nextDue < 0 ? null : nextDue, claims, expired };
 }
 
-export function pokeArgs(key: TaskKey, memoryMs: number): (string | number)[] {
-  return [memberOf(key), Math.ceil(memoryMs)];
+export function pokeArgs(keys: readonly TaskKey[], memoryMs: number): (string | number)[] {
+  return [Math.ceil(memoryMs), ...keys.map(memberOf)];
 }
 
 /**
@@ -176,8 +176,9 @@ export function pokeArgs(key: TaskKey, memoryMs: number): (string | number)[] {
  */
 export type PokeReply = 'due' | 'flagged' | 'settled' | 'remembered' | 'unknown' | 'ignored';
 
-export function decodePoke(reply: unknown): PokeReply {
-  return String(reply) as PokeReply;
+/** One reply per member poked, in order. */
+export function decodePoke(reply: unknown): PokeReply[] {
+  return (Array.isArray(reply) ? reply : [reply]).map((r) => String(r) as PokeReply);
 }
 
 export function pauseArgs(ms: number): (string | number)[] {

@@ -224,7 +224,14 @@ export class RedisFleetStore {
    * makes it due at once; for a task nobody registered yet, remembered for `pokeMemoryMs`.
    */
   async poke(key: TaskKey): Promise<PokeReply> {
-    return decodePoke(await this.#run(POKE, pokeArgs(key, this.#pokeMemoryMs)));
+    const [reply] = await this.pokeAll([key]);
+    return reply ?? 'unknown';
+  }
+
+  /** {@link poke} for several tasks (a taskId under several families) in one round trip; replies in order. */
+  async pokeAll(keys: readonly TaskKey[]): Promise<PokeReply[]> {
+    if (keys.length === 0) return [];
+    return decodePoke(await this.#run(POKE, pokeArgs(keys, this.#pokeMemoryMs)));
   }
 
   /** Whether a poke (a callback) came for each taskId in the last minute (the `cb:<taskId>` marks pokes leave). */

@@ -1,15 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { linkTargets } from '../helpers/markdown.js';
 import { packedFiles, root } from './pack-files.js';
 
-const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-/**
- * There is no public repository, so the registry page has no base for relative links: the README links to the
- * package's own published files, by version (docs/design.md, "Packaging").
- */
-const PUBLISHED = `https://unpkg.com/kie-watcher@${version}/`;
+/** Hosts that serve a published package's files: a link there names one version and breaks on a clone. */
+const CDN = /^https?:\/\/(?:unpkg\.com|cdn\.jsdelivr\.net|esm\.sh|cdn\.skypack\.dev|www\.npmjs\.com\/package)\//;
 const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md'));
 
 let packed: Set<string>;
@@ -28,23 +24,31 @@ function checkAnchor(file: string, anchor: string | undefined): void {
   expect(anchors(readFileSync(join(root, file), 'utf8')), `#${anchor} in ${file}`).toContain(anchor);
 }
 
-describe('README links resolve for a registry reader', () => {
+/**
+ * README.md links relative to the repository (docs/design.md, "Packaging"): they work on a clone, on a forge and
+ * in node_modules/kie-watcher alike, since every page they name is also in the package.
+ */
+describe('README links', () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
-  it('link to this version of the package, never relative', () => {
+  it('are relative, or to another site, never to a package CDN', () => {
     const targets = linkTargets(readme);
     expect(targets.length).toBeGreaterThan(5);
     for (const target of targets) {
-      if (target.startsWith('https://unpkg.com/')) expect(target.startsWith(PUBLISHED), `${target} is not ${PUBLISHED}…`).toBe(true);
-      else expect(target, 'a relative README link breaks on the registry page').toMatch(/^https:\/\//);
+      expect(target, 'a CDN link names one version and leaves a clone').not.toMatch(CDN);
+      if (/^https?:\/\//.test(target)) continue;
+      expect(target, 'relative to the repository root, without ./ or /').toMatch(/^(?:docs|examples)\/|^LICENSE$|^#/);
     }
   });
 
-  it('name files that npm pack ships', () => {
-    for (const target of linkTargets(readme).filter((t) => t.startsWith(PUBLISHED))) {
-      const [path = '', anchor] = target.slice(PUBLISHED.length).split('#');
-      expect(packed, target).toContain(path);
-      checkAnchor(path, anchor);
+  it('name files the repository has and npm pack ships, and headings that exist', () => {
+    for (const target of linkTargets(readme).filter((t) => !/^https?:\/\//.test(t))) {
+      const [path = '', anchor] = target.split('#');
+      const file = path === '' ? 'README.md' : normalize(path);
+      expect(existsSync(join(root, file)), `${target}: not in the repository`).toBe(true);
+      const shipped = packed.has(file) || [...packed].some((f) => f.startsWith(`${file}/`));
+      expect(shipped, `${target}: not in the package`).toBe(true);
+      checkAnchor(file, anchor);
     }
   });
 });
@@ -53,6 +57,7 @@ describe('links inside docs/*.md', () => {
   it.each(docs)('%s: relative, to files the package ships', (doc) => {
     const text = readFileSync(join(root, 'docs', doc), 'utf8');
     for (const target of linkTargets(text)) {
+      expect(target, `${doc}: a CDN link names one version and leaves a clone`).not.toMatch(CDN);
       if (/^https?:\/\//.test(target)) continue;
       const [rel = '', anchor] = target.split('#');
       // A bare anchor points into the page itself.

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '../..');
 
-/** The files `npm pack` would put in the tarball, as a registry reader (or unpkg) sees them. */
+/** The files `npm pack` would put in the tarball, as a user finds them in node_modules. */
 export function packedFiles(): Set<string> {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
     cwd: root,

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
+import { fencedBlocks } from '../helpers/markdown.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -126,6 +127,31 @@ describe('the packed tarball', () => {
     );
     expect(JSON.parse(cjs)).toEqual(expected);
   });
+
+  /** The quickstart of each page, found under its heading: the first `js` block after it. */
+  const quickstarts = (
+    [
+      ['README.md', '## Quickstart: create, wait, save'],
+      ['docs/getting-started.md', '## 3. Create a task, wait for it, save its files'],
+    ] as const
+  ).map(([page, heading]) => {
+    const text = readFileSync(join(root, page), 'utf8');
+    const at = text.indexOf(`\n${heading}\n`);
+    const block = at === -1 ? undefined : fencedBlocks(text.slice(at)).find((b) => b.lang === 'js');
+    return [page, block?.code ?? ''] as const;
+  });
+
+  it.each(quickstarts)('runs the quickstart of %s as written, in a project that installed the package', (page, code) => {
+    expect(code, `${page}: no js block under its quickstart heading`).toContain("from 'kie-watcher'");
+    const work = mkdtempSync(join(dir, 'quickstart-'));
+    writeFileSync(join(work, 'quickstart.mjs'), code);
+    // node_modules is one folder up, where a user's project has it; the files land beside the script.
+    const out = execFileSync('node', ['quickstart.mjs'], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+    // `console.log(id, [path])`: util.inspect breaks the array over lines when the path is long.
+    const [, taskId = '', path = ''] = /^(\S+) \[\s*'([^']+)'\s*\]$/.exec(out.trim()) ?? [];
+    expect(path, out).toBe(join(work, 'kie-results', `${taskId}-0.png`));
+    expect(readFileSync(path).subarray(1, 4).toString('latin1'), 'a PNG file').toBe('PNG');
+  }, 90_000);
 
   it('ships the MIT license and the examples, which run from the installed package', () => {
     const pkg = join(dir, 'node_modules/kie-watcher');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { RedisCoordinator, RedisFleetStore, type FleetMessage } from '../../src/redis/index.js';
 import { TaskWatcher } from '../../src/index.js';
@@ -305,6 +306,37 @@ describe('callbacks for taskIds nobody watches', () => {
         expect(await admin.memory('USAGE', k), k).toBeLessThan(160);
       }
     } finally {
+      await watcher.close();
+    }
+  });
+
+  it("a watcher's poke of a taskId it does not watch is one Redis round trip, whatever the number of families", async () => {
+    const client = redis.client();
+    const watcher = new TaskWatcher({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', coordinator: new RedisCoordinator({ redis: client }) });
+    // MONITOR on a plain socket: one line per command, `[db lua]` for the commands a script runs.
+    const monitor = connect(redis.server().socket);
+    await new Promise((r) => monitor.once('connect', r));
+    let lines = '';
+    monitor.on('data', (c: Buffer) => (lines += c.toString()));
+    monitor.write('MONITOR\r\n');
+    expect(await until(() => lines.startsWith('+OK'))).toBe(true);
+    // Top-level commands naming the taskId.
+    const calls = (): string[] => lines.split('\r\n').filter((l) => l.includes('nobody-watches-me') && !/^\+[\d.]+ \[\d+ lua\]/.test(l));
+    try {
+      expect(watcher.poke('nobody-watches-me')).toBe(false);
+      const admin = redis.client();
+      expect(await until(async () => (await admin.keys('*:cb:nobody-watches-me')).length === 1, 5_000)).toBe(true);
+      await sleep(500);
+      // (the test's own KEYS above left out; the first call of a script is EVAL, later ones EVALSHA)
+      const commands = calls()
+        .map((l) => /\] "(\w+)"/.exec(l)?.[1]?.toLowerCase())
+        .filter((c) => c !== 'keys');
+      expect(commands).toHaveLength(1);
+      expect(commands[0]).toMatch(/^eval(sha)?$/);
+      // Every built-in family's member went in that one call.
+      expect(calls().find((l) => /\] "eval/i.test(l))?.match(/:nobody-watches-me"/g)).toHaveLength(8);
+    } finally {
+      monitor.destroy();
       await watcher.close();
     }
   });
