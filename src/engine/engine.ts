@@ -39,7 +39,6 @@ export interface EngineParts {
   readonly fleet: FleetFactory | undefined;
   /** The families this watcher knows, by id (claims of the fleet name their family by id). */
   readonly families: (id: string) => TaskFamily | undefined;
-  /** 401/402: no request goes but a probe; the watcher's `clearHalt()` ends it. */
   readonly halt: AccountHalt;
 }
 
@@ -136,7 +135,6 @@ export class Engine {
       lastPollGraceMs: opts.minIntervalMs + Math.min(opts.requestTimeoutMs, 5_000),
       stopped: (task) => this.#answers.stopped(task),
     });
-    parts.halt.onEnd = () => this.#registry.attachedTasks().forEach((t) => t.inFlight || this.#scheduler.hurry(t));
     this.#answers = new Answers({
       opts,
       clock,
