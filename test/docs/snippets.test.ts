@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
@@ -436,4 +436,24 @@ describe('kie-watch demo --help', () => {
       expect(demoPlain, 'a real run').not.toContain(phrase);
     }
   });
+});
+
+describe("README.md's quickstart", () => {
+  it('runs as written in a clone, once built: saved beside the repository\'s package.json, it imports kie-watcher as itself', async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const code = fencedBlocks(readme.slice(readme.indexOf('\n## Quickstart'))).find((b) => b.lang === 'js')?.code ?? '';
+    expect(code).toContain("from 'kie-watcher'");
+    // .tmp/ is git-ignored; a folder inside the repository resolves `kie-watcher` to its own dist/ (package self-reference).
+    mkdirSync(join(root, '.tmp'), { recursive: true });
+    const work = mkdtempSync(join(root, '.tmp', 'quickstart-'));
+    try {
+      writeFileSync(join(work, 'quickstart.mjs'), code);
+      const { stdout } = await exec(process.execPath, ['quickstart.mjs'], { cwd: work, timeout: 60_000 });
+      const [, taskId = '', path = ''] = /^(\S+) \[\s*'([^']+)'\s*\]$/.exec(stdout.trim()) ?? [];
+      expect(path, stdout).toBe(join(work, 'kie-results', `${taskId}-0.png`));
+      expect(existsSync(path)).toBe(true);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
