@@ -16,12 +16,13 @@ import { keyRedactor } from '../transport/redact.js';
 import { UpdateStream } from '../update-stream.js';
 import type { Dispatcher } from 'undici';
 import { Admission } from '../limits/admission.js';
+import type { AccountHalt } from '../limits/account-halt.js';
 import { Answers, type Answer } from './answers.js';
 import type { FleetFactory, FleetMode } from './fleet-observer.js';
 import { Notifier } from './notifier.js';
 import { taskKey } from '../validate.js';
 import { ResultCache } from './result-cache.js';
-import { haltErrorFor, Registry } from './registry.js';
+import { Registry } from './registry.js';
 import { Scheduler, type PollDriver } from './scheduler.js';
 import { hasFlag, setFlag, TaskFlag, type Interest, type Settlement, type TaskEntry } from './task.js';
 
@@ -38,6 +39,7 @@ export interface EngineParts {
   readonly fleet: FleetFactory | undefined;
   /** The families this watcher knows, by id (claims of the fleet name their family by id). */
   readonly families: (id: string) => TaskFamily | undefined;
+  readonly halt: AccountHalt;
 }
 
 /** What a wait or a stream asks for. */
@@ -72,7 +74,6 @@ export class Engine {
   readonly #abort = new AbortController();
   /** When each request in flight was started, while the latency channel has subscribers. */
   readonly #sentAt = new Map<TaskEntry, number>();
-  #halted: KieApiError | undefined;
   /** `close()` was called: no new work is taken (a drain may still be running). */
   #closing: Promise<CloseResult> | undefined;
   #closed = false;
@@ -187,8 +188,7 @@ export class Engine {
 
   /** A settled outcome known without a request: the halt, or the result cache. */
   known(family: TaskFamily, taskId: string): Settlement | undefined {
-    if (this.#halted) return { ok: false, error: haltErrorFor(this.#halted, family.id, taskId) };
-    return this.#cache.get(taskKey(family.id, taskId), this.#parts.clock.now());
+    return this.#parts.halt.refuses(family.id, taskId) ?? this.#cache.get(taskKey(family.id, taskId), this.#parts.clock.now());
   }
 
   watch(req: InterestRequest): void {
@@ -337,7 +337,7 @@ export class Engine {
   }
 
   #halt(error: KieApiError): void {
-    this.#halted = error;
+    this.#parts.halt.begin(error);
     // This key is refused: claiming more of the fleet's tasks would only earn more refusals.
     this.#fleet?.close();
     this.#fleet?.releaseHeld();
@@ -347,7 +347,7 @@ export class Engine {
 
   /** Takes the task's rate slot at this instant and sends at once; user code (diagnostics) runs after the dispatch. */
   #start(task: TaskEntry): true | number {
-    const decision = this.#admission.admit(task, this.#parts.clock.epochNow());
+    const decision = this.#parts.halt.holds(task) ?? this.#admission.admit(task, this.#parts.clock.epochNow());
     if (decision === true) this.#send(task);
     return decision;
   }
@@ -383,7 +383,7 @@ export class Engine {
     }
     if (!this.#closed) {
       try {
-        if (this.#halted) this.#registry.release(task);
+        if (this.#parts.halt.drops(task, answer.kind, answer.kind === 'fatal' && answer.accountWide)) this.#registry.release(task);
         else {
           this.#answers.apply(task, answer, echoesKey);
           this.#registry.lastPollAnswered(task);
