@@ -14,6 +14,7 @@ import { keyRedactor } from '../transport/redact.js';
 import { UpdateStream } from '../update-stream.js';
 import type { Dispatcher } from 'undici';
 import { Admission } from '../limits/admission.js';
+import type { AccountHalt } from '../limits/account-halt.js';
 import { Answers } from './answers.js';
 import { Requests } from './request.js';
 import { Stats } from './stats.js';
@@ -21,7 +22,7 @@ import type { FleetFactory, FleetMode } from './fleet-observer.js';
 import { Notifier } from './notifier.js';
 import { taskKey } from '../validate.js';
 import { ResultCache } from './result-cache.js';
-import { haltErrorFor, Registry } from './registry.js';
+import { Registry } from './registry.js';
 import { Scheduler, type PollDriver } from './scheduler.js';
 import { setFlag, TaskFlag, type Interest, type Settlement, type TaskEntry } from './task.js';
 
@@ -38,6 +39,7 @@ export interface EngineParts {
   readonly fleet: FleetFactory | undefined;
   /** The families this watcher knows, by id (claims of the fleet name their family by id). */
   readonly families: (id: string) => TaskFamily | undefined;
+  readonly halt: AccountHalt;
 }
 
 /** What a wait or a stream asks for. */
@@ -72,7 +74,6 @@ export class Engine {
   readonly #requests: Requests;
   readonly #stats = new Stats();
   readonly #abort = new AbortController();
-  #halted: KieApiError | undefined;
   /** `close()` was called: no new work is taken (a drain may still be running). */
   #closing: Promise<CloseResult> | undefined;
   #closed = false;
@@ -164,7 +165,7 @@ export class Engine {
       answers: this.#answers,
       registry: this.#registry,
       scheduler: () => this.#scheduler,
-      halted: () => this.#halted !== undefined,
+      halt: this.#parts.halt,
       closed: () => this.#closed,
       drained: () => this.#drained?.(),
     });
@@ -206,8 +207,7 @@ export class Engine {
 
   /** A settled outcome known without a request: the halt, or the result cache. */
   known(family: TaskFamily, taskId: string): Settlement | undefined {
-    if (this.#halted) return { ok: false, error: haltErrorFor(this.#halted, family.id, taskId) };
-    return this.#cache.get(taskKey(family.id, taskId), this.#parts.clock.now());
+    return this.#parts.halt.refuses(family.id, taskId) ?? this.#cache.get(taskKey(family.id, taskId), this.#parts.clock.now());
   }
 
   watch(req: InterestRequest): void {
@@ -355,7 +355,7 @@ export class Engine {
   }
 
   #halt(error: KieApiError): void {
-    this.#halted = error;
+    this.#parts.halt.begin(error);
     // This key is refused: claiming more of the fleet's tasks would only earn more refusals.
     this.#fleet?.close();
     this.#fleet?.releaseHeld();

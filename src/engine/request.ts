@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { pollAnswerChannel, pollStartChannel } from '../diagnostics.js';
+import type { AccountHalt } from '../limits/account-halt.js';
 import type { Admission } from '../limits/admission.js';
 import type { Log } from '../logger.js';
 import { ResponseTooLargeError, type RawAnswer, type StatusClient } from '../transport/client.js';
@@ -22,8 +23,8 @@ interface RequestDeps {
   readonly answers: Answers;
   readonly registry: Registry;
   readonly scheduler: () => PollDriver;
-  /** The watcher halted (401/402): answers still in flight are dropped. */
-  readonly halted: () => boolean;
+  /** 401/402: while the halt holds, requests wait (but its probe) and answers that went out before it are dropped. */
+  readonly halt: AccountHalt;
   /** `close()` has rejected every interest: answers are dropped, and the last one to end says so. */
   readonly closed: () => boolean;
   readonly drained: () => void;
@@ -45,7 +46,7 @@ export class Requests {
 
   /** Takes the task's rate slot at this instant and sends at once; user code (diagnostics) runs after the dispatch. */
   start(task: TaskEntry): true | number {
-    const decision = this.#d.admission.admit(task, this.#d.clock.epochNow());
+    const decision = this.#d.halt.holds(task) ?? this.#d.admission.admit(task, this.#d.clock.epochNow());
     if (decision === true) this.send(task);
     return decision;
   }
@@ -81,10 +82,12 @@ export class Requests {
       if (pollAnswerChannel.hasSubscribers) pollAnswerChannel.publish({ family: task.family.id, taskId: task.taskId, kind: answer.kind === 'invalid-answer' ? 'invalid' : answer.kind, latencyMs: clock.now() - sentAt });
     }
     const closed = this.#d.closed();
-    if (!closed && !this.#d.halted()) {
+    if (!closed) {
       try {
-        this.#d.answers.apply(task, answer, echoesKey);
-        registry.lastPollAnswered(task);
+        if (!this.#d.halt.drops(task, answer.kind, answer.kind === 'fatal' && answer.accountWide)) {
+          this.#d.answers.apply(task, answer, echoesKey);
+          registry.lastPollAnswered(task);
+        }
       } catch (err) {
         this.#d.log.error({ err }, 'kie-watcher: internal error while handling an answer');
       }

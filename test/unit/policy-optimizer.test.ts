@@ -52,6 +52,18 @@ describe('the offline optimizer (best age-only schedule for known durations)', (
     }
   });
 
+  it('polls at exactly the target where tasks are dense, even when a long tail makes the age grid coarse', () => {
+    // Uniform over 100-200 s, and 1% at 40 minutes: the grid must span 41 minutes in 4,096 cells, about 600 ms
+    // each. Unless the target is a whole number of cells, the gaps are a cell shorter than the target (a third
+    // more requests) or longer than it (a sliver of every gap late): they were 1,802 ms.
+    const durations = [...Array.from({ length: 9_900 }, (_, i) => 100_000 + (i + 0.5) * (100_000 / 9_900)), ...Array<number>(100).fill(2_400_000)];
+    const s = optimalSchedule(empiricalCurve(durations, 0, 1_000), { targetMs: 1_800, ...BASE });
+    const gaps = s.pollsMs.filter((a) => a > 120_000 && a < 180_000).map((a, i, all) => (i === 0 ? null : a - all[i - 1]!)).filter((g) => g !== null);
+    expect(gaps.length).toBeGreaterThan(25);
+    for (const g of gaps) expect(g).toBeCloseTo(1_800, 6);
+    expect(evaluateSchedule(s, durations).delayMs).toBeLessThanOrEqual(1_800);
+  });
+
   it('spends the late budget where the hazard is lowest: no poll before the first ends, long gaps in the tail', () => {
     const durations = lognormalQuantiles(4_000, 45_000, Math.log(300 / 45) / 1.645).map((d) => Math.max(3_000, d));
     const s = optimalSchedule(empiricalCurve(durations), { targetMs: 3_000, ...BASE });
