@@ -56,7 +56,7 @@ const KNOWN_STRICT_FAILURES: readonly (Locator & { readonly codes: readonly stri
 /** TypeScript appended to a snippet before it is compiled: checks that hold a declaration in the docs to the package's. */
 const APPENDED: readonly (Locator & { readonly code: string })[] = [
   {
-    file: 'docs/callbacks.md',
+    file: 'docs/callbacks-reference.md',
     startsWith: "import type { IncomingMessage, ServerResponse } from 'node:http';",
     code: `
 import type * as Published from 'kie-watcher/callbacks';
@@ -67,7 +67,7 @@ export const sameHandler: Same<CallbackHandler, Published.CallbackHandler> = tru
 export const sameFactory: Same<typeof createCallbackHandler, typeof Published.createCallbackHandler> = true;`,
   },
   {
-    file: 'docs/callbacks.md',
+    file: 'docs/callbacks-reference.md',
     startsWith: 'declare function verifyKieCallback(options: {',
     code: `
 import { verifyKieCallback as published, type VerifiedKieCallback, type VerifyKieCallbackOptions } from 'kie-watcher/callbacks';
