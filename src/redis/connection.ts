@@ -124,7 +124,9 @@ export class Connection {
   async #awaitReady(): Promise<void> {
     const r = this.redis;
     if (r.status === 'wait') r.connect().catch(() => undefined);
-    const starting = r.status === 'connecting' || r.status === 'connect' || r.status === 'wait';
+    // A Cluster client may pass through 'reconnecting' before its first 'ready' (its first slots refresh found
+    // a node that did not know every slot yet): still starting, not down.
+    const starting = r.status === 'connecting' || r.status === 'connect' || r.status === 'wait' || r.status === 'reconnecting';
     if (starting && !this.#connectedOnce) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
