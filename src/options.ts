@@ -86,6 +86,12 @@ export interface TaskWatcherOptions {
   readonly maxResponseBytes?: number | undefined;
   /** How long after watching starts a task may stay unknown (404/422/`data: null`). @default 30000 */
   readonly unknownTaskGraceMs?: number | undefined;
+  /**
+   * After a 401 or 402 every wait is refused at once (the key or the account is unusable); the first new wait
+   * this long after it sends one probing request, and watching resumes if the API does not refuse it
+   * (`clearHalt()` ends the halt at once). Without effect with a `coordinator` (docs/errors.md). @default 60000
+   */
+  readonly haltCooldownMs?: number | undefined;
   /** How long a settled outcome is kept so that late waiters settle at once. @default 600000 */
   readonly resultCacheTtlMs?: number | undefined;
   /** How many settled outcomes are kept at most. @default 10000 */
@@ -172,6 +178,8 @@ export const DEFAULTS = {
   maxResponseBytes: 1024 * 1024,
   /** {@inheritDoc TaskWatcherOptions.unknownTaskGraceMs} */
   unknownTaskGraceMs: 30_000,
+  /** {@inheritDoc TaskWatcherOptions.haltCooldownMs} */
+  haltCooldownMs: 60_000,
   /** {@inheritDoc TaskWatcherOptions.resultCacheTtlMs} */
   resultCacheTtlMs: 10 * 60_000,
   /** {@inheritDoc TaskWatcherOptions.resultCacheSize} */
@@ -210,6 +218,7 @@ export interface ResolvedOptions {
   readonly requestTimeoutMs: number;
   readonly maxResponseBytes: number;
   readonly unknownTaskGraceMs: number;
+  readonly haltCooldownMs: number;
   readonly resultCacheTtlMs: number;
   readonly resultCacheSize: number;
   readonly retry: ResolvedRetry;
@@ -354,6 +363,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     requestTimeoutMs: checkNumber('requestTimeoutMs', o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs, 1, 600_000),
     maxResponseBytes: checkNumber('maxResponseBytes', o.maxResponseBytes ?? DEFAULTS.maxResponseBytes, 1024, 1024 ** 3, true),
     unknownTaskGraceMs: checkNumber('unknownTaskGraceMs', o.unknownTaskGraceMs ?? DEFAULTS.unknownTaskGraceMs, 0, MAX_TIMEOUT_MS),
+    haltCooldownMs: checkNumber('haltCooldownMs', o.haltCooldownMs ?? DEFAULTS.haltCooldownMs, 0, MAX_TIMEOUT_MS),
     resultCacheTtlMs: checkNumber('resultCacheTtlMs', o.resultCacheTtlMs ?? DEFAULTS.resultCacheTtlMs, 0, MAX_TIMEOUT_MS),
     resultCacheSize: checkNumber('resultCacheSize', o.resultCacheSize ?? DEFAULTS.resultCacheSize, 0, 10_000_000, true),
     retry,

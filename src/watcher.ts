@@ -20,6 +20,7 @@ import { bodyOf, keyOf } from './create/validate.js';
 import { keepsKeys, StoreKeyBook } from './create/store-keys.js';
 import type { FamilyIdOf } from './events.js';
 import type { InputOf } from './families/index.js';
+import { AccountHalt } from './limits/account-halt.js';
 
 /** Options of {@link TaskWatcher.watch}, and the base of the other per-task options. */
 export interface WatchOptions<F extends FamilyRef = 'gpt4o-image'> {
@@ -105,6 +106,8 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
   readonly #parts: Omit<ConstructorParameters<typeof CreateService>[0], 'created'>;
   #creates: CreateService | undefined;
   readonly #downloader: Downloader;
+  /** After a 401/402; a halted fleet member has left the fleet for good (docs/errors.md). */
+  readonly #halt: AccountHalt;
   #closing: Promise<CloseResult> | undefined;
 
   constructor(options: TaskWatcherOptions = {}) {
@@ -117,6 +120,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     }
     this.#store = options.store;
     this.#parts = { opts: this.#opts, clock: options.clock ?? systemClock, random: options.random ?? Math.random, log: toLog(options.logger), dispatcher: options.dispatcher, keys: keepsKeys(options.store) ? new StoreKeyBook(options.store) : undefined, coordinator: options.coordinator };
+    this.#halt = new AccountHalt(options.coordinator === undefined ? this.#opts.haltCooldownMs : Infinity, this.#parts.clock);
     this.#engine = new Engine(this, {
       opts: this.#opts,
       clock: options.clock ?? systemClock,
@@ -127,6 +131,7 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
       dispatcher: options.dispatcher,
       fleet: options.coordinator === undefined ? undefined : fleetMode(options.coordinator),
       families: (id) => this.#families.get(id),
+      halt: this.#halt,
     });
     const clock = options.clock ?? systemClock;
     this.#downloader = new Downloader({
@@ -290,6 +295,15 @@ export class TaskWatcher extends EventEmitter<TaskWatcherEvents> {
     if (this.#engine.closing) return false;
     const families = options.family === undefined ? [...this.#families.values()] : [this.#family(options.family)];
     return this.#engine.poke(taskId, families);
+  }
+
+  /**
+   * Ends a halt after a 401 or 402 at once (after a top-up or a key fix): the next waits poll again without
+   * waiting for `haltCooldownMs`. Does nothing when not halted; throws on a halted watcher with a `coordinator`.
+   */
+  clearHalt(): void {
+    if (this.#parts.coordinator !== undefined && this.#halt.error !== undefined) throw new Error('kie-watcher: a watcher halted by a 401/402 with a coordinator has left the fleet; close it and start a new one');
+    this.#halt.clear();
   }
 
   /**

@@ -19,14 +19,8 @@ import { decide, finalSettlement, type Answer, type DecisionLimits, type FinalRe
 export type { Answer } from './decide.js';
 import type { FleetObserver } from './fleet-observer.js';
 import type { PollDriver } from './scheduler.js';
+import type { Stats } from './stats.js';
 import { hasFlag, setFlag, TaskFlag, type Settlement, type TaskEntry } from './task.js';
-
-export interface AnswerCounters {
-  requests: number;
-  polls: number;
-  retries: number;
-  rateLimited: number;
-}
 
 interface AnswerDeps {
   readonly opts: ResolvedOptions;
@@ -42,6 +36,7 @@ interface AnswerDeps {
   readonly admission: Admission;
   readonly notifier: Notifier;
   readonly redactor: KeyRedactor;
+  readonly stats: Stats;
   /** 401/402: the key or account is unusable; every task stops. */
   readonly halt: (error: KieApiError) => void;
 }
@@ -58,7 +53,6 @@ const REPLAN_STEP = 0.05;
  */
 export class Answers {
   readonly #d: AnswerDeps;
-  readonly counters: AnswerCounters = { requests: 0, polls: 0, retries: 0, rateLimited: 0 };
   #reportedPolicyShape = false;
   readonly #misses: CallbackMisses;
   /** The miss rate the polls scheduled now were planned with (see `#replanIfWorse`). */
@@ -83,14 +77,13 @@ export class Answers {
     if (this.#d.policy.learns) this.#d.policy.observe(censoredObservation(task, this.#d.clock.now(), this.#d.clock.epochNow()));
   }
 
-  /** Applies one answer for `task`, whose request has just ended (`inFlight` already cleared): decides, then carries the step out. */
+  /** Applies one answer for `task` (its request ends in `request.ts`, which releases the entry if nobody keeps it): decides, then carries the step out. */
   apply(task: TaskEntry, answer: Answer, echoesKey: boolean): void {
     const { registry } = this.#d;
     // In process, nobody else needs the answer of a task nobody here waits for; in a fleet, others do.
     if (task.interests.size === 0 && this.#d.fleet === undefined) {
       // Nobody waits any more, but a final answer is still worth keeping for a late waiter.
       if (answer.kind === 'success' || answer.kind === 'failure') registry.cacheOnly(task, this.#finalSettlement(task, answer, echoesKey));
-      registry.release(task);
       return;
     }
     const now = this.#d.clock.now();
@@ -148,7 +141,7 @@ export class Answers {
   /** A readable record: counts as a poll, resets the error streaks, folds progress and queues the event. */
   #record(task: TaskEntry, verdict: Record, state: TaskState, now: number): void {
     this.#d.admission.onAnswer();
-    this.counters.polls += 1;
+    this.#d.stats.count('polls');
     task.polls += 1;
     task.errors = 0;
     task.invalid = 0;
@@ -174,7 +167,7 @@ export class Answers {
   }
 
   #retry(task: TaskEntry, now: number, delayMs: number, reason: string, attempt: number): void {
-    this.counters.retries += 1;
+    this.#d.stats.count('retries');
     if (task.interests.size > 0) this.#d.notifier.emit('retry', { taskId: task.taskId, family: task.family.id, attempt, delayMs, reason }, ctxOf(task));
     this.#debug(task, { attempt, delayMs, reason }, 'retrying');
     this.#d.scheduler.schedule(task, now + delayMs);
@@ -182,7 +175,7 @@ export class Answers {
 
   #rateLimited(task: TaskEntry, source: 'http' | 'body', retryAfterMs: number | null, delayMs: number, now: number): void {
     const { admission, notifier } = this.#d;
-    this.counters.rateLimited += 1;
+    this.#d.stats.count('rateLimited');
     const ctx = ctxOf(task);
     const family = task.family.id;
     const local = task.interests.size > 0;

@@ -1,6 +1,5 @@
 import { setMaxListeners, type EventEmitter } from 'node:events';
 import type { Clock } from '../clock.js';
-import { pollAnswerChannel, pollStartChannel } from '../diagnostics.js';
 import { AbortError, WatcherClosedError, type KieApiError } from '../errors.js';
 import type { TaskUpdate, WatchResult, WatcherStats } from '../events.js';
 import type { FamilyRef } from '../families/index.js';
@@ -10,20 +9,22 @@ import type { ResolvedOptions } from '../options.js';
 import { resolvePolicy } from '../policy/index.js';
 import { MemoryTaskRateLimiter, type TaskRateLimiter } from '../limits/task-limiter.js';
 import type { PendingTaskInfo, PendingTaskStore } from '../stores/pending-store.js';
-import { ResponseTooLargeError, StatusClient, USER_AGENT, type RawAnswer } from '../transport/client.js';
-import { classifyAnswer } from '../transport/envelope.js';
+import { StatusClient, USER_AGENT } from '../transport/client.js';
 import { keyRedactor } from '../transport/redact.js';
 import { UpdateStream } from '../update-stream.js';
 import type { Dispatcher } from 'undici';
 import { Admission } from '../limits/admission.js';
-import { Answers, type Answer } from './answers.js';
+import type { AccountHalt } from '../limits/account-halt.js';
+import { Answers } from './answers.js';
+import { Requests } from './request.js';
+import { Stats } from './stats.js';
 import type { FleetFactory, FleetMode } from './fleet-observer.js';
 import { Notifier } from './notifier.js';
 import { taskKey } from '../validate.js';
 import { ResultCache } from './result-cache.js';
-import { haltErrorFor, Registry } from './registry.js';
+import { Registry } from './registry.js';
 import { Scheduler, type PollDriver } from './scheduler.js';
-import { hasFlag, setFlag, TaskFlag, type Interest, type Settlement, type TaskEntry } from './task.js';
+import { setFlag, TaskFlag, type Interest, type Settlement, type TaskEntry } from './task.js';
 
 /** What the engine is built from: validated options plus the injected parts. */
 export interface EngineParts {
@@ -38,6 +39,7 @@ export interface EngineParts {
   readonly fleet: FleetFactory | undefined;
   /** The families this watcher knows, by id (claims of the fleet name their family by id). */
   readonly families: (id: string) => TaskFamily | undefined;
+  readonly halt: AccountHalt;
 }
 
 /** What a wait or a stream asks for. */
@@ -69,10 +71,9 @@ export class Engine {
   readonly #registry: Registry;
   readonly #answers: Answers;
   readonly #client: StatusClient;
+  readonly #requests: Requests;
+  readonly #stats = new Stats();
   readonly #abort = new AbortController();
-  /** When each request in flight was started, while the latency channel has subscribers. */
-  readonly #sentAt = new Map<TaskEntry, number>();
-  #halted: KieApiError | undefined;
   /** `close()` was called: no new work is taken (a drain may still be running). */
   #closing: Promise<CloseResult> | undefined;
   #closed = false;
@@ -107,8 +108,9 @@ export class Engine {
     const local = new Scheduler(clock, this.#admission, Math.min(opts.maxInFlight, this.#client.capacity), {
       nextDeadlineAt: () => this.#registry.nextDeadlineAt(),
       expire: (now) => this.#registry.expire(now),
-      start: (task) => this.#start(task),
-      send: (task) => this.#send(task),
+      start: (task) => this.#requests.start(task),
+      send: (task) => this.#requests.send(task),
+      refused: (task, at) => this.#registry.lastPollRefused(task, at),
     });
     this.#fleet = parts.fleet?.({
       opts,
@@ -123,6 +125,7 @@ export class Engine {
       status: (status, error) => this.#notifier.emit('coordinator', { status, reason: error === undefined ? null : error.message }),
     });
     this.#scheduler = this.#fleet ?? local;
+    const lastPollAnswerMs = Math.min(opts.requestTimeoutMs, 5_000);
     this.#registry = new Registry({
       clock,
       scheduler: this.#scheduler,
@@ -131,8 +134,10 @@ export class Engine {
       notifier: this.#notifier,
       cache: this.#cache,
       store: parts.store,
-      lastPollGraceMs: opts.minIntervalMs + Math.min(opts.requestTimeoutMs, 5_000),
+      lastPollGraceMs: opts.minIntervalMs + lastPollAnswerMs,
+      lastPollAnswerMs,
       stopped: (task) => this.#answers.stopped(task),
+      stats: this.#stats,
     });
     this.#answers = new Answers({
       opts,
@@ -147,7 +152,22 @@ export class Engine {
       admission: this.#admission,
       notifier: this.#notifier,
       redactor,
+      stats: this.#stats,
       halt: (error) => this.#halt(error),
+    });
+    this.#requests = new Requests({
+      clock,
+      log,
+      admission: this.#admission,
+      client: this.#client,
+      retryAfterCapMs: opts.retry.maxDelayMs,
+      stats: this.#stats,
+      answers: this.#answers,
+      registry: this.#registry,
+      scheduler: () => this.#scheduler,
+      halt: this.#parts.halt,
+      closed: () => this.#closed,
+      drained: () => this.#drained?.(),
     });
   }
 
@@ -187,8 +207,7 @@ export class Engine {
 
   /** A settled outcome known without a request: the halt, or the result cache. */
   known(family: TaskFamily, taskId: string): Settlement | undefined {
-    if (this.#halted) return { ok: false, error: haltErrorFor(this.#halted, family.id, taskId) };
-    return this.#cache.get(taskKey(family.id, taskId), this.#parts.clock.now());
+    return this.#parts.halt.refuses(family.id, taskId) ?? this.#cache.get(taskKey(family.id, taskId), this.#parts.clock.now());
   }
 
   watch(req: InterestRequest): void {
@@ -290,8 +309,7 @@ export class Engine {
       pending: this.#registry.pending,
       inFlight: this.#scheduler.inFlight,
       cached: this.#cache.size,
-      ...this.#answers.counters,
-      ...this.#registry.counters,
+      ...this.#stats.snapshot(),
     };
   }
 
@@ -337,64 +355,11 @@ export class Engine {
   }
 
   #halt(error: KieApiError): void {
-    this.#halted = error;
+    this.#parts.halt.begin(error);
     // This key is refused: claiming more of the fleet's tasks would only earn more refusals.
     this.#fleet?.close();
     this.#fleet?.releaseHeld();
     this.#parts.log.error({ providerCode: error.providerCode, httpStatus: error.httpStatus }, 'kie-watcher: the API refused the key or account; all watching stopped');
     this.#registry.halt(error);
-  }
-
-  /** Takes the task's rate slot at this instant and sends at once; user code (diagnostics) runs after the dispatch. */
-  #start(task: TaskEntry): true | number {
-    const decision = this.#admission.admit(task, this.#parts.clock.epochNow());
-    if (decision === true) this.#send(task);
-    return decision;
-  }
-
-  #send(task: TaskEntry): void {
-    task.inFlight = true;
-    // Kept only while someone measures latency: a field for it would cost every pending task 24 bytes.
-    if (pollAnswerChannel.hasSubscribers) this.#sentAt.set(task, this.#parts.clock.now());
-    setFlag(task, TaskFlag.LAST_POLL_POKED, hasFlag(task, TaskFlag.POKED));
-    setFlag(task, TaskFlag.POKED, false);
-    this.#answers.counters.requests += 1;
-    // The dispatch happens synchronously inside get(), before its first await.
-    void this.#poll(task, this.#client.get(task.family.path, task.taskId));
-    if (pollStartChannel.hasSubscribers) pollStartChannel.publish({ family: task.family.id, taskId: task.taskId });
-  }
-
-  async #poll(task: TaskEntry, request: Promise<RawAnswer>): Promise<void> {
-    const { opts, clock } = this.#parts;
-    let answer: Answer;
-    let echoesKey = false;
-    try {
-      const raw = await request;
-      echoesKey = raw.echoesKey;
-      answer = classifyAnswer(raw, task.family, task.taskId, opts.retry.maxDelayMs, clock.epochNow());
-    } catch (error) {
-      answer = error instanceof ResponseTooLargeError ? { kind: 'invalid-answer', reason: error.message, issues: [], httpStatus: 200 } : { kind: 'transport', error };
-    }
-    task.inFlight = false;
-    const sentAt = this.#sentAt.get(task);
-    if (sentAt !== undefined) {
-      this.#sentAt.delete(task);
-      if (pollAnswerChannel.hasSubscribers) pollAnswerChannel.publish({ family: task.family.id, taskId: task.taskId, kind: answer.kind === 'invalid-answer' ? 'invalid' : answer.kind, latencyMs: clock.now() - sentAt });
-    }
-    if (!this.#closed) {
-      try {
-        if (this.#halted) this.#registry.release(task);
-        else {
-          this.#answers.apply(task, answer, echoesKey);
-          this.#registry.lastPollAnswered(task);
-        }
-      } catch (err) {
-        this.#parts.log.error({ err }, 'kie-watcher: internal error while handling an answer');
-      }
-    }
-    // Polled for the fleet, or dropped while the request was out: nobody here keeps the entry.
-    if (task.interests.size === 0) this.#registry.release(task);
-    this.#scheduler.finished();
-    if (this.#closed && this.#scheduler.inFlight === 0) this.#drained?.();
   }
 }

@@ -11,14 +11,8 @@ import { taskKey } from '../validate.js';
 import type { ResultCache } from './result-cache.js';
 import type { FleetObserver } from './fleet-observer.js';
 import type { PollDriver } from './scheduler.js';
+import type { Stats } from './stats.js';
 import { hasFlag, newTaskEntry, setFlag, TaskFlag, type Interest, type Settlement, type TaskEntry } from './task.js';
-
-export interface RegistryCounters {
-  completed: number;
-  failed: number;
-  timedOut: number;
-  aborted: number;
-}
 
 interface RegistryDeps {
   readonly clock: Clock;
@@ -34,8 +28,11 @@ interface RegistryDeps {
    * spacing that poll may have to wait for, plus a bounded wait for its answer. 0: no last poll.
    */
   readonly lastPollGraceMs: number;
+  /** The part of that grace left for the answer once the last poll is sent: it must go before the rest runs out. */
+  readonly lastPollAnswerMs: number;
   /** The last interest left a task before its end was seen (a deadline, an abort): the policy learns it ran at least this long. */
   readonly stopped?: ((task: TaskEntry) => void) | undefined;
+  readonly stats: Stats;
 }
 
 /**
@@ -48,7 +45,6 @@ export class Registry {
   readonly #deps: RegistryDeps;
   readonly #byFamily = new Map<string, Map<string, TaskEntry>>();
   readonly #deadlines = new IndexedMinHeap<Interest>();
-  readonly counters: RegistryCounters = { completed: 0, failed: 0, timedOut: 0, aborted: 0 };
   /** Tasks with at least one interest: what `pending` and idleness count. */
   #attached = 0;
   #idleWaiters: (() => void)[] = [];
@@ -106,7 +102,7 @@ export class Registry {
       if (!task.interests.has(interest)) return;
       // Counted per task, like completed / failed: when its last interest goes.
       if (task.interests.size === 1) {
-        this.counters.aborted += 1;
+        this.#deps.stats.count('aborted');
         publishSettled(task, 'aborted', 'KIE_ABORTED');
       }
       this.#removeInterest(interest);
@@ -128,7 +124,7 @@ export class Registry {
     const task = interest.task;
     if (!task.interests.has(interest)) return;
     if (task.interests.size === 1) {
-      this.counters.aborted += 1;
+      this.#deps.stats.count('aborted');
       publishSettled(task, 'aborted', 'KIE_ABORTED');
     }
     this.#removeInterest(interest);
@@ -164,6 +160,16 @@ export class Registry {
     for (const interest of [...task.interests]) if (interest.lastPoll) this.#timeout(interest);
   }
 
+  /**
+   * Admission refused the task's next poll until `at`: interests waiting for a last poll that must go before
+   * then time out now, instead of waiting out the grace for a poll that cannot be sent in it.
+   */
+  lastPollRefused(task: TaskEntry, at: number): void {
+    if (!hasFlag(task, TaskFlag.LAST_POLL)) return;
+    const answerMs = this.#deps.lastPollAnswerMs;
+    for (const interest of [...task.interests]) if (interest.lastPoll && at > interest.heapKey - answerMs) this.#timeout(interest);
+  }
+
   #timeout(interest: Interest): void {
     const task = interest.task;
     const error = new WatchTimeoutError(task.taskId, interest.timeoutMs, {
@@ -174,7 +180,7 @@ export class Registry {
     });
     const last = task.interests.size === 1;
     if (last) {
-      this.counters.timedOut += 1;
+      this.#deps.stats.count('timedOut');
       publishSettled(task, 'timeout', error.code);
     }
     this.#removeInterest(interest);
@@ -204,10 +210,10 @@ export class Registry {
     const ctx = ctxOf(task);
     publishSettled(task, settlement.ok ? 'completed' : 'failed', settlement.ok ? null : settlement.error.code);
     if (settlement.ok) {
-      this.counters.completed += 1;
+      this.#deps.stats.count('completed');
       this.#deps.notifier.emit('completed', { taskId: task.taskId, family: task.family.id, result: settlement.result }, ctx);
     } else {
-      this.counters.failed += 1;
+      this.#deps.stats.count('failed');
       this.#deps.notifier.emit('failed', { taskId: task.taskId, family: task.family.id, error: settlement.error }, ctx);
     }
     for (const interest of interests) this.#deps.notifier.run(() => interest.settle(settlement));

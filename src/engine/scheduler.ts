@@ -35,6 +35,8 @@ export interface SchedulerHooks {
   start(task: TaskEntry): true | number;
   /** Sends the request for a task admitted elsewhere (a fleet claim; the slot is already counted). */
   send(task: TaskEntry): void;
+  /** Admission refused the task's poll until `at` (monotonic ms); it is rescheduled for then. */
+  refused(task: TaskEntry, at: number): void;
 }
 
 /**
@@ -127,7 +129,9 @@ export class Scheduler implements PollDriver {
         const started = this.#hooks.start(task);
         if (started !== true) {
           this.#inFlight -= 1;
-          this.#heap.set(task, this.#clock.now() + (started - this.#clock.epochNow()));
+          const at = this.#clock.now() + (started - this.#clock.epochNow());
+          this.#heap.set(task, at);
+          this.#hooks.refused(task, at);
         }
       }
     } finally {

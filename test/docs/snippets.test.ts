@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
@@ -56,7 +56,7 @@ const KNOWN_STRICT_FAILURES: readonly (Locator & { readonly codes: readonly stri
 /** TypeScript appended to a snippet before it is compiled: checks that hold a declaration in the docs to the package's. */
 const APPENDED: readonly (Locator & { readonly code: string })[] = [
   {
-    file: 'docs/callbacks.md',
+    file: 'docs/callbacks-reference.md',
     startsWith: "import type { IncomingMessage, ServerResponse } from 'node:http';",
     code: `
 import type * as Published from 'kie-watcher/callbacks';
@@ -67,7 +67,7 @@ export const sameHandler: Same<CallbackHandler, Published.CallbackHandler> = tru
 export const sameFactory: Same<typeof createCallbackHandler, typeof Published.createCallbackHandler> = true;`,
   },
   {
-    file: 'docs/callbacks.md',
+    file: 'docs/callbacks-reference.md',
     startsWith: 'declare function verifyKieCallback(options: {',
     code: `
 import { verifyKieCallback as published, type VerifiedKieCallback, type VerifyKieCallbackOptions } from 'kie-watcher/callbacks';
@@ -436,4 +436,24 @@ describe('kie-watch demo --help', () => {
       expect(demoPlain, 'a real run').not.toContain(phrase);
     }
   });
+});
+
+describe("README.md's quickstart", () => {
+  it('runs as written in a clone, once built: saved beside the repository\'s package.json, it imports kie-watcher as itself', async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const code = fencedBlocks(readme.slice(readme.indexOf('\n## Quickstart'))).find((b) => b.lang === 'js')?.code ?? '';
+    expect(code).toContain("from 'kie-watcher'");
+    // .tmp/ is git-ignored; a folder inside the repository resolves `kie-watcher` to its own dist/ (package self-reference).
+    mkdirSync(join(root, '.tmp'), { recursive: true });
+    const work = mkdtempSync(join(root, '.tmp', 'quickstart-'));
+    try {
+      writeFileSync(join(work, 'quickstart.mjs'), code);
+      const { stdout } = await exec(process.execPath, ['quickstart.mjs'], { cwd: work, timeout: 60_000 });
+      const [, taskId = '', path = ''] = /^(\S+) \[\s*'([^']+)'\s*\]$/.exec(stdout.trim()) ?? [];
+      expect(path, stdout).toBe(join(work, 'kie-results', `${taskId}-0.png`));
+      expect(existsSync(path)).toBe(true);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -163,10 +163,15 @@ describe('the packed tarball', () => {
   });
 
   it('lists LICENSE, docs and examples in npm pack --dry-run, and no build stamp or generated reference', () => {
-    const [report] = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], root)) as [{ files: { path: string }[] }];
+    const [report] = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], root)) as [{ files: { path: string }[]; size: number; unpackedSize: number }];
     const files = report.files.map((f) => f.path);
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'docs/api.md', 'examples/wait.mjs', 'dist/index.js', 'dist/cli/main.js']));
     expect(files.filter((f) => f.includes('.build-hash') || f.startsWith('docs/api-reference/'))).toEqual([]);
+    // README, "What is in the package", says how big it is: within 15% of what npm pack reports.
+    const stated = /about\s+([\d.]+) kB packed,\s+([\d.]+) MB unpacked/.exec(readFileSync(join(root, 'README.md'), 'utf8'));
+    const [packedKb, unpackedMb] = [Number(stated?.[1]), Number(stated?.[2])];
+    expect(Math.abs(report.size / 1000 / packedKb - 1), `README says about ${packedKb} kB packed; it is ${report.size} B`).toBeLessThan(0.15);
+    expect(Math.abs(report.unpackedSize / 1e6 / unpackedMb - 1), `README says about ${unpackedMb} MB unpacked; it is ${report.unpackedSize} B`).toBeLessThan(0.15);
     // No source maps (README, "What is in the package"): the output is unminified and readable as it is.
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
   });

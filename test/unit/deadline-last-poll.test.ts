@@ -79,4 +79,33 @@ describe('the deadline before the next poll', () => {
     expect(api.requests.at(-1)?.at).toBeGreaterThanOrEqual(3_000);
     expect(timeouts[0]).toBe(api.requests.length);
   });
+
+  it('a last poll the rate limiter refuses past its window times out at once, not after the grace (interval + 5 s)', async () => {
+    let calls = 0;
+    // Admits the first poll, then refuses for a minute: the last poll at the deadline can never go in time.
+    const rateLimiter = {
+      take: (_id: string, now: number) => (calls++ === 0 ? { allowed: true as const } : { allowed: false as const, retryAt: now + 60_000 }),
+      allowedAt: (_id: string, now: number) => now,
+      forget: () => undefined,
+    };
+    const { w, clock, api } = setup((id) => generating(id), { policy: { intervalMs: 10_000 }, rateLimiter });
+    const r = track(w.waitForCompletion('t1', { timeoutMs: 3_000 }));
+    await clock.advance(2_990, 10);
+    expect(r.error).toBeUndefined();
+    await clock.advance(60, 10);
+    expect(r.error).toBeInstanceOf(WatchTimeoutError);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it('a limiter that answers garbage (a refusal) for the last poll times out within the per-task spacing of the deadline', async () => {
+    let calls = 0;
+    const rateLimiter = { take: () => (calls++ === 0 ? { allowed: true as const } : (undefined as never)), allowedAt: (_id: string, now: number) => now, forget: () => undefined };
+    const { w, clock } = setup((id) => generating(id), { policy: { intervalMs: 10_000 }, rateLimiter });
+    w.on('error', () => undefined);
+    const r = track(w.waitForCompletion('t1', { timeoutMs: 3_000 }));
+    await clock.advance(2_990, 10);
+    expect(r.error).toBeUndefined();
+    await clock.advance(w.minIntervalMs + 60, 10);
+    expect(r.error).toBeInstanceOf(WatchTimeoutError);
+  });
 });
