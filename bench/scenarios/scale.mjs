@@ -31,7 +31,8 @@ const createdAt = performance.now();
 const base = settledMemory();
 const timersBefore = countTimers();
 
-const watcher = new TaskWatcher({ apiKey: 'sim-key', baseUrl: url });
+// `policy`: bench/policy-cost.mjs compares the heap per pending task of the default and the learned policy.
+const watcher = new TaskWatcher({ apiKey: 'sim-key', baseUrl: url, ...(cfg.policy === undefined ? {} : { policy: cfg.policy }) });
 const tWatch = performance.now();
 for (const id of ids) watcher.watch(id);
 const watchMs = performance.now() - tWatch;

@@ -5,6 +5,7 @@ import { expiresAt } from '../download/retention.js';
 import type { ResolvedRetry } from '../options.js';
 import type { PollOutcome } from '../transport/envelope.js';
 import type { KeyRedactor } from '../transport/redact.js';
+import { HostNotFoundError } from '../transport/client.js';
 import { backoffMs, describeError } from './retry.js';
 import type { Settlement } from './task.js';
 
@@ -116,7 +117,8 @@ export function decide(task: DecisionTask, answer: Answer, limits: DecisionLimit
     case 'transport': {
       const errors = task.errors + 1;
       const reason = answer.kind === 'transient' ? limits.redact(answer.reason) : describeError(answer.error);
-      if (errors >= limits.retry.maxConsecutiveErrors) {
+      // A host name that never resolved is a misspelt baseUrl: retrying it for minutes helps nobody.
+      if (errors >= limits.retry.maxConsecutiveErrors || (answer.kind === 'transport' && answer.error instanceof HostNotFoundError)) {
         const cause = answer.kind === 'transport' ? answer.error : new Error(reason);
         return { kind: 'fail', streak: 'errors', error: new TransportError(task.taskId, errors, cause, task.family.id) };
       }

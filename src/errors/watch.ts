@@ -187,7 +187,7 @@ export class TransportError extends KieWatcherError {
     super(
       taskId === undefined
         ? `giving up on a create after ${attempts} failed attempt${attempts === 1 ? '' : 's'} to send it; no request was sent, nothing was created`
-        : `giving up on task ${taskId} after ${attempts} consecutive failed requests`,
+        : `giving up on task ${taskId} after ${attempts} consecutive failed request${attempts === 1 ? '' : 's'}${hostNotFound(cause)}`,
       { taskId, family, cause },
     );
     this.attempts = attempts;
@@ -204,4 +204,10 @@ export class WatcherClosedError extends KieWatcherError {
   constructor(taskId?: string, family?: string) {
     super(taskId === undefined ? 'the watcher is closed' : `the watcher was closed while waiting for task ${taskId}`, { taskId, family });
   }
+}
+
+/** `: host X does not resolve (ENOTFOUND)` when the last failure was a DNS miss: the likeliest cause is a misspelt `baseUrl`. */
+function hostNotFound(cause: unknown): string {
+  const c = cause as { code?: unknown; hostname?: unknown } | null;
+  return typeof c === 'object' && c !== null && c.code === 'ENOTFOUND' && typeof c.hostname === 'string' ? `: the API host ${c.hostname} does not resolve (ENOTFOUND)` : '';
 }

@@ -29,6 +29,20 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
+/**
+ * The API's host name did not resolve (`ENOTFOUND`) and never has in this client's life: a misspelt `baseUrl`,
+ * not a DNS blip, so it is not retried. The original error is the `cause`; the message names the host.
+ */
+export class HostNotFoundError extends Error {
+  readonly code = 'ENOTFOUND';
+  readonly hostname: string;
+  constructor(hostname: string, cause: unknown) {
+    super(`the API host ${hostname} does not resolve (ENOTFOUND): check baseUrl`, { cause });
+    this.name = 'HostNotFoundError';
+    this.hostname = hostname;
+  }
+}
+
 /** What every client of the API needs to reach it: base URL, key, pool size, timeouts, the body cap. */
 export interface ApiConnectionOptions {
   readonly baseUrl: URL;
@@ -51,6 +65,8 @@ export class ApiConnection {
   readonly basePath: string;
   readonly headers: Record<string, string>;
   #pool: Pool | undefined;
+  /** An answer came from the host: its name resolved, and a later `ENOTFOUND` is a DNS blip, retried. */
+  #resolved = false;
 
   constructor(opts: ApiConnectionOptions) {
     this.opts = opts;
@@ -74,8 +90,15 @@ export class ApiConnection {
     return this.#pool;
   }
 
+  /** A request failed: `ENOTFOUND` for a name that never resolved becomes a {@link HostNotFoundError}. */
+  failure(err: unknown): unknown {
+    if (this.#resolved || typeof err !== 'object' || err === null || (err as { code?: unknown }).code !== 'ENOTFOUND') return err;
+    return new HostNotFoundError(this.opts.baseUrl.hostname, err);
+  }
+
   /** Reads an answer whole (within the cap): status, `Retry-After`, body, and whether the body echoes the key. */
   async answer(res: Dispatcher.ResponseData): Promise<RawAnswer> {
+    this.#resolved = true;
     const body = await readCapped(res.body, res.headers['content-length'], this.opts.maxResponseBytes);
     const retryAfter = res.headers['retry-after'];
     return { statusCode: res.statusCode, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, body, echoesKey: this.opts.redactor.echoes(body) };
@@ -127,15 +150,20 @@ export class StatusClient {
   /** One GET. Rejects on network errors, timeouts and oversized bodies; any HTTP status resolves. */
   async get(familyPath: string, taskId: string): Promise<RawAnswer> {
     const conn = this.#conn;
-    const res = await conn.dispatcher().request({
-      origin: conn.origin,
-      path: this.#path(familyPath, taskId),
-      method: 'GET',
-      headers: conn.headers,
-      headersTimeout: conn.opts.requestTimeoutMs,
-      bodyTimeout: conn.opts.requestTimeoutMs,
-      ...(conn.opts.dispatcher ? { signal: this.#signal } : {}),
-    });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await conn.dispatcher().request({
+        origin: conn.origin,
+        path: this.#path(familyPath, taskId),
+        method: 'GET',
+        headers: conn.headers,
+        headersTimeout: conn.opts.requestTimeoutMs,
+        bodyTimeout: conn.opts.requestTimeoutMs,
+        ...(conn.opts.dispatcher ? { signal: this.#signal } : {}),
+      });
+    } catch (err) {
+      throw conn.failure(err);
+    }
     return conn.answer(res);
   }
 
