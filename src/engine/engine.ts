@@ -42,6 +42,8 @@ export interface EngineParts {
   readonly halt: AccountHalt;
 }
 
+const NO_SETTLE = (): void => undefined;
+
 /** What a wait or a stream asks for. */
 export interface InterestRequest {
   readonly family: TaskFamily;
@@ -211,17 +213,19 @@ export class Engine {
   }
 
   watch(req: InterestRequest): void {
-    const { family, taskId } = req;
-    // Someone who watches through events must still hear a known outcome, after this call returns.
-    const replay = (known: Settlement): void =>
-      this.#notifier.replay(taskKey(family.id, taskId), () => {
-        const ctx = { taskId, family: family.id };
-        if (known.ok) this.#notifier.emit('completed', { taskId, family: family.id, result: known.result }, ctx);
-        else this.#notifier.emit('failed', { taskId, family: family.id, error: known.error }, ctx);
-      });
-    // A live watch hears its end through the events the registry emits; it takes no signal.
-    this.#interest({ ...req, signal: undefined }, 'watch', undefined, () => undefined, replay);
+    // A live watch hears its end through the events the registry emits; a known outcome is replayed as events.
+    this.#interest(req, 'watch', undefined, NO_SETTLE, this.#replay);
   }
+
+  /** Someone who watches through events must still hear a known outcome, after `watch()` returns. */
+  readonly #replay = (known: Settlement, req: InterestRequest): void => {
+    const { family, taskId } = req;
+    this.#notifier.replay(taskKey(family.id, taskId), () => {
+      const ctx = { taskId, family: family.id };
+      if (known.ok) this.#notifier.emit('completed', { taskId, family: family.id, result: known.result }, ctx);
+      else this.#notifier.emit('failed', { taskId, family: family.id, error: known.error }, ctx);
+    });
+  };
 
   wait<F extends FamilyRef>(req: InterestRequest, onProgress: Interest['onProgress']): Promise<WatchResult<F>> {
     return new Promise<WatchResult<F>>((resolve, reject) => {
@@ -246,14 +250,16 @@ export class Engine {
    * at once (`known`, by default `settle`), an aborted signal rejects it, else it joins its task in the registry
    * (and the fleet). `undefined` when no interest was added (a task has one `watch()` at most).
    */
-  #interest(req: InterestRequest, kind: Interest['kind'], onProgress: Interest['onProgress'], settle: Interest['settle'], known: Interest['settle'] = settle): Interest | undefined {
+  #interest(req: InterestRequest, kind: Interest['kind'], onProgress: Interest['onProgress'], settle: Interest['settle'], known: (s: Settlement, req: InterestRequest) => void = settle): Interest | undefined {
     const outcome = this.known(req.family, req.taskId);
-    if (outcome) return void known(outcome);
-    if (req.signal?.aborted) return void settle({ ok: false, error: new AbortError(req.taskId, req.signal.reason, req.family.id) });
+    if (outcome) return void known(outcome, req);
+    // A watch takes no signal.
+    const signal = kind === 'watch' ? undefined : req.signal;
+    if (signal?.aborted) return void settle({ ok: false, error: new AbortError(req.taskId, signal.reason, req.family.id) });
     const task = this.#ensure(req);
     if (kind === 'watch' && this.#registry.watched(task)) return undefined;
     const interest = this.#registry.addInterest(task, kind, req.timeoutMs, onProgress, settle);
-    this.#registry.attachSignal(interest, req.signal);
+    this.#registry.attachSignal(interest, signal);
     this.#fleet?.track(task, req.timeoutMs);
     return interest;
   }
