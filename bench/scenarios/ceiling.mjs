@@ -58,11 +58,15 @@ if (mode === 'bare') {
   emitResult({ mode, tasks: taskIds.length, ...result });
 } else {
   // `dist` lets bench/ceiling-ab.mjs run another build (an earlier commit's) in the same conditions.
-  const { TaskWatcher } = await import(cfg.dist ?? '../../dist/index.js');
+  const { TaskWatcher, LearnedPolicy } = await import(cfg.dist ?? '../../dist/index.js');
+  // bench/policy-cost.mjs: the learned policy's decision on every poll, at the ceiling's rate, against a function
+  // policy that returns the same delay without it.
+  const learned = cfg.policy === 'learned' ? new LearnedPolicy(3_000) : null;
+  const policy = cfg.policy === undefined ? 'fastest' : learned === null ? (s) => s.minIntervalMs : (s) => Math.min(s.minIntervalMs, learned.delay(s));
   const watcher = new TaskWatcher({
     apiKey: 'sim-key',
     baseUrl: url,
-    policy: 'fastest',
+    policy,
     maxInFlight: cfg.maxInFlight ?? 64,
     ...(cfg.connections === undefined ? {} : { connections: cfg.connections }),
   });

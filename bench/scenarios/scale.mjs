@@ -4,12 +4,13 @@
 // all of them to settle and checks that memory returns to the baseline (plus the bounded result cache).
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TaskWatcher } from '../../dist/index.js';
 import { cpuMsSince, emitResult, MB, note, round } from '../lib/metrics.mjs';
 import { addTasks, simStats } from '../lib/sim-client.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
 const { url, count, durationMs, pendingWindowMs } = cfg;
+// `dist` lets bench/ceiling-ab.mjs run another build (an earlier commit's) in the same conditions.
+const { TaskWatcher } = await import(cfg.dist ?? '../../dist/index.js');
 const gc = globalThis.gc;
 if (typeof gc !== 'function') throw new Error('run with --expose-gc');
 
@@ -30,7 +31,8 @@ const createdAt = performance.now();
 const base = settledMemory();
 const timersBefore = countTimers();
 
-const watcher = new TaskWatcher({ apiKey: 'sim-key', baseUrl: url });
+// `policy`: bench/policy-cost.mjs compares the heap per pending task of the default and the learned policy.
+const watcher = new TaskWatcher({ apiKey: 'sim-key', baseUrl: url, ...(cfg.policy === undefined ? {} : { policy: cfg.policy }) });
 const tWatch = performance.now();
 for (const id of ids) watcher.watch(id);
 const watchMs = performance.now() - tWatch;
