@@ -5,7 +5,7 @@ import { expiresAt } from '../download/retention.js';
 import type { ResolvedRetry } from '../options.js';
 import type { PollOutcome } from '../transport/envelope.js';
 import type { KeyRedactor } from '../transport/redact.js';
-import { HostNotFoundError } from '../transport/client.js';
+import { HostNotFoundError } from '../transport/host-not-found.js';
 import { backoffMs, describeError } from './retry.js';
 import type { Settlement } from './task.js';
 

@@ -1,6 +1,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { VERSION } from '../version.js';
 import type { KeyRedactor } from './redact.js';
+import { HostNotFoundError } from './host-not-found.js';
 
 export const USER_AGENT = `kie-watcher/${VERSION} (+https://www.npmjs.com/package/kie-watcher; node ${process.versions.node})`;
 
@@ -26,20 +27,6 @@ export class ResponseTooLargeError extends Error {
     super(`response body larger than ${limit} bytes`);
     this.name = 'ResponseTooLargeError';
     this.limit = limit;
-  }
-}
-
-/**
- * The API's host name did not resolve (`ENOTFOUND`) and never has in this client's life: a misspelt `baseUrl`,
- * not a DNS blip, so it is not retried. The original error is the `cause`; the message names the host.
- */
-export class HostNotFoundError extends Error {
-  readonly code = 'ENOTFOUND';
-  readonly hostname: string;
-  constructor(hostname: string, cause: unknown) {
-    super(`the API host ${hostname} does not resolve (ENOTFOUND): check baseUrl`, { cause });
-    this.name = 'HostNotFoundError';
-    this.hostname = hostname;
   }
 }
 

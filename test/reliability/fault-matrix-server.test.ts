@@ -311,16 +311,20 @@ describe.concurrent('fault matrix against our own server', () => {
     expect(events.filter((e) => e.name === 'retry').every((e) => (e.payload as { reason: string }).reason === 'ECONNREFUSED')).toBe(true);
   });
 
-  it('a DNS failure (a .invalid host): bounded retries, then TransportError for every task', async (ctx: TestContext) => {
+  it('a DNS failure (a .invalid host that never resolved): TransportError for every task, ENOTFOUND at its first request, bounded retries otherwise', async (ctx: TestContext) => {
     const bag = new ServerBag(ctx.onTestFinished);
     const w = bag.watcher('https://kie-watcher-reliability.invalid', { requestTimeoutMs: 2_000, retry: { baseDelayMs: 20, maxDelayMs: 100, maxConsecutiveErrors: 4 } });
     const tasks = ids('dns', 10);
     const errs = await Promise.all(tasks.map((id) => errorOf(w.waitForCompletion(id))));
     for (const e of errs) {
       expect(e).toBeInstanceOf(TransportError);
-      expect(e).toMatchObject({ attempts: 4 });
-      expect(['ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']).toContain((e as { cause?: { code?: string } }).cause?.code);
+      const code = (e as { cause?: { code?: string } }).cause?.code;
+      expect(['ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']).toContain(code);
+      // A name that never resolved is a misspelt baseUrl (test/reliability/unresolvable-host.test.ts); a resolver
+      // that times out or says "try again" is retried up to the limit.
+      expect(e).toMatchObject({ attempts: code === 'ENOTFOUND' ? 1 : 4 });
     }
-    expect(w.stats()).toMatchObject({ requests: 40, pending: 0 });
+    expect(w.stats().pending).toBe(0);
+    expect(w.stats().requests).toBeLessThanOrEqual(40);
   });
 });
