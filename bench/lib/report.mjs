@@ -140,14 +140,22 @@ export function tables(r) {
   if (r.fleet) {
     const { engine: e, store } = r.fleet;
     const worst = (key) => Math.max(...e.runs.map(key));
+    const load = e.loadAverage ? ` Load average (1 min) ${fmt(e.loadAverage.start, 2)} at the start, ${fmt(e.loadAverage.end, 2)} at the end: the machine is shared, so polls/s vary with it; CPU per poll is CPU time, far less so.` : '';
     out.fleet = [
-      `${fmt(e.tasks)} pending tasks shared by 1 to ${Math.max(...e.runs.map((x) => x.processes))} watcher processes, one redis-server (unix socket), one simulator process.`,
+      `${fmt(e.tasks)} pending tasks shared by 1 to ${Math.max(...e.runs.map((x) => x.processes))} watcher processes, one redis-server (unix socket), one simulator process.${load}`,
       '',
       table(
-        ['processes', 'polls/s', 'Redis calls per poll', 'redis-server CPU per poll', 'script time per poll (commandstats)', 'Redis bytes per pending task', 'rate violations'],
-        e.runs.map((x) => [fmt(x.processes), fmt(x.pollsPerSecond), fmt(x.redisRoundTripsPerPoll, 3), `${fmt(x.redisCpuMicrosPerPoll, 1)} µs`, `${fmt(x.scriptMicrosPerPoll, 1)} µs`, `${fmt(x.bytesPerPendingTask)} B`, fmt(x.violations)]),
+        e.runs[0]?.streamsBytes === undefined
+          ? ['processes', 'polls/s', 'Redis calls per poll', 'redis-server CPU per poll', 'script time per poll (commandstats)', 'Redis bytes per pending task (sampled: MEMORY USAGE)', 'rate violations']
+          : ['processes', 'polls/s', 'Redis calls per poll', 'redis-server CPU per poll', 'script time per poll (commandstats)', 'Redis bytes per pending task (used_memory)', 'sampled hash + due share', 'TAT keys alive', 'rate violations'],
+        e.runs.map((x) =>
+          x.streamsBytes === undefined
+            ? [fmt(x.processes), fmt(x.pollsPerSecond), fmt(x.redisRoundTripsPerPoll, 3), `${fmt(x.redisCpuMicrosPerPoll, 1)} µs`, `${fmt(x.scriptMicrosPerPoll, 1)} µs`, `${fmt(x.bytesPerPendingTask)} B`, fmt(x.violations)]
+            : [fmt(x.processes), fmt(x.pollsPerSecond), fmt(x.redisRoundTripsPerPoll, 3), `${fmt(x.redisCpuMicrosPerPoll, 1)} µs`, `${fmt(x.scriptMicrosPerPoll, 1)} µs`, `${fmt(x.bytesPerPendingTask)} B`, `${fmt(x.sampledBytesPerTask)} B`, fmt(x.tatKeys), fmt(x.violations)],
+        ),
       ),
       '',
+      ...(e.runs[0]?.streamsBytes === undefined ? [] : [`Bytes per pending task: redis-server's \`used_memory\` at the window's end less before the tasks were registered, less the two streams (bounded by \`MAXLEN ~\` whatever the number of tasks: ${fmt(Math.round(Math.max(...e.runs.map((x) => x.streamsBytes)) / 1024))} KiB at most here), divided by the pending tasks. It counts the hashes, their expiry entries, the due set and the per-taskId TAT keys alive at that moment; the sampled column (\`MEMORY USAGE\` of 200 hashes plus the due set's share, the figure published before) leaves the last two out.`, '']),
       'Goals (issue 10), judged on the worst row:',
       `- Redis calls per poll <= 0.05: ${fmt(worst((x) => x.redisRoundTripsPerPoll), 3)}: ${yes(worst((x) => x.redisRoundTripsPerPoll) <= 0.05)}.`,
       `- Redis CPU per poll <= 15 µs: ${fmt(worst((x) => x.redisCpuMicrosPerPoll), 1)} µs: ${yes(worst((x) => x.redisCpuMicrosPerPoll) <= 15)}.`,
@@ -156,6 +164,51 @@ export function tables(r) {
       `- Cross-process settle latency p99 <= 50 ms: ${fmt(e.fanOut.settledEverywhere)} of ${fmt(e.fanOut.tasks)} results reached all ${fmt(e.fanOut.processes)} processes, spread p50 ${fmt(e.fanOut.spreadMs.p50)} ms, p99 ${fmt(e.fanOut.spreadMs.p99)} ms, max ${fmt(e.fanOut.spreadMs.max)} ms: ${yes(e.fanOut.settledEverywhere === e.fanOut.tasks && e.fanOut.spreadMs.p99 <= 50)}.`,
       `- 0 rate violations: ${fmt(e.runs.reduce((a, x) => a + x.violations, 0) + e.takeover.violations + e.fanOut.violations)}: ${yes(e.runs.every((x) => x.violations === 0) && e.takeover.violations === 0 && e.fanOut.violations === 0)}.`,
     ].join('\n');
+    if (e.dashboard) {
+      const d = e.dashboard;
+      out.fleetDashboard = [
+        `${fmt(d.pendingTasks)} pending tasks, ${fmt(d.processes)} watcher processes polling, ${fmt(d.tabs)} dashboard tabs (Server-Sent Events clients of \`createDashboard\`'s Node handler on loopback, its own Redis connection), windows of ${fmt(d.windowMs)} ms.${d.loadAverage ? ` Load average (1 min) ${fmt(d.loadAverage.start, 2)} at the start, ${fmt(d.loadAverage.end, 2)} at the end: the fleet polled far below its usual rate, so the dashboard's fixed cost weighs more per poll than on a quiet machine.` : ''}`,
+        '',
+        table(
+          ['window', 'tabs', 'polls/s', 'redis-server CPU per poll', 'redis-server CPU per second', 'Redis calls per poll', 'SSE frames per tab'],
+          d.windows.map((w, i) => [fmt(i + 1), fmt(w.tabs), fmt(w.pollsPerSecond), `${fmt(w.redisCpuMicrosPerPoll, 1)} µs`, `${fmt(w.redisCpuPerSecondMs, 1)} ms`, fmt(w.redisRoundTripsPerPoll, 3), fmt(w.sseFramesPerTab, 1)]),
+        ),
+        '',
+        `- A/B (same run, windows alternating): ${fmt(d.redisCpuMicrosPerPollWithout, 1)} µs per poll without tabs, ${fmt(d.redisCpuMicrosPerPollWith, 1)} µs with 5: ${fmt(d.abAddedPercent, 1)}% (window-to-window noise on a shared machine is of that order).`,
+        `- Attributed: the dashboard alone (processes stopped, the ${fmt(d.alone.pending)} tasks still pending) costs Redis ${fmt(d.alone.tabsRedisCpuPerSecondMs - d.alone.idleRedisCpuPerSecondMs, 1)} ms of CPU per second with 5 tabs (${fmt(d.alone.tabsRedisCpuPerSecondMs, 1)} ms against ${fmt(d.alone.idleRedisCpuPerSecondMs, 1)} ms idle), ${fmt(d.attributedAddedPercent, 1)}% of the fleet's Redis CPU per second in the windows without tabs. Goal <= 5%: ${yes(d.attributedAddedPercent <= 5)}.`,
+        `- Page responsiveness: \`/api/summary\` fetched twice a second while the tabs were open: ${fmt(d.summary.requests)} requests, p50 ${fmt(d.summary.p50Ms, 1)} ms, p95 ${fmt(d.summary.p95Ms, 1)} ms, max ${fmt(d.summary.maxMs, 1)} ms, showing ${fmt(d.summary.pendingShown)} pending.`,
+      ].join('\n');
+    }
+    if (e.memory) {
+      const m = e.memory;
+      const p = m.parts;
+      out.fleetMemory = [
+        `${fmt(m.tasks)} tasks with ${fmt(m.taskIdLength)}-character ids, Redis ${m.redisVersion}, \`used_memory\` delta per task (streams left out), no polling (\`node bench/fleet/memory.mjs\`).`,
+        '',
+        table(
+          ['through the store (RedisFleetStore)', 'bytes per task'],
+          [
+            ['registered (hash with `w`, `d`, `i`; its expiry; `due` entry)', `${fmt(m.store.registered)} B`],
+            ['claimed (owner name and fence on the hash; every TAT key alive)', `${fmt(m.store.claimedAllTatKeysAlive)} B`],
+            ['reported with a typical poll state, TAT keys expired', `${fmt(m.store.reportedNoTatKeys)} B`],
+          ],
+        ),
+        '',
+        table(
+          ['one part at a time', 'bytes per task'],
+          [
+            ['`due` entry', `${fmt(p.dueEntry)} B`],
+            ['hash, registered (`w`, `d`, `i`)', `${fmt(p.hashRegistered)} B`],
+            ['the same without `i` (the interested processes)', `${fmt(p.hashRegisteredWithoutInterest)} B`],
+            ['hash, polled (`w`, `d`, `i`, `f`, `o`, `s`)', `${fmt(p.hashPolled)} B`],
+            ['the same with its expiry (TTL)', `${fmt(p.hashPolledWithExpiry)} B`],
+            ['a TAT key (`g:<taskId>`, alive for one interval after each claim)', `${fmt(p.tatKey)} B`],
+            ['pending and polled: hash + expiry + `due` entry', `${fmt(p.pendingPolled)} B`],
+            ...(p.packedRecordAndDue === undefined ? [] : [['another layout: a 77-byte packed record in one account-wide hash + `due` entry', `${fmt(p.packedRecordAndDue)} B`]]),
+          ],
+        ),
+      ].join('\n');
+    }
     if (store) {
       out.fleetStore = [
         `${fmt(store.tasks)} tasks with 32-character ids, each due once every ${fmt(store.pollEveryMs)} ms, polls simulated by a timer (Redis side only), Redis ${store.redisVersion}, send guard widened to ${fmt(store.sendGuardMs)} ms; ${fmt(store.memory.fleetBytesPerTaskRegistered)} B per task once registered, before its first poll.`,

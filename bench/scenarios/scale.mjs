@@ -4,12 +4,13 @@
 // all of them to settle and checks that memory returns to the baseline (plus the bounded result cache).
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TaskWatcher } from '../../dist/index.js';
 import { cpuMsSince, emitResult, MB, note, round } from '../lib/metrics.mjs';
 import { addTasks, simStats } from '../lib/sim-client.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
 const { url, count, durationMs, pendingWindowMs } = cfg;
+// `dist` lets bench/ceiling-ab.mjs run another build (an earlier commit's) in the same conditions.
+const { TaskWatcher } = await import(cfg.dist ?? '../../dist/index.js');
 const gc = globalThis.gc;
 if (typeof gc !== 'function') throw new Error('run with --expose-gc');
 

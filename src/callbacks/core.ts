@@ -76,6 +76,12 @@ export interface CallbackHandlerOptions {
   /** Bodies over this many bytes get 413; reading stops at the cap. @default 65536 */
   readonly maxBodyBytes?: number | undefined;
   /**
+   * The Node handler's limit on reading a body, from the handler's start to its last byte: a slower body gets
+   * 408 and its connection is closed (a sender trickling bytes would otherwise hold it open). The Fetch handler's
+   * runtime reads the body. @default 10000
+   */
+  readonly bodyTimeoutMs?: number | undefined;
+  /**
    * The family to poke with, for an endpoint that receives one family's callbacks only. Without it the family
    * is guessed from the body (market and Suno bodies say; others do not, and the watcher uses its own).
    * @default guessed from the body
@@ -106,6 +112,8 @@ export interface CallbackHandlerOptions {
 export const CALLBACK_DEFAULTS = {
   /** {@inheritDoc CallbackHandlerOptions.maxBodyBytes} */
   maxBodyBytes: 64 * 1024,
+  /** {@inheritDoc CallbackHandlerOptions.bodyTimeoutMs} */
+  bodyTimeoutMs: 10_000,
   /** {@inheritDoc CallbackHandlerOptions.dedupeTtlMs} */
   dedupeTtlMs: 600_000,
   /** {@inheritDoc CallbackHandlerOptions.dedupeMaxEntries} */
@@ -143,6 +151,7 @@ export interface Reply {
 /** @internal The mounting-independent part of a callback handler: options, verification, dedupe, the poke. */
 export interface CallbackCore {
   readonly maxBodyBytes: number;
+  readonly bodyTimeoutMs: number;
   /** A refusal, logged (signature ones at warn, rate-limited). */
   reject(err: CallbackRejectedError, remoteAddress: string | undefined): Reply;
   /** Verifies, dedupes and pokes; a fleet target's reply comes once its write is done. */
@@ -185,6 +194,7 @@ export function createCallbackCore(
   }
   const toleranceSec = checkTolerance(options.toleranceSec);
   const maxBodyBytes = checkNumber('maxBodyBytes', options.maxBodyBytes ?? CALLBACK_DEFAULTS.maxBodyBytes, 1, 64 * 1024 * 1024, true);
+  const bodyTimeoutMs = checkNumber('bodyTimeoutMs', options.bodyTimeoutMs ?? CALLBACK_DEFAULTS.bodyTimeoutMs, 1, 600_000);
   const dedupeTtlMs = checkNumber('dedupeTtlMs', options.dedupeTtlMs ?? CALLBACK_DEFAULTS.dedupeTtlMs, 0, 7 * 86_400_000);
   const dedupeMaxEntries = checkNumber('dedupeMaxEntries', options.dedupeMaxEntries ?? CALLBACK_DEFAULTS.dedupeMaxEntries, 1, 10_000_000, true);
   const pokeIntervalMs = checkNumber('pokeIntervalMs', options.pokeIntervalMs ?? CALLBACK_DEFAULTS.pokeIntervalMs, 0, 600_000);
@@ -237,6 +247,7 @@ export function createCallbackCore(
 
   return {
     maxBodyBytes,
+    bodyTimeoutMs,
     reject(err, remoteAddress) {
       const log = { reason: err.reason, status: err.status, taskId: err.taskId, remoteAddress };
       if (logger !== undefined) {

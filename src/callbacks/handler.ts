@@ -86,10 +86,14 @@ export function createCallbackHandler(watcher: CallbackPokeTarget | CallbackFlee
       reject(req, res, new CallbackRejectedError('body-too-large'), true);
       return;
     }
-    readCappedNode(req, core.maxBodyBytes, (body) => {
+    readCappedNode(req, core.maxBodyBytes, core.bodyTimeoutMs, (body) => {
       if (body === 'aborted') return;
       if (body === 'too-large') reject(req, res, new CallbackRejectedError('body-too-large'), true);
-      else accept(req, res, { raw: body });
+      else if (body === 'timeout') {
+        reject(req, res, new CallbackRejectedError('body-timeout'), true);
+        // The sender may keep trickling: once the 408 is out, the connection goes, not just after its last byte.
+        res.once('finish', () => req.socket?.destroy());
+      } else accept(req, res, { raw: body });
     });
   };
 

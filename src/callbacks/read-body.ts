@@ -1,19 +1,20 @@
 import type { IncomingMessage } from 'node:http';
 
 /** What reading a request body with a cap gave: the bytes, or why there are none. */
-export type CappedBody = Buffer | 'too-large' | 'aborted';
+export type CappedBody = Buffer | 'too-large' | 'aborted' | 'timeout';
 
 /**
- * Reads a `node:http` request body, stopping at `cap` bytes: past it the rest is neither read nor buffered
- * (the caller closes the connection after its 413).
+ * Reads a `node:http` request body, stopping at `cap` bytes or after `timeoutMs`: past either the rest is
+ * neither read nor buffered (the caller closes the connection after its 413 or 408).
  */
-export function readCappedNode(req: IncomingMessage, cap: number, done: (body: CappedBody) => void): void {
+export function readCappedNode(req: IncomingMessage, cap: number, timeoutMs: number, done: (body: CappedBody) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
   const finish = (result: CappedBody): void => {
     if (finished) return;
     finished = true;
+    clearTimeout(timer);
     req.off('data', onData);
     req.off('end', onEnd);
     req.off('close', onClose);
@@ -33,6 +34,12 @@ export function readCappedNode(req: IncomingMessage, cap: number, done: (body: C
   };
   const onEnd = (): void => finish(Buffer.concat(chunks, size));
   const onClose = (): void => finish('aborted');
+  const timer = setTimeout(() => {
+    req.pause();
+    chunks.length = 0;
+    finish('timeout');
+  }, timeoutMs);
+  timer.unref();
   // Kept for good: a reset after we stopped listening must not become an unhandled 'error'.
   req.on('error', () => undefined);
   req.on('data', onData);

@@ -60,6 +60,23 @@ const BASE64 = /^[A-Za-z0-9+/_-]{1,200}={0,2}$/;
 const DIGITS = /^\d{1,16}$/;
 // A timestamp this large is milliseconds, not seconds (in seconds it would be the year 5138).
 const MS_THRESHOLD = 1e11;
+/**
+ * Deepest nesting a callback body may have. KIE's are 4 or 5 levels deep; a body nested thousands deep would
+ * overflow the stack of whatever walks it recursively (`JSON.stringify` for the replay key, a user's logger).
+ */
+const MAX_BODY_DEPTH = 64;
+
+/** Whether `value` nests objects or arrays more than `max` deep; iterative, so any depth (or a cycle) is safe. */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [v, depth] = item;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 type Json = Record<string, unknown>;
 
@@ -102,7 +119,7 @@ function parseBody(options: VerifyKieCallbackOptions): Json {
       throw new CallbackRejectedError('malformed-body');
     }
   }
-  if (!isObject(body)) throw new CallbackRejectedError('malformed-body');
+  if (!isObject(body) || deeperThan(body, MAX_BODY_DEPTH)) throw new CallbackRejectedError('malformed-body');
   return body;
 }
 

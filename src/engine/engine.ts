@@ -212,58 +212,50 @@ export class Engine {
 
   watch(req: InterestRequest): void {
     const { family, taskId } = req;
-    const known = this.known(family, taskId);
-    if (known) {
-      // Someone who watches through events must still hear the outcome, after this call returns.
+    // Someone who watches through events must still hear a known outcome, after this call returns.
+    const replay = (known: Settlement): void =>
       this.#notifier.replay(taskKey(family.id, taskId), () => {
         const ctx = { taskId, family: family.id };
         if (known.ok) this.#notifier.emit('completed', { taskId, family: family.id, result: known.result }, ctx);
         else this.#notifier.emit('failed', { taskId, family: family.id, error: known.error }, ctx);
       });
-      return;
-    }
-    const task = this.#ensure(req);
-    if (this.#registry.watched(task)) return;
-    this.#registry.addInterest(task, 'watch', req.timeoutMs, undefined, () => undefined);
-    this.#fleet?.track(task, req.timeoutMs);
+    // A live watch hears its end through the events the registry emits; it takes no signal.
+    this.#interest({ ...req, signal: undefined }, 'watch', undefined, () => undefined, replay);
   }
 
   wait<F extends FamilyRef>(req: InterestRequest, onProgress: Interest['onProgress']): Promise<WatchResult<F>> {
-    const known = this.known(req.family, req.taskId);
-    if (known) return known.ok ? Promise.resolve(known.result as unknown as WatchResult<F>) : Promise.reject(known.error);
-    if (req.signal?.aborted) return Promise.reject(new AbortError(req.taskId, req.signal.reason, req.family.id));
     return new Promise<WatchResult<F>>((resolve, reject) => {
-      const task = this.#ensure(req);
-      const interest = this.#registry.addInterest(task, 'wait', req.timeoutMs, onProgress, (s) => (s.ok ? resolve(s.result as unknown as WatchResult<F>) : reject(s.error)));
-      this.#registry.attachSignal(interest, req.signal);
-      this.#fleet?.track(task, req.timeoutMs);
+      this.#interest(req, 'wait', onProgress, (s) => (s.ok ? resolve(s.result as unknown as WatchResult<F>) : reject(s.error)));
     });
   }
 
   updates<F extends FamilyRef>(req: InterestRequest): AsyncIterableIterator<TaskUpdate<F>> {
     const stream = new UpdateStream<TaskUpdate<F>>();
-    const known = this.known(req.family, req.taskId);
-    if (known) {
-      if (known.ok) stream.end({ type: 'completed', taskId: req.taskId, result: known.result as unknown as WatchResult<F> });
-      else stream.fail(known.error);
-      return stream;
-    }
-    if (req.signal?.aborted) {
-      stream.fail(new AbortError(req.taskId, req.signal.reason, req.family.id));
-      return stream;
-    }
-    const task = this.#ensure(req);
-    const interest = this.#registry.addInterest(
-      task,
+    const interest = this.#interest(
+      req,
       'updates',
-      req.timeoutMs,
       (e) => stream.push({ type: 'progress', taskId: req.taskId, progress: e.progress, status: e.status, state: e.state }),
       (s) => (s.ok ? stream.end({ type: 'completed', taskId: req.taskId, result: s.result as unknown as WatchResult<F> }) : stream.fail(s.error)),
     );
+    if (interest !== undefined) stream.onReturn = () => this.#registry.cancel(interest);
+    return stream;
+  }
+
+  /**
+   * The one path of every interest (`watch`, `wait`, `updates`): an outcome known without a request settles it
+   * at once (`known`, by default `settle`), an aborted signal rejects it, else it joins its task in the registry
+   * (and the fleet). `undefined` when no interest was added (a task has one `watch()` at most).
+   */
+  #interest(req: InterestRequest, kind: Interest['kind'], onProgress: Interest['onProgress'], settle: Interest['settle'], known: Interest['settle'] = settle): Interest | undefined {
+    const outcome = this.known(req.family, req.taskId);
+    if (outcome) return void known(outcome);
+    if (req.signal?.aborted) return void settle({ ok: false, error: new AbortError(req.taskId, req.signal.reason, req.family.id) });
+    const task = this.#ensure(req);
+    if (kind === 'watch' && this.#registry.watched(task)) return undefined;
+    const interest = this.#registry.addInterest(task, kind, req.timeoutMs, onProgress, settle);
     this.#registry.attachSignal(interest, req.signal);
     this.#fleet?.track(task, req.timeoutMs);
-    stream.onReturn = () => this.#registry.cancel(interest);
-    return stream;
+    return interest;
   }
 
   /**

@@ -85,6 +85,29 @@ describe('resume() in a fleet', () => {
     expect(fourth.resumed).toBe(0);
   }, 40_000);
 
+  it('a worker stopped (SIGSTOP) past its liveness, whose tasks another resume() took, keeps every promise when it continues', async () => {
+    const sim = fleet.sim();
+    const ids = sim.addTasks(Array.from({ length: 6 }, (_, i) => ({ durationMs: 12_000 + i * 300, outcome: i === 5 ? ('GENERATE_FAILED' as const) : ('SUCCESS' as const) })));
+    const holder = await fleet.worker('holder', { leaseMs: 1_500, requestTimeoutMs: 1_000 });
+    holder.wait(ids, { timeoutMs: 60_000 });
+    await sleep(1_000);
+    // Stopped for longer than the 5 s liveness: to the fleet it looks gone, and a starting worker resumes its tasks.
+    holder.kill('SIGSTOP');
+    await sleep(6_000);
+    const taker = await fleet.worker('taker', { leaseMs: 1_500, requestTimeoutMs: 1_000 });
+    taker.resume();
+    expect(await until(() => taker.resumed !== undefined, 10_000)).toBe(true);
+    expect(taker.resumed).toBe(ids.length);
+    await sleep(1_000);
+    // It continues, with claims and timers from before the stop, beside the process that took its tasks.
+    holder.kill('SIGCONT');
+    // Both hear every end with the task's real outcome; the provider saw one poller per poll, 3 per second at most.
+    expect(await until(() => ids.every((id) => holder.settled.has(id)) && taker.events.filter((e) => e.name === 'completed' || e.name === 'failed').length === ids.length, 30_000)).toBe(true);
+    for (const id of ids) expect(holder.settled.get(id)?.outcome, id).toBe(sim.taskStats(id)?.outcome === 'SUCCESS' ? 'SUCCESS' : 'KIE_TASK_FAILED');
+    expect(sim.stats().violations).toBe(0);
+    expect(sim.stats().maxRequestsInWindow).toBeLessThanOrEqual(3);
+  }, 60_000);
+
   it('a rolling restart loses nothing: a worker that closed cleanly holds nothing, so its replacement resumes every task at once', async () => {
     const sim = fleet.sim();
     const ids = sim.addTasks(Array.from({ length: 4 }, () => ({ durationMs: 4_000, outcome: 'SUCCESS' as const })));

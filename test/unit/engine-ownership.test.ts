@@ -32,4 +32,11 @@ describe('the engine has one home for each part of a request', () => {
     for (const bad of ['registry', 'scheduler', 'notifier', 'admission', 'client.js', 'answers']) expect(imports.filter((i) => i?.includes(bad))).toEqual([]);
     expect(text).not.toMatch(/\b(Date\.now|performance\.now|setTimeout|Math\.random)\b/);
   });
+
+  it('watch(), wait() and updates() share one interest path: one call adds an interest, one checks a known outcome', () => {
+    const engine = files.find((f) => f.file === 'src/engine/engine.ts')?.text ?? '';
+    expect(engine.match(/registry\.addInterest\(/g)).toHaveLength(1);
+    expect(engine.match(/this\.known\(/g)).toHaveLength(1);
+    expect(engine.match(/registry\.attachSignal\(/g)).toHaveLength(1);
+  });
 });
