@@ -42,8 +42,19 @@ export const LEARNED = {
   lateShare: 0.035,
   /** The family's prior weighs as much as this many ends. */
   priorWeight: 16,
-  /** A family's schedule is recomputed after this many new observations (amortised: O(1) per decision). */
+  /**
+   * A family's sketch is checked for a shift after this many new observations, and its schedule recomputed
+   * while it is young (fewer than `settledAfter` observations since it started or shifted); a check is a few µs.
+   */
   recomputeEvery: 16,
+  /**
+   * Once settled, the schedule is recomputed only after this many observations: a recomputation costs about
+   * 5 ms (the benchmark shape), which every 16 ends would be 11 µs per poll, 17% of the watcher's own CPU per
+   * poll; every 128, 1.4 µs (bench/policy-cost.mjs).
+   */
+  settledRecomputeEvery: 128,
+  /** See `settledRecomputeEvery`. */
+  settledAfter: 512,
   /** A model gets a schedule of its own once this many of its ends were seen; until then, its family's. */
   modelAfter: 32,
   /** Models tracked per family, at most (the rest share the family's schedule). */
@@ -91,6 +102,10 @@ class Learner {
   readonly #recent: DurationSketch;
   #schedule: AgeSchedule | null = null;
   #since = 0;
+  /** Observations since the schedule was last computed (as of the last check). */
+  #stale = 0;
+  /** Observations since the sketch started or last shifted (as of the last check). */
+  #young = 0;
   /** Ends left until a shift is settled (0: none under way). */
   #settling = 0;
 
@@ -112,15 +127,23 @@ class Learner {
   }
 
   schedule(targetMs: number, minIntervalMs: number): AgeSchedule {
-    if (this.#schedule === null || this.#since >= LEARNED.recomputeEvery) {
-      this.#since = 0;
-      const shifted = this.#recent.observed >= LEARNED.shiftWindow && this.sketch.distance(this.#recent) > LEARNED.shiftDistance;
-      if (shifted || this.#settling > 0) {
-        // A shift: what the long sketch remembers is the old distribution. Until the short sketch holds only ends
-        // of the new one (`shiftWindow` · 4 ends: e^-4 of the old weight is left), the long one follows it.
-        if (shifted && this.#settling === 0) this.#settling = 4 * LEARNED.shiftWindow;
-        this.sketch.restartFrom(this.#recent);
+    if (this.#schedule !== null && this.#since < LEARNED.recomputeEvery) return this.#schedule;
+    this.#stale += this.#since;
+    this.#young += this.#since;
+    this.#since = 0;
+    const shifted = this.#recent.observed >= LEARNED.shiftWindow && this.sketch.distance(this.#recent) > LEARNED.shiftDistance;
+    if (shifted || this.#settling > 0) {
+      // A shift: what the long sketch remembers is the old distribution. Until the short sketch holds only ends
+      // of the new one (`shiftWindow` · 4 ends: e^-4 of the old weight is left), the long one follows it.
+      if (shifted && this.#settling === 0) {
+        this.#settling = 4 * LEARNED.shiftWindow;
+        this.#young = 0;
       }
+      this.sketch.restartFrom(this.#recent);
+    }
+    const every = this.#young < LEARNED.settledAfter ? LEARNED.recomputeEvery : LEARNED.settledRecomputeEvery;
+    if (this.#schedule === null || this.#stale >= every) {
+      this.#stale = 0;
       this.#schedule = optimalSchedule(this.sketch.curve(), {
         targetMs,
         quantile: 1 - LEARNED.lateShare,

@@ -138,6 +138,28 @@ describe('the learned policy', () => {
     expect(p.schedule('veo', null, MIN_INTERVAL_MS)).not.toBe(first);
   });
 
+  it('once settled, recomputes only every settledRecomputeEvery ends (a recomputation is milliseconds), while still checking for a shift', () => {
+    const p = new LearnedPolicy(3_000);
+    const end = (d: number): void => {
+      p.schedule('veo', null, MIN_INTERVAL_MS);
+      p.observe({ family: 'veo', model: null, kind: 'ended', afterMs: d, atMs: d });
+    };
+    for (let i = 0; i < LEARNED.settledAfter + LEARNED.settledRecomputeEvery; i++) end(60_000 + (i % 50) * 200);
+    const settled = p.schedule('veo', null, MIN_INTERVAL_MS);
+    let recomputed = 0;
+    let last = settled;
+    for (let i = 0; i < 4 * LEARNED.settledRecomputeEvery; i++) {
+      end(60_000 + (i % 50) * 200);
+      const now = p.schedule('veo', null, MIN_INTERVAL_MS);
+      if (now !== last) recomputed += 1;
+      last = now;
+    }
+    expect(recomputed).toBe(4);
+    // A shift is still caught at the next check, and the schedule follows it at once.
+    for (let i = 0; i < 3 * LEARNED.shiftWindow; i++) end(240_000 + (i % 20) * 500);
+    expect(p.schedule('veo', null, MIN_INTERVAL_MS).delayAt(240_000)).toBeLessThanOrEqual(3_000);
+  });
+
   it('adds a poll where progress predicts the end, and never polls past the schedule because of it', () => {
     const p = new LearnedPolicy(3_000);
     const base = { family: 'gpt4o-image', model: null, watchedForMs: 60_000, taskAgeMs: null, minIntervalMs: MIN_INTERVAL_MS };
