@@ -167,7 +167,7 @@ export function tables(r) {
     if (e.dashboard) {
       const d = e.dashboard;
       out.fleetDashboard = [
-        `${fmt(d.pendingTasks)} pending tasks, ${fmt(d.processes)} watcher processes polling, ${fmt(d.tabs)} dashboard tabs (Server-Sent Events clients of \`createDashboard\`'s Node handler on loopback, its own Redis connection), windows of ${fmt(d.windowMs)} ms.${d.loadAverage ? ` Load average (1 min) ${fmt(d.loadAverage.start, 2)} at the start, ${fmt(d.loadAverage.end, 2)} at the end: the fleet polled far below its usual rate, so the dashboard's fixed cost weighs more per poll than on a quiet machine.` : ''}`,
+        `${fmt(d.pendingTasks)} pending tasks, ${fmt(d.processes)} watcher processes polling, ${fmt(d.tabs)} dashboard tabs (Server-Sent Events clients of \`createDashboard\`'s Node handler on loopback, its own Redis connection), windows of ${fmt(d.windowMs)} ms.${d.loadAverage ? ` Load average (1 min) ${fmt(d.loadAverage.start, 2)} at the start, ${fmt(d.loadAverage.end, 2)} at the end${d.loadAverage.start > 3 || d.loadAverage.end > 3 ? ': the fleet polled far below its usual rate, so the dashboard\'s fixed cost weighs more per poll than on a quiet machine' : ''}.` : ''}`,
         '',
         table(
           ['window', 'tabs', 'polls/s', 'redis-server CPU per poll', 'redis-server CPU per second', 'Redis calls per poll', 'SSE frames per tab'],
